@@ -1,0 +1,183 @@
+import {z} from 'zod';
+import {CocoonError} from '../errors.js';
+import {resolvePaths} from './paths.js';
+
+/** Names of the networks Cocoon knows. */
+export const NETWORKS = ['devnet', 'testnet', 'mainnet'] as const;
+/** One of NETWORKS. */
+export type NetworkName = (typeof NETWORKS)[number];
+
+interface SettingDef {
+  schema: z.ZodTypeAny;
+  default: unknown;
+  description: string;
+  /** Redacted in `config list|get` unless asked for explicitly. */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const tonAmount = z.string().regex(/^\d+(\.\d{1,9})?$/, 'an amount of TON such as 1 or 0.25');
+
+/** Every setting, its schema, default and meaning: the single source of truth. */
+export const SETTINGS = {
+  network: {schema: z.enum(NETWORKS), default: 'devnet', description: 'Network to use: devnet (local), testnet or mainnet'},
+  'devnet.host': {schema: z.string().min(1), default: '127.0.0.1', description: 'Address the local devnet listens on'},
+  'devnet.port': {schema: port, default: 18_545, description: 'Port of the local devnet'},
+  'testnet.endpoint': {
+    schema: z.string().url(),
+    default: 'https://testnet.toncenter.com/api/v2/jsonRPC',
+    description: 'toncenter v2 JSON-RPC endpoint for testnet',
+  },
+  'testnet.apiKey': {schema: z.string(), default: '', description: 'API key for the testnet endpoint', secret: true},
+  'mainnet.endpoint': {
+    schema: z.string().url(),
+    default: 'https://toncenter.com/api/v2/jsonRPC',
+    description: 'toncenter v2 JSON-RPC endpoint for mainnet',
+  },
+  'mainnet.apiKey': {schema: z.string(), default: '', description: 'API key for the mainnet endpoint', secret: true},
+  wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
+  'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (TON) when a payment channel is opened'},
+  'inference.gpu': {
+    schema: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'off']),
+    default: 'auto',
+    description: 'GPU backend for inference: auto, cuda, vulkan, metal or off',
+  },
+  'inference.threads': {
+    schema: z.coerce.number().int().min(0),
+    default: 0,
+    description: 'CPU threads for inference (0 = physical cores)',
+  },
+} satisfies Record<string, SettingDef>;
+
+/** A setting's key. */
+export type SettingKey = keyof typeof SETTINGS;
+/** The value type of each setting. */
+export type SettingValues = {[K in SettingKey]: z.infer<(typeof SETTINGS)[K]['schema']>};
+/** Where a resolved value came from. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
+/** One resolved setting. */
+export interface ResolvedSetting<K extends SettingKey = SettingKey> {
+  key: K;
+  value: SettingValues[K];
+  source: SettingSource;
+  description: string;
+  secret: boolean;
+}
+
+/** `devnet.port` → `COCOON_DEVNET_PORT`, `testnet.apiKey` → `COCOON_TESTNET_API_KEY`. */
+export function envName(key: string): string {
+  return 'COCOON_' + key.replaceAll('.', '_').replaceAll(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** True if `key` names a setting. */
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+function assertKey(key: string): asserts key is SettingKey {
+  if (!isSettingKey(key)) {
+    throw new CocoonError('INVALID_INPUT', `Unknown setting "${key}".`, {
+      hint: `Known settings: ${Object.keys(SETTINGS).join(', ')}. See \`cocoon config list\`.`,
+    });
+  }
+}
+
+function parseValue<K extends SettingKey>(key: K, raw: unknown, origin: string): SettingValues[K] {
+  const result = SETTINGS[key].schema.safeParse(raw);
+  if (!result.success) {
+    const reason = result.error.issues.map((i: z.ZodIssue) => i.message).join('; ');
+    throw new CocoonError('INVALID_INPUT', `Invalid value ${JSON.stringify(raw)} for ${key} (from ${origin}): ${reason}.`, {
+      hint: SETTINGS[key].description,
+    });
+  }
+  return result.data as SettingValues[K];
+}
+
+/** Options for a Settings store. */
+export interface SettingsOptions {
+  /** Environment to read `COCOON_*` overrides from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Directory of the settings file. Default: resolvePaths(env).configDir. */
+  configDir?: string;
+  /** Highest-precedence values, usually from command flags. */
+  overrides?: Partial<Record<SettingKey, unknown>>;
+}
+
+type ConfStore = {get(key: string): unknown; set(key: string, value: unknown): void; delete(key: string): void; path: string; store: Record<string, unknown>};
+
+/**
+ * Settings with precedence flags > `COCOON_*` environment > config file > defaults.
+ * The file is a flat JSON object managed by `conf`, written atomically.
+ */
+export class Settings {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly overrides: Partial<Record<SettingKey, unknown>>;
+  private readonly conf: ConfStore;
+
+  private constructor(conf: ConfStore, options: SettingsOptions) {
+    this.conf = conf;
+    this.env = options.env ?? process.env;
+    this.overrides = options.overrides ?? {};
+  }
+
+  /** Open the settings file (created on first write). */
+  static async open(options: SettingsOptions = {}): Promise<Settings> {
+    const {default: Conf} = await import('conf');
+    const cwd = options.configDir ?? resolvePaths(options.env).configDir;
+    let conf: ConfStore;
+    try {
+      // Keys contain dots; keep them flat rather than nested.
+      conf = new Conf({projectName: 'cocoon', cwd, configName: 'config', accessPropertiesByDotNotation: false}) as unknown as ConfStore;
+    } catch (error) {
+      throw new CocoonError('CORRUPT_DATA', `The settings file in ${cwd} cannot be read: ${(error as Error).message}`, {
+        hint: `Fix or delete ${cwd}/config.json (it only holds settings, no keys).`,
+        cause: error,
+      });
+    }
+    return new Settings(conf, options);
+  }
+
+  /** Path of the settings file. */
+  get path(): string {
+    return this.conf.path;
+  }
+
+  /** Resolve one setting with its source. */
+  resolve<K extends SettingKey>(key: K): ResolvedSetting<K> {
+    assertKey(key);
+    const def: SettingDef = SETTINGS[key];
+    const base = {key, description: def.description, secret: Boolean(def.secret)};
+    const override = this.overrides[key];
+    if (override !== undefined) return {...base, value: parseValue(key, override, 'flag'), source: 'flag'};
+    const fromEnv = this.env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') return {...base, value: parseValue(key, fromEnv, envName(key)), source: 'env'};
+    const fromFile = this.conf.get(key);
+    if (fromFile !== undefined) return {...base, value: parseValue(key, fromFile, this.path), source: 'file'};
+    return {...base, value: def.default as SettingValues[K], source: 'default'};
+  }
+
+  /** The effective value of one setting. */
+  get<K extends SettingKey>(key: K): SettingValues[K] {
+    return this.resolve(key).value;
+  }
+
+  /** Every setting, resolved. */
+  list(): ResolvedSetting[] {
+    return (Object.keys(SETTINGS) as SettingKey[]).map((key) => this.resolve(key));
+  }
+
+  /** Validate and store a value in the settings file. */
+  set(key: string, raw: string): ResolvedSetting {
+    assertKey(key);
+    const value = parseValue(key, raw, 'the command line');
+    this.conf.set(key, value);
+    return {...this.resolve(key)};
+  }
+
+  /** Remove a value from the settings file (the default applies again). */
+  unset(key: string): void {
+    assertKey(key);
+    this.conf.delete(key);
+  }
+}

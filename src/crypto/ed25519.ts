@@ -1,0 +1,38 @@
+import {createPrivateKey, createPublicKey, sign, verify, type KeyObject} from 'node:crypto';
+
+// node:crypto signs ~100× faster than tweetnacl (@ton/crypto) and gives identical
+// signatures for the same seed. DER prefixes wrap raw 32-byte keys.
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+const privateCache = new WeakMap<Uint8Array, KeyObject>();
+
+function privateKey(secret: Uint8Array): KeyObject {
+  let key = privateCache.get(secret);
+  if (!key) {
+    // Accept a 32-byte seed or TON's 64-byte secret key (seed ‖ public key).
+    const seed = secret.length === 64 ? secret.subarray(0, 32) : secret;
+    if (seed.length !== 32) throw new TypeError('Ed25519 secret must be a 32-byte seed or a 64-byte secret key');
+    key = createPrivateKey({key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8'});
+    privateCache.set(secret, key);
+  }
+  return key;
+}
+
+/** Ed25519 signature (64 bytes) of `message`. */
+export function signEd25519(secret: Uint8Array, message: Uint8Array): Buffer {
+  return sign(null, message, privateKey(secret));
+}
+
+/** True if `signature` is `publicKey`'s Ed25519 signature of `message`. */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const key = createPublicKey({key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki'});
+  return verify(null, message, key, signature);
+}
+
+/** The 32-byte public key of an Ed25519 seed or 64-byte secret key. */
+export function ed25519PublicKey(secret: Uint8Array): Buffer {
+  const der = createPublicKey(privateKey(secret)).export({format: 'der', type: 'spki'});
+  return Buffer.from(der.subarray(SPKI_PREFIX.length));
+}
