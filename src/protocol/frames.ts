@@ -1,0 +1,180 @@
+import type {FinishReason} from '../inference/types.js';
+import {malformed} from './errors.js';
+import {decodeReceipt} from './receipt.js';
+import {ErrorFrameSchema} from './schemas.js';
+import {
+  FINISH_CODES,
+  FRAME_LENGTH_BYTES,
+  FRAME_TYPE,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  RECEIPT_BYTES,
+  RESPONSE_MAGIC,
+  RESPONSE_PREAMBLE_BYTES,
+  SECRETSTREAM_ABYTES,
+  type ResponseFrame,
+  type SignedReceipt,
+  type WireErrorCode,
+} from './wire.js';
+
+/*
+ * Response body (docs/protocol.md §5):
+ *   preamble: "COCR" | version u8 | 3 zero bytes | secretstream header (24)
+ *   frames:   u32 BE ciphertext length | secretstream ciphertext
+ * Frame plaintexts: 0x01 | UTF-8 text
+ *                   0x02 | finish u8 | receipt (118) | Ed25519 signature (64)
+ *                   0x03 | UTF-8 JSON {code, message, pending?}
+ * Text frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.
+ */
+
+const FINAL_PAYLOAD_BYTES = 2 + RECEIPT_BYTES + 64;
+const utf8 = new TextDecoder('utf-8', {fatal: true});
+
+/** The 32-byte response preamble around a secretstream header. */
+export function encodeResponsePreamble(streamHeader: Uint8Array): Uint8Array {
+  if (streamHeader.length !== 24) throw new TypeError('secretstream header must be 24 bytes');
+  const out = new Uint8Array(RESPONSE_PREAMBLE_BYTES);
+  out.set(RESPONSE_MAGIC, 0);
+  out[4] = PROTOCOL_VERSION;
+  out.set(streamHeader, 8);
+  return out;
+}
+
+/** Check a preamble and return its secretstream header. */
+export function decodeResponsePreamble(bytes: Uint8Array): Uint8Array {
+  if (bytes.length !== RESPONSE_PREAMBLE_BYTES) throw malformed('response preamble (length)');
+  for (let i = 0; i < 4; i++) if (bytes[i] !== RESPONSE_MAGIC[i]) throw malformed('response preamble (bad magic)');
+  if (bytes[4] !== PROTOCOL_VERSION || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
+    throw malformed('response preamble (version or reserved bytes)');
+  }
+  return bytes.slice(8, 32);
+}
+
+/** Plaintext of a text frame. */
+export function encodeTextPayload(text: string): Uint8Array {
+  const body = Buffer.from(text, 'utf8');
+  const out = new Uint8Array(1 + body.length);
+  out[0] = FRAME_TYPE.text;
+  out.set(body, 1);
+  return out;
+}
+
+/** Plaintext of the final frame. */
+export function encodeFinalPayload(finishReason: FinishReason, signed: SignedReceipt): Uint8Array {
+  const out = new Uint8Array(FINAL_PAYLOAD_BYTES);
+  out[0] = FRAME_TYPE.final;
+  out[1] = FINISH_CODES[finishReason];
+  out.set(signed.bytes, 2);
+  out.set(signed.signature, 2 + RECEIPT_BYTES);
+  return out;
+}
+
+/** Plaintext of an error frame. */
+export function encodeErrorPayload(code: WireErrorCode, message: string, pending?: SignedReceipt): Uint8Array {
+  const json = {
+    code,
+    message,
+    ...(pending ? {pending: {receipt: Buffer.from(pending.bytes).toString('hex'), signature: Buffer.from(pending.signature).toString('hex')}} : {}),
+  };
+  const body = Buffer.from(JSON.stringify(json), 'utf8');
+  const out = new Uint8Array(1 + body.length);
+  out[0] = FRAME_TYPE.error;
+  out.set(body, 1);
+  return out;
+}
+
+/** Decode a decrypted frame plaintext. Signatures are checked by the caller, who knows the key. */
+export function decodeFramePayload(payload: Uint8Array): ResponseFrame {
+  const type = payload[0];
+  if (type === FRAME_TYPE.text) {
+    try {
+      return {type: 'text', text: utf8.decode(payload.subarray(1))};
+    } catch (err) {
+      throw malformed('text frame (not UTF-8)', err);
+    }
+  }
+  if (type === FRAME_TYPE.final) {
+    if (payload.length !== FINAL_PAYLOAD_BYTES) throw malformed('final frame (length)');
+    const finish = (Object.keys(FINISH_CODES) as FinishReason[]).find((k) => FINISH_CODES[k] === payload[1]);
+    if (!finish) throw malformed('final frame (finish reason)');
+    const bytes = payload.slice(2, 2 + RECEIPT_BYTES);
+    return {type: 'final', finishReason: finish, signed: {receipt: decodeReceipt(bytes), bytes, signature: payload.slice(2 + RECEIPT_BYTES)}};
+  }
+  if (type === FRAME_TYPE.error) {
+    let json: unknown;
+    try {
+      json = JSON.parse(utf8.decode(payload.subarray(1)));
+    } catch (err) {
+      throw malformed('error frame (not UTF-8 JSON)', err);
+    }
+    const parsed = ErrorFrameSchema.safeParse(json);
+    if (!parsed.success) throw malformed('error frame (schema)');
+    return {type: 'error', ...parsed.data};
+  }
+  throw malformed(`frame (unknown type ${type})`);
+}
+
+/** Prefix a frame ciphertext with its u32 length. */
+export function lengthPrefixed(ciphertext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_LENGTH_BYTES + ciphertext.length);
+  new DataView(out.buffer).setUint32(0, ciphertext.length);
+  out.set(ciphertext, FRAME_LENGTH_BYTES);
+  return out;
+}
+
+/**
+ * Incremental reader of a response body: feed it network chunks, take out the
+ * preamble once and then whole frame ciphertexts. Refuses frames larger than
+ * MAX_FRAME_BYTES or shorter than a secretstream tag before buffering them.
+ */
+export class FrameSplitter {
+  private buffered: Uint8Array[] = [];
+  private size = 0;
+  private preambleTaken = false;
+
+  /** Add bytes received from the network. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.buffered.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** Bytes received and not yet returned. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** The preamble, once 32 bytes are there (undefined before, or after it was taken). */
+  takePreamble(): Uint8Array | undefined {
+    if (this.preambleTaken || this.size < RESPONSE_PREAMBLE_BYTES) return undefined;
+    this.preambleTaken = true;
+    return this.take(RESPONSE_PREAMBLE_BYTES);
+  }
+
+  /** The next whole frame ciphertext, or undefined until more bytes arrive. */
+  nextFrame(): Uint8Array | undefined {
+    if (!this.preambleTaken || this.size < FRAME_LENGTH_BYTES) return undefined;
+    const head = this.peek(FRAME_LENGTH_BYTES);
+    const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+    if (length > MAX_FRAME_BYTES || length < SECRETSTREAM_ABYTES) throw malformed(`frame (length ${length})`);
+    if (this.size < FRAME_LENGTH_BYTES + length) return undefined;
+    this.take(FRAME_LENGTH_BYTES);
+    return this.take(length);
+  }
+
+  private peek(n: number): Uint8Array {
+    if (this.buffered[0]!.length >= n) return this.buffered[0]!.subarray(0, n);
+    const joined = Buffer.concat(this.buffered);
+    this.buffered = [joined];
+    return joined.subarray(0, n);
+  }
+
+  private take(n: number): Uint8Array {
+    const joined = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
+    const out = joined.slice(0, n);
+    const rest = joined.subarray(n);
+    this.buffered = rest.length > 0 ? [rest] : [];
+    this.size -= n;
+    return out;
+  }
+}

@@ -1,0 +1,87 @@
+import {Address} from '@ton/core';
+import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
+import {malformed} from './errors.js';
+import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SignedReceipt} from './wire.js';
+
+/*
+ * Receipt, 118 bytes, big-endian (docs/protocol.md §6). The provider signs
+ * these exact bytes with its Ed25519 node key:
+ *   0  tag "rcpt" u32              4
+ *   4  version u8 = 1              1
+ *   5  query id                   16
+ *  21  channel workchain i8        1
+ *  22  channel account id         32
+ *  54  prompt tokens u32           4
+ *  58  completion tokens u32       4
+ *  62  price per prompt token u64  8
+ *  70  price per completion u64    8
+ *  78  cost u128                  16
+ *  94  new cumulative total u128  16
+ * 110  provider time u64 (ms)      8
+ */
+
+const U64_MAX = (1n << 64n) - 1n;
+const U128_MAX = (1n << 128n) - 1n;
+
+function setU128(view: DataView, offset: number, value: bigint): void {
+  view.setBigUint64(offset, value >> 64n);
+  view.setBigUint64(offset + 8, value & U64_MAX);
+}
+
+function getU128(view: DataView, offset: number): bigint {
+  return (view.getBigUint64(offset) << 64n) | view.getBigUint64(offset + 8);
+}
+
+/** Encode a receipt to its 118 signed bytes. */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  const inRange = (v: bigint, max: bigint) => v >= 0n && v <= max;
+  if (r.queryId.length !== 16) throw new TypeError('query id must be 16 bytes');
+  if (!inRange(r.prices.prompt, U64_MAX) || !inRange(r.prices.completion, U64_MAX)) throw new RangeError('price out of u64 range');
+  if (!inRange(r.cost, U128_MAX) || !inRange(r.total, U128_MAX)) throw new RangeError('amount out of u128 range');
+  const out = new Uint8Array(RECEIPT_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, RECEIPT_TAG);
+  out[4] = PROTOCOL_VERSION;
+  out.set(r.queryId, 5);
+  view.setInt8(21, r.channel.workChain);
+  out.set(r.channel.hash, 22);
+  view.setUint32(54, r.usage.promptTokens);
+  view.setUint32(58, r.usage.completionTokens);
+  view.setBigUint64(62, r.prices.prompt);
+  view.setBigUint64(70, r.prices.completion);
+  setU128(view, 78, r.cost);
+  setU128(view, 94, r.total);
+  view.setBigUint64(110, BigInt(r.timestamp));
+  return out;
+}
+
+/** Decode receipt bytes; PROTOCOL_ERROR unless they are exactly a version-1 receipt. */
+export function decodeReceipt(bytes: Uint8Array): Receipt {
+  if (bytes.length !== RECEIPT_BYTES) throw malformed('receipt (length)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (view.getUint32(0) !== RECEIPT_TAG || bytes[4] !== PROTOCOL_VERSION) throw malformed('receipt (tag or version)');
+  const workChain = view.getInt8(21);
+  if (workChain !== 0 && workChain !== -1) throw malformed('receipt (workchain)');
+  const timestamp = view.getBigUint64(110);
+  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('receipt (timestamp)');
+  return {
+    queryId: bytes.slice(5, 21),
+    channel: new Address(workChain, Buffer.from(bytes.slice(22, 54))),
+    usage: {promptTokens: view.getUint32(54), completionTokens: view.getUint32(58)},
+    prices: {prompt: view.getBigUint64(62), completion: view.getBigUint64(70)},
+    cost: getU128(view, 78),
+    total: getU128(view, 94),
+    timestamp: Number(timestamp),
+  };
+}
+
+/** Encode and sign a receipt with the provider's Ed25519 node key (32-byte seed). */
+export function signReceipt(receipt: Receipt, ed25519Seed: Uint8Array): SignedReceipt {
+  const bytes = encodeReceipt(receipt);
+  return {receipt, bytes, signature: signEd25519(ed25519Seed, bytes)};
+}
+
+/** True if `signature` is the provider's signature over these receipt bytes. */
+export function verifyReceipt(bytes: Uint8Array, signature: Uint8Array, ed25519PublicKey: Uint8Array): boolean {
+  return verifyEd25519(ed25519PublicKey, bytes, signature);
+}

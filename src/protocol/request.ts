@@ -1,0 +1,51 @@
+import {Address} from '@ton/core';
+import {malformed} from './errors.js';
+import {QueryRequestSchema, type QueryRequestJson} from './schemas.js';
+import type {QueryRequest} from './wire.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * The request plaintext is UTF-8 JSON (docs/protocol.md §4): amounts as decimal
+ * strings, binary fields as lowercase hex, the channel as a raw address. Key
+ * order is fixed by this encoder but readers must not depend on it.
+ */
+export function encodeQueryRequest(r: QueryRequest): Uint8Array {
+  const json: QueryRequestJson = {
+    v: 1,
+    queryId: hex(r.queryId),
+    timestamp: r.timestamp,
+    channel: r.channel.toRawString(),
+    model: r.model,
+    ...(r.prompt === undefined ? {} : {prompt: r.prompt}),
+    ...(r.messages === undefined ? {} : {messages: r.messages}),
+    params: r.params,
+    maxTokens: r.maxTokens,
+    maxPrice: {prompt: r.maxPrice.prompt.toString(), completion: r.maxPrice.completion.toString()},
+  };
+  return Buffer.from(JSON.stringify(json), 'utf8');
+}
+
+/** Parse and validate a decrypted request; PROTOCOL_ERROR on anything off-schema. */
+export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+  } catch (err) {
+    throw malformed('request plaintext (not UTF-8 JSON)', err);
+  }
+  const parsed = QueryRequestSchema.safeParse(json);
+  if (!parsed.success) throw malformed(`request plaintext (${parsed.error.issues[0]?.message ?? 'schema'})`);
+  const r = parsed.data;
+  return {
+    queryId: Buffer.from(r.queryId, 'hex'),
+    timestamp: r.timestamp,
+    channel: Address.parseRaw(r.channel),
+    model: r.model,
+    prompt: r.prompt,
+    messages: r.messages,
+    params: r.params,
+    maxTokens: r.maxTokens,
+    maxPrice: {prompt: BigInt(r.maxPrice.prompt), completion: BigInt(r.maxPrice.completion)},
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * zod schemas for every JSON structure of the protocol: the decrypted request,
+ * error bodies and frames, voucher posts, provider info. Decoders validate with
+ * these and throw PROTOCOL_ERROR on anything else.
+ */
+import {z} from 'zod';
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
+/** Decimal string of a non-negative integer up to 2^128 − 1 (nanoTON). */
+export const NanoSchema = z.string().regex(/^(0|[1-9][0-9]{0,38})$/).refine((s) => BigInt(s) < 1n << 128n, 'above 2^128');
+/** Raw TON address "wc:hex64" with workchain 0 or -1. */
+export const RawAddressSchema = z.string().regex(/^(0|-1):[0-9a-f]{64}$/);
+
+const ChatMessageSchema = z.object({role: z.enum(['system', 'user', 'assistant']), content: z.string().max(1 << 20)}).strict();
+
+/** The decrypted request plaintext (JSON). */
+export const QueryRequestSchema = z
+  .object({
+    v: z.literal(1),
+    queryId: hex(16),
+    timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    channel: RawAddressSchema,
+    model: z.string().min(1).max(256),
+    prompt: z.string().max(1 << 22).optional(),
+    messages: z.array(ChatMessageSchema).min(1).max(1024).optional(),
+    params: z
+      .object({
+        temperature: z.number().min(0).max(10).optional(),
+        topP: z.number().gt(0).max(1).optional(),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
+        stop: z.array(z.string().min(1).max(256)).max(16).optional(),
+      })
+      .strict(),
+    maxTokens: z.number().int().min(1).max(1 << 20),
+    maxPrice: z.object({prompt: NanoSchema, completion: NanoSchema}).strict(),
+  })
+  .strict()
+  .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), 'exactly one of prompt or messages');
+/** JSON form of a request plaintext. */
+export type QueryRequestJson = z.infer<typeof QueryRequestSchema>;
+
+const WireErrorCodeSchema = z.enum([
+  'BAD_REQUEST', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED', 'POW_REQUIRED', 'WRONG_KEY', 'STALE', 'REPLAY',
+  'DECRYPT_FAILED', 'UNKNOWN_MODEL', 'MAX_TOKENS', 'PRICE_TOO_LOW', 'UNKNOWN_CHANNEL', 'INSUFFICIENT_DEPOSIT',
+  'VOUCHER_OWED', 'CHANNEL_BUSY', 'BUSY', 'BAD_VOUCHER', 'ENGINE_ERROR', 'SHUTTING_DOWN', 'INTERNAL',
+]);
+
+/** JSON of an encrypted error frame (after the type byte). */
+export const ErrorFrameSchema = z
+  .object({
+    code: WireErrorCodeSchema,
+    message: z.string().max(4096),
+    pending: z.object({receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(1024), signature: hex(64)}).strict().optional(),
+  })
+  .strict();
+
+/** Plain HTTP error body, sent before decryption or outside /v1/query. */
+export const ErrorBodySchema = z.object({
+  error: z.object({code: WireErrorCodeSchema, message: z.string().max(4096), retryAfterMs: z.number().int().nonnegative().optional()}),
+});
+
+/** Body of POST /v1/voucher. */
+export const VoucherPostSchema = z
+  .object({channel: RawAddressSchema, amount: NanoSchema, signature: hex(64), waive: hex(16).optional()})
+  .strict();
+
+/** Body of a successful POST /v1/voucher. */
+export const VoucherAckSchema = z.object({ok: z.literal(true), paid: NanoSchema, owed: NanoSchema});
+
+/** GET /v1/info body: the info JSON as a string, and the provider's signature over it. */
+export const SignedInfoSchema = z.object({info: z.string().max(1 << 16), signature: hex(64)}).strict();
+
+/** The provider info inside SignedInfo. */
+export const ProviderInfoSchema = z.object({
+  protocol: z.literal(1),
+  software: z.string().max(128),
+  time: z.number().int().nonnegative(),
+  models: z
+    .array(z.object({name: z.string(), architecture: z.string(), sha256: z.string(), contextSize: z.number().int().nonnegative()}))
+    .max(64),
+  prices: z.object({prompt: NanoSchema, completion: NanoSchema}),
+  load: z.object({
+    active: z.number().int().nonnegative(),
+    queued: z.number().int().nonnegative(),
+    parallel: z.number().int().nonnegative(),
+    maxQueue: z.number().int().nonnegative(),
+  }),
+  keys: z.object({x25519: hex(32), ed25519: hex(32)}),
+  pow: z.object({difficulty: z.number().int().min(0).max(32)}),
+  limits: z.object({
+    maxBodyBytes: z.number().int().positive(),
+    maxTokens: z.number().int().positive(),
+    timestampWindowMs: z.number().int().positive(),
+  }),
+  attestation: z.union([z.null(), z.object({kind: z.string(), quote: z.string()})]),
+});

@@ -1,0 +1,179 @@
+/**
+ * Wire types and constants of the private query protocol, version 1.
+ * docs/protocol.md is the normative description; this file is its one source
+ * of truth in code. Nothing here does I/O.
+ */
+import type {Address} from '@ton/core';
+import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
+
+/** Protocol version carried in every binary header. */
+export const PROTOCOL_VERSION = 1;
+
+/** "COCQ": first four bytes of every request body. */
+export const REQUEST_MAGIC = Uint8Array.of(0x43, 0x4f, 0x43, 0x51);
+/** "COCR": first four bytes of every response body. */
+export const RESPONSE_MAGIC = Uint8Array.of(0x43, 0x4f, 0x43, 0x52);
+
+/** Fixed size of the request header (authenticated as associated data). */
+export const REQUEST_HEADER_BYTES = 128;
+/** Response preamble: magic, version, 3 reserved bytes, secretstream header (24). */
+export const RESPONSE_PREAMBLE_BYTES = 32;
+/** Every response frame starts with a big-endian u32 length of its ciphertext. */
+export const FRAME_LENGTH_BYTES = 4;
+/** Largest frame ciphertext a reader accepts (1 MiB). */
+export const MAX_FRAME_BYTES = 1 << 20;
+/** secretstream's per-message overhead (1 tag byte + 16-byte MAC). */
+export const SECRETSTREAM_ABYTES = 17;
+/** Poly1305 tag of the request ciphertext. */
+export const AEAD_ABYTES = 16;
+
+/** HKDF-SHA256 `info` labels: one key per direction, so neither side's ciphertext is valid in the other direction. */
+export const KDF_LABELS = {
+  request: 'cocoon/v1 request',
+  response: 'cocoon/v1 response',
+} as const;
+
+/** "rcpt": tag that starts every receipt, so a receipt signature can sign nothing else. */
+export const RECEIPT_TAG = 0x72637074;
+/** Size of an encoded receipt. */
+export const RECEIPT_BYTES = 118;
+/** Prefix of the bytes the provider signs in GET /v1/info. */
+export const INFO_SIGNING_PREFIX = 'cocoon/v1 info\n';
+
+/** Frame payload types (first plaintext byte of a frame). */
+export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;
+/** finishReason codes in the final frame. */
+export const FINISH_CODES: Record<FinishReason, number> = {stop: 0, length: 1, abort: 2};
+
+/** The cleartext, authenticated header of a request (docs/protocol.md §3). */
+export interface RequestHeader {
+  /** Protocol version (1). */
+  version: number;
+  /** Reserved flags; 0 in version 1. */
+  flags: number;
+  /** Consumer's clock at sealing, Unix milliseconds. */
+  timestamp: number;
+  /** 16 random bytes naming this query (replay protection, receipts). */
+  queryId: Uint8Array;
+  /** The provider X25519 public key the request is sealed to. */
+  recipientKey: Uint8Array;
+  /** The consumer's one-query X25519 public key. */
+  ephemeralKey: Uint8Array;
+  /** XChaCha20-Poly1305 nonce (24 bytes). */
+  nonce: Uint8Array;
+  /** Hashcash counter (u64); any value when no proof of work is asked. */
+  powNonce: bigint;
+}
+
+/** Prices in nanoTON per token. */
+export interface Prices {
+  /** Per prompt token. */
+  prompt: bigint;
+  /** Per completion token. */
+  completion: bigint;
+}
+
+/** Sampling parameters a request may set. */
+export interface SamplingParams {
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+/** The decrypted request (docs/protocol.md §4). Exactly one of prompt or messages. */
+export interface QueryRequest {
+  /** Must equal the header's query id. */
+  queryId: Uint8Array;
+  /** Must equal the header's timestamp. */
+  timestamp: number;
+  /** Payment channel that pays for this query. */
+  channel: Address;
+  /** Model name, as in the provider's info. */
+  model: string;
+  prompt?: string;
+  messages?: ChatMessage[];
+  params: SamplingParams;
+  /** Upper bound on completion tokens. */
+  maxTokens: number;
+  /** The highest prices the consumer accepts. */
+  maxPrice: Prices;
+}
+
+/** What the provider signs at the end of an answer (docs/protocol.md §6). */
+export interface Receipt {
+  queryId: Uint8Array;
+  channel: Address;
+  usage: Usage;
+  prices: Prices;
+  /** usage × prices, nanoTON. */
+  cost: bigint;
+  /** New cumulative amount the channel owes the provider, nanoTON. */
+  total: bigint;
+  /** Provider clock, Unix milliseconds. */
+  timestamp: number;
+}
+
+/** A receipt with the provider's Ed25519 signature over its exact bytes. */
+export interface SignedReceipt {
+  receipt: Receipt;
+  bytes: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Error codes on the wire, plain (HTTP body) or encrypted (error frame). */
+export type WireErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'POW_REQUIRED'
+  | 'WRONG_KEY'
+  | 'STALE'
+  | 'REPLAY'
+  | 'DECRYPT_FAILED'
+  | 'UNKNOWN_MODEL'
+  | 'MAX_TOKENS'
+  | 'PRICE_TOO_LOW'
+  | 'UNKNOWN_CHANNEL'
+  | 'INSUFFICIENT_DEPOSIT'
+  | 'VOUCHER_OWED'
+  | 'CHANNEL_BUSY'
+  | 'BUSY'
+  | 'BAD_VOUCHER'
+  | 'ENGINE_ERROR'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+/** One decoded response frame. */
+export type ResponseFrame =
+  | {type: 'text'; text: string}
+  | {type: 'final'; finishReason: FinishReason; signed: SignedReceipt}
+  | {type: 'error'; code: WireErrorCode; message: string; pending?: {receipt: string; signature: string}};
+
+/** Body of POST /v1/voucher. */
+export interface VoucherPost {
+  channel: Address;
+  /** Cumulative amount, nanoTON. */
+  amount: bigint;
+  /** Consumer's Ed25519 signature (signVoucher). */
+  signature: Uint8Array;
+  /** Query id (hex) whose pending charge the consumer declines because it never received the answer. */
+  waive?: string;
+}
+
+/** The provider's live info, signed in GET /v1/info. */
+export interface ProviderInfo {
+  protocol: number;
+  software: string;
+  time: number;
+  models: {name: string; architecture: string; sha256: string; contextSize: number}[];
+  /** Decimal nanoTON strings. */
+  prices: {prompt: string; completion: string};
+  load: {active: number; queued: number; parallel: number; maxQueue: number};
+  keys: {x25519: string; ed25519: string};
+  pow: {difficulty: number};
+  limits: {maxBodyBytes: number; maxTokens: number; timestampWindowMs: number};
+  /** Reserved for a hardware attestation quote bound to keys.x25519; null without one. */
+  attestation: null | {kind: string; quote: string};
+}
