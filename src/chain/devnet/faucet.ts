@@ -1,0 +1,33 @@
+import type {Address} from '@ton/core';
+import {CocoonError} from '../../errors.js';
+
+/** A faucet payment. */
+export interface FundResult {
+  lt: string;
+  hash: string;
+  /** Balance after funding, nanoTON. */
+  balance: bigint;
+}
+
+/** Ask the devnet at `url` to send `amount` nanoTON to `address` from its faucet. */
+export async function fundFromFaucet(options: {url: string; address: Address; amount: bigint}): Promise<FundResult> {
+  let res: Response;
+  try {
+    res = await fetch(`${options.url}/devnet/fund`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({address: options.address.toRawString(), amount: options.amount.toString()}),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new CocoonError('CHAIN_UNAVAILABLE', `No devnet is running at ${options.url}.`, {
+      hint: 'Start one with `cocoon devnet start --detach`.',
+      cause: error,
+    });
+  }
+  const body = (await res.json().catch(() => ({}))) as {ok?: boolean; error?: string; result?: {lt: string; hash: string; balance: string}};
+  if (!res.ok || !body.ok || !body.result) {
+    throw new CocoonError('CHAIN_ERROR', `The devnet faucet refused: ${body.error ?? `HTTP ${res.status}`}`);
+  }
+  return {lt: body.result.lt, hash: body.result.hash, balance: BigInt(body.result.balance)};
+}

@@ -1,0 +1,33 @@
+import {Address, fromNano} from '@ton/core';
+import {CocoonError} from '../errors.js';
+
+/** Parse a TON amount as people write it ("1", "0.25", "1_000") into nanoTON. */
+export function parseTon(text: string): bigint {
+  const clean = text.trim().replaceAll('_', '');
+  const match = /^(\d+)(?:\.(\d{1,9}))?$/.exec(clean);
+  if (!match) {
+    throw new CocoonError('INVALID_INPUT', `"${text}" is not an amount of TON.`, {hint: 'Write it like 10, 0.5 or 0.000000001 (at most 9 decimals).'});
+  }
+  return BigInt(match[1]!) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
+/** nanoTON → "1.5" (no trailing zeros). */
+export function formatTon(nano: bigint): string {
+  return fromNano(nano);
+}
+
+/** Parse an address in raw (0:hex) or user-friendly form. */
+export function parseAddress(text: string): Address {
+  try {
+    return Address.parse(text.trim());
+  } catch {
+    throw new CocoonError('INVALID_INPUT', `"${text}" is not a TON address.`, {
+      hint: 'Use the user-friendly form (e.g. 0QAb…, UQAb…, EQAb…) or the raw form 0:<64 hex digits>.',
+    });
+  }
+}
+
+/** True if the text parses as an address. */
+export function looksLikeAddress(text: string): boolean {
+  return Address.isFriendly(text.trim()) || Address.isRaw(text.trim());
+}
