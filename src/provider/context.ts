@@ -1,0 +1,31 @@
+import type {NodeKey} from '../crypto/node-key.js';
+import type {InferenceEngine} from '../inference/types.js';
+import type {Prices} from '../protocol/wire.js';
+import type {RateLimiter, ReplayCache} from './admission.js';
+import type {ChannelGuard} from './channel-guard.js';
+import type {ChannelLedger} from './ledger.js';
+import type {ProviderMetrics} from './metrics.js';
+
+/** State shared by the request handlers of one provider server (options resolved to their defaults). */
+export interface ServerContext {
+  engine: InferenceEngine;
+  nodeKey: NodeKey;
+  prices: Prices;
+  guard: ChannelGuard;
+  ledger: ChannelLedger;
+  maxBodyBytes: number;
+  maxTokens: number;
+  timestampWindowMs: number;
+  powDifficulty: number;
+  maxGenerationMs: number;
+  software: string;
+  now: () => number;
+  random: (n: number) => Uint8Array;
+  metrics: ProviderMetrics;
+  limiter: RateLimiter;
+  replay: ReplayCache;
+  /** Channels with a query or voucher in progress (one at a time per channel). */
+  locks: Set<string>;
+  /** Running generations, aborted on close(). */
+  generations: Set<AbortController>;
+}

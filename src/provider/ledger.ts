@@ -1,0 +1,51 @@
+/**
+ * Per-channel accounting of a provider: what the newest voucher covers, what is
+ * owed, and the one receipt still unpaid. The on-chain settlement work reads
+ * `voucher` from here; this file holds only the interface and the in-memory store.
+ */
+
+/** The receipt a channel has not paid yet (hex fields, as sent in VOUCHER_OWED). */
+export interface PendingCharge {
+  /** Query id, hex. */
+  queryId: string;
+  /** Receipt bytes, hex. */
+  receipt: string;
+  /** Provider signature, hex. */
+  signature: string;
+}
+
+/** One channel's account. */
+export interface ChannelAccount {
+  /** Cumulative nanoTON covered by the newest valid voucher. */
+  paid: bigint;
+  /** Cumulative nanoTON owed: `paid` plus the pending charge, if any. */
+  owed: bigint;
+  /** The unpaid receipt; while set the channel gets no new query. */
+  pending?: PendingCharge;
+  /** Newest valid voucher (what settlement submits on chain). */
+  voucher?: {amount: bigint; signature: Uint8Array};
+  /** Charges the consumer declined as not received (provider policy may cap these). */
+  waived: number;
+}
+
+/** Where the provider keeps channel accounts. Keys are raw addresses ("0:hex"). */
+export interface ChannelLedger {
+  /** The account, or undefined for a channel never seen. */
+  get(channel: string): Promise<ChannelAccount | undefined>;
+  /** Store an account (replaces). */
+  put(channel: string, account: ChannelAccount): Promise<void>;
+}
+
+/** A ChannelLedger in memory: for tests, benchmarks and as a cache in front of a durable one. */
+export class MemoryChannelLedger implements ChannelLedger {
+  private readonly accounts = new Map<string, ChannelAccount>();
+
+  async get(channel: string): Promise<ChannelAccount | undefined> {
+    const a = this.accounts.get(channel);
+    return a && {...a};
+  }
+
+  async put(channel: string, account: ChannelAccount): Promise<void> {
+    this.accounts.set(channel, {...account});
+  }
+}

@@ -1,0 +1,44 @@
+import type {InferenceEngine} from '../inference/types.js';
+import type {NodeKey} from '../crypto/node-key.js';
+import type {Prices} from '../protocol/wire.js';
+import type {RateLimitOptions} from './admission.js';
+import type {ChannelGuard} from './channel-guard.js';
+import type {ChannelLedger} from './ledger.js';
+
+/** Options of createProviderServer. */
+export interface ProviderServerOptions {
+  /** The engine that answers (createEngine from src/inference/engine.ts, or NullEngine). Required. */
+  engine: InferenceEngine;
+  /** The node's X25519 and Ed25519 keys (loadNodeKey). Required. */
+  nodeKey: NodeKey;
+  /** Prices in nanoTON per token. Required. */
+  prices: Prices;
+  /** Answers deposit and consumer voucher key per channel. Required. */
+  guard: ChannelGuard;
+  /** Channel accounts. Default: a new MemoryChannelLedger. */
+  ledger?: ChannelLedger;
+  /** Interface to bind. Default: '127.0.0.1' (put a TLS reverse proxy in front to expose it). */
+  host?: string;
+  /** TCP port. Default: 0 (an ephemeral port; read it from `url`). */
+  port?: number;
+  /** Largest request body accepted, bytes; larger ones get 413 before any decryption. Default: 1 MiB. */
+  maxBodyBytes?: number;
+  /** Largest maxTokens a request may ask for. Default: 4096. */
+  maxTokens?: number;
+  /** Accepted clock skew of request timestamps, ± ms; also how long query ids are remembered. Default: 60,000. */
+  timestampWindowMs?: number;
+  /** Hashcash difficulty in leading zero bits asked of every request (advertised in /v1/info). Default: 0 (off). */
+  powDifficulty?: number;
+  /** Per-source token bucket. Default: 30 burst, 10/s. */
+  rateLimit?: RateLimitOptions;
+  /** Longest generation before the provider ends it itself (charged for what was sent). Default: 600,000 ms. */
+  maxGenerationMs?: number;
+  /** Software string in /v1/info. Default: 'cocoon/0.1.0'. */
+  software?: string;
+  /** Clock, Unix ms. Default: Date.now. */
+  now?: () => number;
+  /** Random bytes (secretstream headers). Default: node:crypto randomBytes. */
+  random?: (n: number) => Uint8Array;
+  /** Aborting it closes the server like close(). */
+  signal?: AbortSignal;
+}

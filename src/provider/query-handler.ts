@@ -1,0 +1,199 @@
+import type {IncomingMessage, ServerResponse} from 'node:http';
+import {openRequest, type OpenedRequest} from '../crypto/request-envelope.js';
+import {StreamSealer} from '../crypto/response-stream.js';
+import {isCocoonError} from '../errors.js';
+import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
+import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
+import {decodeRequestHeader} from '../protocol/header.js';
+import {checkPow} from '../protocol/pow.js';
+import {priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
+import {decodeQueryRequest} from '../protocol/request.js';
+import type {QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
+import type {ServerContext} from './context.js';
+import {drained, readBody, sendError} from './http-util.js';
+import type {ChannelAccount} from './ledger.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** A refusal after decryption: sent as an encrypted error frame. */
+class Refusal {
+  constructor(
+    readonly code: WireErrorCode,
+    readonly message: string,
+    readonly pending?: SignedReceipt,
+  ) {}
+}
+
+/** Estimated prompt tokens for the deposit check: the engine's count plus a margin for the chat template. */
+async function estimatePromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
+  if (q.prompt !== undefined) return ctx.engine.countTokens(q.prompt);
+  let n = 0;
+  for (const m of q.messages ?? []) n += (await ctx.engine.countTokens(m.content)) + 8;
+  return n + 8;
+}
+
+/**
+ * POST /v1/query. Cheap checks first (rate, size, header, key, proof of work,
+ * clock, replay), then decryption; after that every answer, refusals included,
+ * is encrypted to the consumer.
+ */
+export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const reject = (code: WireErrorCode, message: string, retryAfterMs?: number) => {
+    ctx.metrics.inc('cocoon_rejections_total', {code});
+    sendError(res, code, message, retryAfterMs);
+  };
+  const now = ctx.now();
+  const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
+  if (wait > 0) return reject('RATE_LIMITED', 'Too many requests from this address.', wait);
+  const read = await readBody(req, ctx.maxBodyBytes);
+  if (!read.ok) {
+    if (read.reason === 'too-large') {
+      res.setHeader('connection', 'close'); // don't read the rest of an oversized body
+      return reject('TOO_LARGE', `Request body is over ${ctx.maxBodyBytes} bytes.`);
+    }
+    return;
+  }
+  const body = read.body;
+  let header;
+  try {
+    header = decodeRequestHeader(body);
+  } catch (err) {
+    return reject('BAD_REQUEST', (err as Error).message);
+  }
+  if (!Buffer.from(header.recipientKey).equals(Buffer.from(ctx.nodeKey.x25519PublicKey))) {
+    return reject('WRONG_KEY', 'Request is sealed to another key; fetch this provider’s key from its registry record.');
+  }
+  if (!checkPow(body, ctx.powDifficulty)) return reject('POW_REQUIRED', `Proof of work of ${ctx.powDifficulty} bits required.`);
+  if (!ctx.replay.fresh(header.timestamp, now)) return reject('STALE', `Timestamp is outside ±${ctx.timestampWindowMs} ms of the provider clock.`);
+  const queryId = hex(header.queryId);
+  if (ctx.replay.has(queryId)) return reject('REPLAY', 'This query id was already used.');
+
+  ctx.metrics.inc('cocoon_decrypt_attempts_total');
+  let opened: OpenedRequest;
+  try {
+    opened = await openRequest(body, ctx.nodeKey.x25519SecretKey);
+  } catch {
+    ctx.metrics.inc('cocoon_decrypt_failures_total');
+    return reject('DECRYPT_FAILED', 'Request does not decrypt.');
+  }
+  // Only authentic requests are remembered, so forged ones can't burn a real id.
+  if (!ctx.replay.add(queryId, header.timestamp, now)) return reject('REPLAY', 'This query id was already used.');
+
+  const sealer = await StreamSealer.create(opened.keys.responseKey, ctx.random(24));
+  res.writeHead(200, {'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff'});
+  res.write(encodeResponsePreamble(sealer.header));
+  try {
+    await serve(ctx, opened, sealer, res);
+  } catch (err) {
+    const refusal = err instanceof Refusal ? err : new Refusal('INTERNAL', 'Internal error.');
+    ctx.metrics.inc('cocoon_rejections_total', {code: refusal.code});
+    if (!res.destroyed) res.end(lengthPrefixed(sealer.push(encodeErrorPayload(refusal.code, refusal.message, refusal.pending), true)));
+  } finally {
+    sealer.dispose();
+  }
+}
+
+async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+  let q: QueryRequest;
+  try {
+    q = decodeQueryRequest(opened.plaintext);
+  } catch (err) {
+    throw new Refusal('BAD_REQUEST', (err as Error).message);
+  }
+  if (!Buffer.from(q.queryId).equals(Buffer.from(opened.header.queryId)) || q.timestamp !== opened.header.timestamp) {
+    throw new Refusal('BAD_REQUEST', 'Query id or timestamp differ between header and body.');
+  }
+  if (q.model !== ctx.engine.model.name) throw new Refusal('UNKNOWN_MODEL', `This provider serves ${ctx.engine.model.name}, not ${q.model}.`);
+  if (q.maxTokens > ctx.maxTokens) throw new Refusal('MAX_TOKENS', `maxTokens is above this provider's limit of ${ctx.maxTokens}.`);
+  if (!priceAccepted(q.maxPrice, ctx.prices)) {
+    throw new Refusal('PRICE_TOO_LOW', `Prices are ${ctx.prices.prompt}/${ctx.prices.completion} nanoTON per prompt/completion token.`);
+  }
+  const channel = q.channel.toRawString();
+  if (ctx.locks.has(channel)) throw new Refusal('CHANNEL_BUSY', 'This channel already has a query or voucher in progress.');
+  ctx.locks.add(channel);
+  try {
+    const terms = await ctx.guard.lookup(q.channel);
+    if (!terms) throw new Refusal('UNKNOWN_CHANNEL', 'No open payment channel to this provider at that address.');
+    const account: ChannelAccount = (await ctx.ledger.get(channel)) ?? {paid: 0n, owed: 0n, waived: 0};
+    if (account.pending) {
+      const p = account.pending;
+      const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
+      throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoTON (query ${p.queryId}).`, pending);
+    }
+    const worst = worstCaseCost(await estimatePromptTokens(ctx, q), q.maxTokens, ctx.prices);
+    if (account.owed + worst > terms.deposit) {
+      throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);
+    }
+    const load = ctx.engine.load();
+    if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
+    await generate(ctx, q, account, sealer, res);
+  } finally {
+    ctx.locks.delete(channel);
+  }
+}
+
+async function generate(ctx: ServerContext, q: QueryRequest, account: ChannelAccount, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  let clientGone = false;
+  const onClose = () => {
+    if (!res.writableFinished) {
+      clientGone = true;
+      abort.abort();
+    }
+  };
+  res.on('close', onClose);
+  const timer = setTimeout(() => abort.abort(), ctx.maxGenerationMs);
+  ctx.generations.add(abort);
+  const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
+  let usage: Usage | undefined;
+  let finishReason: FinishReason = 'abort';
+  try {
+    let events;
+    try {
+      events = ctx.engine.generate(request);
+    } catch (err) {
+      throw new Refusal(isCocoonError(err) && err.code === 'BUSY' ? 'BUSY' : 'ENGINE_ERROR', 'The engine refused the query.');
+    }
+    try {
+      for await (const event of events) {
+        if (event.type === 'done') {
+          usage = event.usage;
+          finishReason = event.finishReason;
+          break;
+        }
+        if (clientGone) break;
+        if (!res.write(lengthPrefixed(sealer.push(encodeTextPayload(event.text), false)))) await drained(res);
+      }
+    } catch (err) {
+      if (clientGone) return;
+      throw new Refusal(isCocoonError(err) && err.code === 'BUSY' ? 'BUSY' : 'ENGINE_ERROR', 'The engine failed while answering.');
+    }
+    // Payment rule: an answer the client did not stay for is not charged (docs/protocol.md §8).
+    if (clientGone || res.destroyed || !usage) {
+      ctx.metrics.inc('cocoon_queries_aborted_total');
+      return;
+    }
+    const cost = queryCost(usage, ctx.prices);
+    const total = account.owed + cost;
+    const signed = signReceipt(
+      {queryId: q.queryId, channel: q.channel, usage, prices: ctx.prices, cost, total, timestamp: ctx.now()},
+      ctx.nodeKey.ed25519Seed,
+    );
+    // The charge is recorded before the final frame leaves, so a crash can't serve a free answer.
+    await ctx.ledger.put(q.channel.toRawString(), {
+      ...account,
+      owed: total,
+      pending: {queryId: hex(q.queryId), receipt: hex(signed.bytes), signature: hex(signed.signature)},
+    });
+    ctx.metrics.inc('cocoon_queries_completed_total');
+    ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
+    ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
+    ctx.metrics.inc('cocoon_charged_nanoton_total', {}, Number(cost));
+    res.end(lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
+  } finally {
+    clearTimeout(timer);
+    ctx.generations.delete(abort);
+    res.off('close', onClose);
+  }
+}
