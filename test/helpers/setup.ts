@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import './ton-matchers.js';
 
 if (!process.env.COCOON_HOME) {
   process.env.COCOON_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-test-'));
