@@ -1,0 +1,271 @@
+/**
+ * The real InferenceEngine: a GGUF model in node-llama-cpp, N context sequences
+ * serving N generations at once, a bounded queue, streamed events and exact
+ * token metering.
+ */
+import type {ChatWrapper, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel} from 'node-llama-cpp';
+import {CocoonError, isCocoonError} from '../errors.js';
+import {Channel} from './channel.js';
+import {checkGgufFile, readGgufModelInfo} from './gguf.js';
+import {modelSha256} from './hash.js';
+import {errorMark, importLlamaCpp, llamaErrorsSince, loadLlama, type GpuOption, type Llama} from './llama.js';
+import {SlotPool} from './pool.js';
+import {renderPrompt, tokenizePlain, beginningToken} from './prompt.js';
+import {defaultThreads} from './threads.js';
+import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine} from './types.js';
+
+/** Options for createEngine. */
+export interface LlamaEngineOptions {
+  /** Path of the .gguf model file. Required. */
+  modelPath: string;
+  /** GPU backend: 'auto' (best available, CPU if none), a forced one, or false for CPU only. Default: 'auto'. */
+  gpu?: GpuOption;
+  /** CPU threads for evaluation. Default: physical cores, or 1 for models under 256 MiB (see threads.ts). */
+  threads?: number;
+  /** Context sequences, i.e. generations that run at once. Default: 1. */
+  parallel?: number;
+  /** Context window per sequence, in tokens. Default: the model's training context, at most 4096. */
+  contextSize?: number;
+  /** Requests allowed to wait for a free sequence before BUSY. Default: 4 × parallel. */
+  maxQueue?: number;
+  /** Layers to offload to the GPU. Default: 'auto' (as many as fit); 0 when gpu is false. */
+  gpuLayers?: number | 'auto';
+  /** Temperature when a request gives none; 0 = greedy. Default: 0.7. */
+  temperature?: number;
+  /** Top-p when a request gives none. Default: 0.9. */
+  topP?: number;
+  /** Hash the model file for EngineModelInfo.sha256 (cached by path, size and mtime). Default: true. */
+  hash?: boolean;
+  /** Model name reported in EngineModelInfo. Default: the GGUF's general.name or the file name. */
+  name?: string;
+}
+
+interface Slot {
+  sequence: LlamaContextSequence;
+  completion: LlamaCompletion;
+}
+
+const STOP_REASONS: Record<string, FinishReason> = {
+  eogToken: 'stop',
+  stopGenerationTrigger: 'stop',
+  customStopTrigger: 'stop',
+  maxTokens: 'length',
+  abort: 'abort',
+};
+
+/** The node-llama-cpp engine. Create it with createEngine. */
+export class LlamaEngine implements InferenceEngine {
+  private readonly running = new Set<{abort: AbortController; done: Promise<void>}>();
+  private disposed = false;
+
+  /** @internal use createEngine */
+  constructor(
+    readonly model: EngineModelInfo,
+    readonly backend: string,
+    /** Threads each evaluation uses. */
+    readonly threads: number,
+    private readonly llamaModel: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly pool: SlotPool<Slot>,
+    private readonly chatWrapper: ChatWrapper | null,
+    private readonly defaults: {temperature: number; topP: number},
+  ) {}
+
+  /**
+   * Start a generation and stream its events. The request is accepted (or
+   * refused with BUSY / INVALID_INPUT) synchronously, and runs as soon as a
+   * sequence is free, whether or not the stream is read yet. Leaving the
+   * stream early (break) aborts the generation.
+   */
+  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+    if (this.disposed) throw new CocoonError('MODEL_ERROR', 'The engine has been disposed.');
+    if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
+      throw new CocoonError('INVALID_INPUT', `maxTokens must be a positive integer, got ${request.maxTokens}.`);
+    }
+    const rendered = renderPrompt(this.llamaModel, this.chatWrapper, request);
+    if (rendered.promptTokens >= this.model.contextSize) {
+      throw new CocoonError('INVALID_INPUT', `Prompt of ${rendered.promptTokens} tokens does not fit the ${this.model.contextSize}-token context.`, {
+        hint: 'Shorten the prompt or start the engine with a larger contextSize.',
+        details: {promptTokens: rendered.promptTokens, contextSize: this.model.contextSize},
+      });
+    }
+    const abort = new AbortController();
+    const slotPromise = this.pool.acquire(abort.signal); // throws BUSY synchronously
+    const onCallerAbort = () => abort.abort(request.signal?.reason);
+    if (request.signal?.aborted) onCallerAbort();
+    else request.signal?.addEventListener('abort', onCallerAbort, {once: true});
+
+    const channel = new Channel<EngineEvent>();
+    const run = async () => {
+      let slot: Slot;
+      try {
+        slot = await slotPromise;
+      } catch (error) {
+        if (abort.signal.aborted) channel.push({type: 'done', usage: {promptTokens: 0, completionTokens: 0}, finishReason: 'abort'});
+        else channel.fail(error);
+        return;
+      }
+      try {
+        let completionTokens = 0;
+        const result = await slot.completion.generateCompletionWithMeta(rendered.tokens, {
+          maxTokens: request.maxTokens,
+          temperature: request.temperature ?? this.defaults.temperature,
+          topP: request.topP ?? this.defaults.topP,
+          seed: request.seed,
+          customStopTriggers: rendered.stopTriggers.length > 0 ? rendered.stopTriggers : undefined,
+          signal: abort.signal,
+          stopOnAbortSignal: true,
+          // No context shift: the prompt is never re-evaluated, so usage stays exact; a full context ends with 'length'.
+          disableContextShift: true,
+          onToken: (tokens) => (completionTokens += tokens.length),
+          onTextChunk: (text) => {
+            if (text) channel.push({type: 'text', text});
+          },
+        });
+        const finishReason = abort.signal.aborted ? 'abort' : (STOP_REASONS[result.metadata.stopReason] ?? 'stop');
+        channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason});
+      } catch (error) {
+        if (abort.signal.aborted) {
+          channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens: 0}, finishReason: 'abort'});
+        } else {
+          channel.fail(
+            isCocoonError(error)
+              ? error
+              : new CocoonError('MODEL_ERROR', `Generation failed: ${(error as Error).message}`, {cause: error}),
+          );
+        }
+      } finally {
+        this.pool.release(slot);
+      }
+    };
+    const entry = {abort, done: Promise.resolve()};
+    entry.done = run().finally(() => {
+      request.signal?.removeEventListener('abort', onCallerAbort);
+      this.running.delete(entry);
+      channel.close();
+    });
+    this.running.add(entry);
+
+    return {
+      [Symbol.asyncIterator]: () => {
+        const inner = channel[Symbol.asyncIterator]();
+        return {
+          next: () => inner.next(),
+          return: async (value?: unknown) => {
+            abort.abort(new CocoonError('ABORTED', 'Stream closed by the reader.'));
+            await entry.done;
+            await inner.return?.();
+            return {done: true as const, value: value as undefined};
+          },
+        };
+      },
+    };
+  }
+
+  /** Current load. */
+  load(): EngineLoad {
+    return {active: this.pool.active, queued: this.pool.queued, parallel: this.pool.size, maxQueue: this.pool.maxQueue};
+  }
+
+  /** Tokens of `text` as a plain prompt, beginning token included (= usage.promptTokens for {prompt: text}). */
+  async countTokens(text: string): Promise<number> {
+    return tokenizePlain(this.llamaModel, text).length + (beginningToken(this.llamaModel) !== null ? 1 : 0);
+  }
+
+  /** Prompt tokens a request would use (chat template applied), without running it. */
+  async countPromptTokens(request: GenerateRequest): Promise<number> {
+    return renderPrompt(this.llamaModel, this.chatWrapper, request).promptTokens;
+  }
+
+  /** The model's token ids for `text`, with no beginning token; for tests and tools. */
+  tokenize(text: string): number[] {
+    return [...this.llamaModel.tokenize(text)];
+  }
+
+  /** Abort running generations, refuse queued ones, and free the context and model. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.close(new CocoonError('ABORTED', 'The engine was disposed.'));
+    const runs = [...this.running];
+    for (const r of runs) r.abort.abort(new CocoonError('ABORTED', 'The engine was disposed.'));
+    await Promise.allSettled(runs.map((r) => r.done));
+    await this.context.dispose();
+    await this.llamaModel.dispose();
+  }
+}
+
+function modelLoadError(modelPath: string, what: string, error: unknown, mark: number): CocoonError {
+  const llamaSaid = llamaErrorsSince(mark).slice(-3).join('; ');
+  return new CocoonError('MODEL_ERROR', `Could not ${what} ${modelPath}: ${(error as Error).message}${llamaSaid ? ` (${llamaSaid})` : ''}`, {
+    hint: 'Check that the file is a complete GGUF model this llama.cpp supports; try a smaller contextSize or --gpu false if memory ran out.',
+    details: {path: modelPath},
+    cause: error,
+  });
+}
+
+/**
+ * Load a GGUF model and return a ready engine. Throws CocoonError('MODEL_ERROR')
+ * for a missing, truncated or non-GGUF file, or one llama.cpp cannot load.
+ */
+export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEngine> {
+  const gpu = options.gpu ?? 'auto';
+  await checkGgufFile(options.modelPath); // fail fast on a missing or non-GGUF file
+  // Load the backend first so tensor sizing reuses it.
+  const llamaPromise = loadLlama(gpu);
+  llamaPromise.catch(() => undefined);
+  const info = await readGgufModelInfo(options.modelPath, {llama: await llamaPromise.catch(() => undefined)});
+  const llama: Llama = await llamaPromise;
+  const parallel = options.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new CocoonError('INVALID_INPUT', `parallel must be a positive integer, got ${parallel}.`);
+  const threads = options.threads ?? (await defaultThreads(info.weightsBytes));
+  const sha256 = options.hash === false ? '' : await modelSha256(info.path);
+  const mark = errorMark();
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({modelPath: info.path, gpuLayers: gpu === false ? 0 : (options.gpuLayers ?? 'auto')});
+  } catch (error) {
+    throw modelLoadError(info.path, 'load', error, mark);
+  }
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      sequences: parallel,
+      contextSize: options.contextSize ?? Math.min(info.contextLength || 4096, 4096),
+      threads,
+    });
+  } catch (error) {
+    await model.dispose();
+    throw modelLoadError(info.path, 'create a context for', error, mark);
+  }
+  const {LlamaCompletion, resolveChatWrapper} = await importLlamaCpp();
+  const slots: Slot[] = [];
+  for (let i = 0; i < parallel; i++) {
+    const sequence = context.getSequence();
+    slots.push({sequence, completion: new LlamaCompletion({contextSequence: sequence})});
+  }
+  let chatWrapper: ChatWrapper | null = null;
+  if (info.hasChatTemplate) {
+    try {
+      chatWrapper = resolveChatWrapper(model, {warningLogs: false});
+    } catch {
+      chatWrapper = null; // an unusable template: fall back to the plain transcript
+    }
+  }
+  const modelInfo: EngineModelInfo = {
+    name: options.name ?? info.name,
+    architecture: info.architecture,
+    sha256,
+    contextSize: context.contextSize,
+  };
+  return new LlamaEngine(
+    modelInfo,
+    llama.gpu === false ? 'cpu' : llama.gpu,
+    threads,
+    model,
+    context,
+    new SlotPool(slots, options.maxQueue ?? 4 * parallel),
+    chatWrapper,
+    {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9},
+  );
+}
