@@ -1,0 +1,198 @@
+import {randomBytes} from 'node:crypto';
+import {signVoucher} from '../chain/contracts/voucher.js';
+import {sealRequest} from '../crypto/request-envelope.js';
+import {CocoonError, isCocoonError} from '../errors.js';
+import {malformed, wireError} from '../protocol/errors.js';
+import {verifyInfo} from '../protocol/info.js';
+import {queryCost} from '../protocol/pricing.js';
+import {verifyReceipt} from '../protocol/receipt.js';
+import {encodeQueryRequest} from '../protocol/request.js';
+import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
+import type {ProviderInfo, QueryRequest, ResponseFrame} from '../protocol/wire.js';
+import type {ProviderClientOptions, QueryOptions} from './options.js';
+import {QueryStream, type QueryResult} from './query-stream.js';
+import {readResponseFrames} from './response-reader.js';
+
+export type {ProviderClientOptions, ProviderKeys, QueryOptions} from './options.js';
+export type {QueryResult} from './query-stream.js';
+export {QueryStream} from './query-stream.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * The consumer side of the protocol for one (provider, channel): seals
+ * queries, streams and verifies answers, and pays for complete ones with
+ * vouchers. Queries on one client run one at a time (the provider refuses a
+ * second one on the same channel anyway).
+ */
+export class ProviderClient {
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+  private readonly random: (n: number) => Uint8Array;
+  private paidTotal: bigint;
+  private pow?: number;
+
+  constructor(private readonly options: ProviderClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? ((n) => randomBytes(n));
+    this.paidTotal = options.paid ?? 0n;
+    this.pow = options.powDifficulty;
+  }
+
+  /** Cumulative nanoTON signed for this channel so far (persist it between runs). */
+  get paid(): bigint {
+    return this.paidTotal;
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.options.endpoint).toString();
+  }
+
+  /** GET /v1/info, verified with the registry's Ed25519 key; also checks the X25519 key and learns the PoW difficulty. */
+  async info(signal?: AbortSignal): Promise<ProviderInfo> {
+    const res = await this.send('/v1/info', {method: 'GET', signal: withTimeout(signal, 10_000)}, signal);
+    const info = verifyInfo(await res.json().catch((err) => Promise.reject(malformed('provider info', err))), this.options.provider.ed25519PublicKey);
+    if (info.keys.x25519 !== hex(this.options.provider.x25519PublicKey)) {
+      throw new CocoonError('PROTOCOL_ERROR', 'The provider serves a different encryption key than its registry record.');
+    }
+    this.pow ??= info.pow.difficulty;
+    return info;
+  }
+
+  /** Send a query; iterate the returned stream for text and await result() for the verified receipt. */
+  query(q: QueryOptions): QueryStream {
+    const cancel = new AbortController();
+    const signal = withTimeout(AbortSignal.any([cancel.signal, ...(q.signal ? [q.signal] : [])]), q.timeoutMs ?? this.options.timeoutMs ?? 300_000);
+    return new QueryStream(this.run(q, signal, q.signal), () => cancel.abort());
+  }
+
+  private async *run(q: QueryOptions, signal: AbortSignal, userSignal?: AbortSignal): AsyncGenerator<string, QueryResult> {
+    const queryId = this.random(16);
+    const timestamp = this.now();
+    const request: QueryRequest = {
+      queryId,
+      timestamp,
+      channel: this.options.channel,
+      model: q.model,
+      prompt: q.prompt,
+      messages: q.messages,
+      params: q.params ?? {},
+      maxTokens: q.maxTokens,
+      maxPrice: q.maxPrice,
+    };
+    const sealed = await sealRequest({
+      recipientKey: this.options.provider.x25519PublicKey,
+      plaintext: encodeQueryRequest(request),
+      queryId,
+      timestamp,
+      powDifficulty: this.pow ?? 0,
+    });
+    const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
+    if (!res.body) throw malformed('response (no body)');
+    let text = '';
+    let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
+    try {
+      for await (const frame of readResponseFrames(res.body as AsyncIterable<Uint8Array>, sealed.keys.responseKey)) {
+        if (frame.type === 'text') {
+          text += frame.text;
+          yield frame.text;
+        } else if (frame.type === 'error') {
+          throw wireError(frame.code, frame.message, frame.pending ? {pending: frame.pending} : {});
+        } else {
+          final = frame;
+        }
+      }
+    } catch (err) {
+      throw streamError(err, signal, userSignal);
+    }
+    const signed = final!.signed;
+    const r = signed.receipt;
+    // Everything below must hold before the consumer signs anything.
+    const problems: string[] = [];
+    if (!verifyReceipt(signed.bytes, signed.signature, this.options.provider.ed25519PublicKey)) problems.push('bad signature');
+    if (hex(r.queryId) !== hex(queryId)) problems.push('query id');
+    if (!r.channel.equals(this.options.channel)) problems.push('channel');
+    if (r.prices.prompt > q.maxPrice.prompt || r.prices.completion > q.maxPrice.completion) problems.push('prices above maxPrice');
+    if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
+    if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
+    if (r.total !== this.paidTotal + r.cost) problems.push(`total ${r.total} ≠ paid ${this.paidTotal} + cost ${r.cost}`);
+    if (problems.length > 0) {
+      throw new CocoonError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
+        details: {problems},
+      });
+    }
+    const voucher = {amount: r.total, signature: signVoucher({channel: this.options.channel, amount: r.total}, this.options.voucherKey)};
+    this.paidTotal = r.total;
+    const result: QueryResult = {
+      queryId: hex(queryId), text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total: r.total,
+      receipt: signed, voucher, voucherPosted: false,
+    };
+    if (this.options.autoPay ?? true) {
+      try {
+        await this.postVoucher(voucher.amount, voucher.signature);
+        result.voucherPosted = true;
+      } catch (err) {
+        result.paymentError = err as Error;
+      }
+    }
+    return result;
+  }
+
+  /** POST /v1/voucher for a cumulative amount already signed (e.g. to retry a failed post). */
+  async postVoucher(amount: bigint, signature: Uint8Array, waive?: string, signal?: AbortSignal): Promise<void> {
+    const body = JSON.stringify({channel: this.options.channel.toRawString(), amount: amount.toString(), signature: hex(signature), ...(waive ? {waive} : {})});
+    const res = await this.send('/v1/voucher', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 30_000)}, signal);
+    const ack = VoucherAckSchema.safeParse(await res.json().catch(() => undefined));
+    if (!ack.success) throw malformed('voucher acknowledgement');
+  }
+
+  /**
+   * Decline a pending charge for an answer this consumer never received in
+   * full (the provider sent VOUCHER_OWED with a receipt for `queryId`). Signs
+   * the unchanged paid total; the provider writes the charge off.
+   */
+  async waive(queryId: string, signal?: AbortSignal): Promise<void> {
+    const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal}, this.options.voucherKey);
+    await this.postVoucher(this.paidTotal, signature, queryId, signal);
+  }
+
+  /** fetch with errors mapped: network → PROVIDER_UNAVAILABLE, abort → ABORTED/TIMEOUT, error bodies → their CocoonError. */
+  private async send(path: string, init: RequestInit, userSignal?: AbortSignal): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetch(this.url(path), init);
+    } catch (err) {
+      throw fetchError(err, init.signal ?? undefined, userSignal);
+    }
+    if (res.ok) return res;
+    const parsed = ErrorBodySchema.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) throw new CocoonError('PROVIDER_UNAVAILABLE', `Provider answered HTTP ${res.status} without a protocol error body.`);
+    throw wireError(parsed.data.error.code, parsed.data.error.message, {status: res.status, retryAfterMs: parsed.data.error.retryAfterMs});
+  }
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const t = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, t]) : t;
+}
+
+function fetchError(err: unknown, signal: AbortSignal | undefined, userSignal: AbortSignal | undefined): CocoonError {
+  if (isCocoonError(err)) return err;
+  if (userSignal?.aborted) return new CocoonError('ABORTED', 'The query was cancelled.', {cause: err});
+  if (signal?.aborted) {
+    const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    return timedOut ? new CocoonError('TIMEOUT', 'The provider did not answer in time.', {cause: err}) : new CocoonError('ABORTED', 'The query was cancelled.', {cause: err});
+  }
+  return new CocoonError('PROVIDER_UNAVAILABLE', `Cannot reach the provider: ${(err as Error).message}`, {cause: err});
+}
+
+function streamError(err: unknown, signal: AbortSignal, userSignal: AbortSignal | undefined): CocoonError {
+  if (isCocoonError(err)) return err;
+  const mapped = fetchError(err, signal, userSignal);
+  if (mapped.code !== 'PROVIDER_UNAVAILABLE') return mapped;
+  return new CocoonError('PROVIDER_UNAVAILABLE', 'The answer is incomplete: the connection broke before the provider’s final frame.', {
+    cause: err,
+    details: {incomplete: true},
+  });
+}

@@ -1,0 +1,55 @@
+import type {Address} from '@ton/core';
+import type {ChatMessage} from '../inference/types.js';
+import type {Prices, SamplingParams} from '../protocol/wire.js';
+
+/** The provider's keys, from its registry record. */
+export interface ProviderKeys {
+  /** X25519 key queries are sealed to. */
+  x25519PublicKey: Uint8Array;
+  /** Ed25519 key that signs receipts and info. */
+  ed25519PublicKey: Uint8Array;
+}
+
+/** Options of a ProviderClient: one consumer, one provider, one channel. */
+export interface ProviderClientOptions {
+  /** Provider base URL (its registry endpoint). Required. */
+  endpoint: string;
+  /** Provider keys from the registry record. Required. */
+  provider: ProviderKeys;
+  /** The payment channel to this provider. Required. */
+  channel: Address;
+  /** Consumer's Ed25519 secret (32-byte seed or 64-byte key) that signs vouchers for the channel. Required. */
+  voucherKey: Uint8Array;
+  /** Cumulative nanoTON already signed for this channel (the newest voucher). Default: 0n. */
+  paid?: bigint;
+  /** HTTP client. Default: globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Limit on a whole query, first byte to final frame, ms. Default: 300,000. */
+  timeoutMs?: number;
+  /** Proof-of-work bits to solve. Default: the difficulty in the provider's info once info() was called, else 0. */
+  powDifficulty?: number;
+  /** Sign and post the voucher after each complete answer. Default: true. */
+  autoPay?: boolean;
+  /** Clock, Unix ms. Default: Date.now. */
+  now?: () => number;
+  /** Random bytes (query ids). Default: node:crypto randomBytes. */
+  random?: (n: number) => Uint8Array;
+}
+
+/** One query. Exactly one of prompt or messages. */
+export interface QueryOptions {
+  /** Model name the provider serves. Required. */
+  model: string;
+  prompt?: string;
+  messages?: ChatMessage[];
+  /** Upper bound on completion tokens. Required. */
+  maxTokens: number;
+  /** Highest prices accepted, nanoTON per token; the provider refuses if its own are higher. Required. */
+  maxPrice: Prices;
+  /** Sampling parameters. Default: the engine's. */
+  params?: SamplingParams;
+  /** Cancels the query; no voucher is signed for a cancelled answer. */
+  signal?: AbortSignal;
+  /** Overrides the client's timeoutMs for this query. */
+  timeoutMs?: number;
+}

@@ -1,0 +1,71 @@
+import type {FinishReason, Usage} from '../inference/types.js';
+import type {SignedReceipt} from '../protocol/wire.js';
+
+/** What a complete, verified answer yields. */
+export interface QueryResult {
+  /** Query id, hex. */
+  queryId: string;
+  /** The whole answer text. */
+  text: string;
+  usage: Usage;
+  finishReason: FinishReason;
+  /** usage × receipt prices, nanoTON. */
+  cost: bigint;
+  /** New cumulative total owed on the channel, nanoTON. */
+  total: bigint;
+  /** The provider-signed receipt. */
+  receipt: SignedReceipt;
+  /** The voucher for `total` signed by the consumer. */
+  voucher: {amount: bigint; signature: Uint8Array};
+  /** Whether the provider acknowledged the voucher (false: autoPay off, or posting failed; see paymentError). */
+  voucherPosted: boolean;
+  /** Why posting the voucher failed, if it did. The voucher stays valid; post it again with postVoucher(). */
+  paymentError?: Error;
+}
+
+/**
+ * An answer being streamed: iterate it for text chunks, then await result().
+ * result() alone drains the stream. Breaking out of the iteration cancels the
+ * query (nothing is paid for it).
+ */
+export class QueryStream implements AsyncIterable<string> {
+  private outcome?: {ok: true; value: QueryResult} | {ok: false; error: unknown};
+
+  constructor(
+    private readonly source: AsyncGenerator<string, QueryResult>,
+    private readonly cancel: () => void,
+  ) {}
+
+  private async next(): Promise<IteratorResult<string, QueryResult>> {
+    if (this.outcome) {
+      if (this.outcome.ok) return {done: true, value: this.outcome.value};
+      throw this.outcome.error;
+    }
+    try {
+      const r = await this.source.next();
+      if (r.done) this.outcome = {ok: true, value: r.value};
+      return r;
+    } catch (error) {
+      this.outcome = {ok: false, error};
+      throw error;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    let completed = false;
+    try {
+      for (let r = await this.next(); !r.done; r = await this.next()) yield r.value;
+      completed = true;
+    } finally {
+      if (!completed && !this.outcome) this.cancel();
+    }
+  }
+
+  /** The verified result (draining any text not yet read). Rejects with a CocoonError on any failure. */
+  async result(): Promise<QueryResult> {
+    for (;;) {
+      const r = await this.next();
+      if (r.done) return r.value;
+    }
+  }
+}

@@ -1,0 +1,263 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {signVoucher} from '../../src/chain/contracts/voucher.js';
+import {ProviderClient} from '../../src/consumer/client.js';
+import {generateNodeKey} from '../../src/crypto/node-key.js';
+import {sealRequest} from '../../src/crypto/request-envelope.js';
+import {isCocoonError} from '../../src/errors.js';
+import {encodeQueryRequest} from '../../src/protocol/request.js';
+import {NullEngine} from '../../src/provider/null-engine.js';
+import {bytes, CHANNEL, CONSUMER_SEED, MAX_PRICE, startRig, tamperingFetch, type Rig} from './setup.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const ask = {model: 'null', prompt: 'a short story', maxTokens: 20, maxPrice: MAX_PRICE};
+
+async function sealed(r: Rig, overrides: {timestamp?: number; recipientKey?: Uint8Array; prompt?: string} = {}) {
+  const queryId = bytes(`q${Math.random()}`, 16);
+  const timestamp = overrides.timestamp ?? Date.now();
+  return sealRequest({
+    recipientKey: overrides.recipientKey ?? r.nodeKey.x25519PublicKey,
+    queryId,
+    timestamp,
+    plaintext: encodeQueryRequest({queryId, timestamp, channel: CHANNEL, model: 'null', prompt: overrides.prompt ?? 'hi', params: {}, maxTokens: 5, maxPrice: MAX_PRICE}),
+  });
+}
+
+function post(r: Rig, body: Uint8Array): Promise<Response> {
+  return fetch(`${r.server.url}/v1/query`, {method: 'POST', body});
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{code: string; wire?: unknown; message: string; details?: Record<string, unknown>}> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isCocoonError(err)) throw err;
+    return {code: err.code, wire: err.details?.wireCode, message: err.message, details: err.details};
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('requests the provider must refuse', () => {
+  it('refuses a request with any one byte flipped, and still serves the untouched one afterwards', async () => {
+    rig = await startRig({rateLimit: {capacity: 10_000, refillPerSecond: 10_000}});
+    const {body} = await sealed(rig);
+    const positions = [...Array(body.length).keys()].filter((i) => i < 128 || i % 3 === 0 || i === body.length - 1);
+    for (const i of positions) {
+      const bad = body.slice();
+      bad[i]! ^= 0x01;
+      const res = await post(rig, bad);
+      expect(res.status, `byte ${i}`).toBeGreaterThanOrEqual(400);
+      await res.arrayBuffer();
+    }
+    expect(rig.server.metrics.get('cocoon_queries_completed_total')).toBe(0);
+    // Forgeries are not remembered as used ids: the authentic request still goes through, once.
+    const ok = await post(rig, body);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    const again = await post(rig, body);
+    expect(again.status).toBe(409);
+    expect((await again.json()).error.code).toBe('REPLAY');
+  });
+
+  it('refuses a request sealed to the wrong key', async () => {
+    rig = await startRig();
+    const other = await generateNodeKey(bytes('other node', 64));
+    const misdirected = await post(rig, (await sealed(rig, {recipientKey: other.x25519PublicKey})).body);
+    expect(misdirected.status).toBe(421);
+    expect((await misdirected.json()).error.code).toBe('WRONG_KEY');
+    // Sealed to another key but labelled with ours: fails authentication.
+    const relabelled = (await sealed(rig, {recipientKey: other.x25519PublicKey})).body;
+    relabelled.set(rig.nodeKey.x25519PublicKey, 32);
+    const res = await post(rig, relabelled);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('DECRYPT_FAILED');
+    expect(rig.server.metrics.get('cocoon_decrypt_failures_total')).toBe(1);
+  });
+
+  it('refuses an oversized body before any decryption', async () => {
+    rig = await startRig({maxBodyBytes: 4096});
+    const {body} = await sealed(rig, {prompt: 'x'.repeat(10_000)});
+    const res = await post(rig, body);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('TOO_LARGE');
+    // Same without a Content-Length: the streaming limit stops it too.
+    const streamed = await fetch(`${rig.server.url}/v1/query`, {
+      method: 'POST',
+      body: new ReadableStream({start(c) { c.enqueue(body); c.close(); }}),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(0);
+  });
+
+  it('refuses stale and future timestamps', async () => {
+    rig = await startRig();
+    for (const skew of [-120_000, 120_000]) {
+      const err = await errorOf(rig.client({now: () => Date.now() + skew}).query(ask).result());
+      expect(err).toMatchObject({code: 'PROTOCOL_ERROR', wire: 'STALE'});
+    }
+    expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(0);
+  });
+
+  it('asks for proof of work when configured, and the client solves it after reading info', async () => {
+    rig = await startRig({powDifficulty: 10});
+    const client = rig.client();
+    expect(await errorOf(client.query(ask).result())).toMatchObject({wire: 'POW_REQUIRED'});
+    expect((await client.info()).pow.difficulty).toBe(10);
+    expect((await client.query(ask).result()).usage.completionTokens).toBe(20);
+  });
+
+  it('rate-limits a source', async () => {
+    rig = await startRig({rateLimit: {capacity: 2, refillPerSecond: 0.001}});
+    const {body} = await sealed(rig);
+    for (let i = 0; i < 2; i++) await (await post(rig, new Uint8Array(10))).arrayBuffer();
+    const res = await post(rig, body);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(0);
+  });
+
+  it('refuses prices above the consumer maximum, unknown channels, thin deposits and unknown models', async () => {
+    rig = await startRig({deposit: 500n});
+    const client = rig.client();
+    expect(await errorOf(client.query({...ask, maxPrice: {prompt: 100n, completion: 29n}}).result())).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'PRICE_TOO_LOW'});
+    expect(await errorOf(client.query(ask).result())).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'INSUFFICIENT_DEPOSIT'});
+    expect(await errorOf(client.query({...ask, model: 'gpt'}).result())).toMatchObject({code: 'INVALID_INPUT', wire: 'UNKNOWN_MODEL'});
+    const stranger = rig.client({channel: new (CHANNEL.constructor as typeof import('@ton/core').Address)(0, bytes('nobody', 32))});
+    expect(await errorOf(stranger.query(ask).result())).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'UNKNOWN_CHANNEL'});
+  });
+});
+
+describe('payment', () => {
+  it('refuses a channel that owes a voucher until it pays', async () => {
+    rig = await startRig();
+    const client = rig.client({autoPay: false});
+    const first = await client.query(ask).result();
+    expect(first.voucherPosted).toBe(false);
+    const owed = await errorOf(client.query(ask).result());
+    expect(owed).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'VOUCHER_OWED'});
+    expect((owed.details?.pending as {receipt: string}).receipt).toBe(Buffer.from(first.receipt.bytes).toString('hex'));
+    await client.postVoucher(first.voucher.amount, first.voucher.signature);
+    const second = await client.query(ask).result();
+    expect(second.total).toBe(first.total + second.cost);
+  });
+
+  it('refuses a voucher with a wrong signature or a lower amount', async () => {
+    rig = await startRig();
+    const client = rig.client({autoPay: false});
+    const first = await client.query(ask).result();
+    const forged = signVoucher({channel: CHANNEL, amount: first.total}, bytes('mallory', 32));
+    expect(await errorOf(client.postVoucher(first.total, forged))).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'BAD_VOUCHER'});
+    const lower = signVoucher({channel: CHANNEL, amount: first.total - 1n}, CONSUMER_SEED);
+    expect(await errorOf(client.postVoucher(first.total - 1n, lower))).toMatchObject({wire: 'BAD_VOUCHER'});
+    const otherChannel = signVoucher({channel: new (CHANNEL.constructor as typeof import('@ton/core').Address)(0, bytes('x', 32)), amount: first.total}, CONSUMER_SEED);
+    expect(await errorOf(client.postVoucher(first.total, otherChannel))).toMatchObject({wire: 'BAD_VOUCHER'});
+    expect((await rig.ledger.get(CHANNEL.toRawString()))?.pending).toBeDefined();
+    await client.postVoucher(first.total, first.voucher.signature);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: first.total});
+    expect(rig.server.metrics.get('cocoon_vouchers_total', {result: 'refused'})).toBe(3);
+  });
+
+  it('lets a consumer waive a charge for an answer it never received in full', async () => {
+    rig = await startRig();
+    const log: string[] = [];
+    // The consumer's copy of the stream loses its last 10 bytes; the provider did send it all.
+    const client = rig.client({fetch: tamperingFetch((b) => b.subarray(0, b.length - 10), log)});
+    const lost = await errorOf(client.query(ask).result());
+    expect(lost.details?.incomplete).toBe(true);
+    const honest = rig.client();
+    const owed = await errorOf(honest.query(ask).result());
+    expect(owed.wire).toBe('VOUCHER_OWED');
+    const pending = (await rig.ledger.get(CHANNEL.toRawString()))!.pending!;
+    await honest.waive(pending.queryId);
+    const next = await honest.query(ask).result();
+    expect(next.total).toBe(next.cost); // nothing was charged for the lost answer
+    expect((await rig.ledger.get(CHANNEL.toRawString()))?.waived).toBe(1);
+  });
+});
+
+describe('streams the consumer must not pay for', () => {
+  it('rejects a response with any one byte flipped and signs no voucher', async () => {
+    rig = await startRig({rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 6})});
+    const plain = await rig.client().query({...ask, maxTokens: 6}).result();
+    const length = plain.text.length; // only to show the body is small
+    expect(length).toBeGreaterThan(0);
+    const probe: Uint8Array[] = [];
+    await rig.client({fetch: tamperingFetch((b) => (probe.push(b), b)), paid: plain.total}).query(ask).result();
+    const size = probe[0]!.length;
+    for (let i = 0; i < size; i++) {
+      await rig.ledger.put(CHANNEL.toRawString(), {paid: 0n, owed: 0n, waived: 0});
+      const log: string[] = [];
+      const client = rig.client({fetch: tamperingFetch((b) => {
+        const c = b.slice();
+        c[i]! ^= 0x20;
+        return c;
+      }, log)});
+      const err = await errorOf(client.query(ask).result());
+      expect(err.code, `byte ${i}`).toBe('PROTOCOL_ERROR');
+      expect(client.paid).toBe(0n);
+      expect(log.some((u) => u.endsWith('/v1/voucher'))).toBe(false);
+    }
+  });
+
+  it('reports a truncated stream as incomplete and signs no voucher, wherever it is cut', async () => {
+    rig = await startRig({rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 4})});
+    const probe: Uint8Array[] = [];
+    await rig.client({fetch: tamperingFetch((b) => (probe.push(b), b))}).query(ask).result();
+    const size = probe[0]!.length;
+    for (let cut = 0; cut < size; cut++) {
+      await rig.ledger.put(CHANNEL.toRawString(), {paid: 0n, owed: 0n, waived: 0});
+      const log: string[] = [];
+      const client = rig.client({fetch: tamperingFetch((b) => b.subarray(0, cut), log)});
+      const chunks: string[] = [];
+      const err = await errorOf((async () => {
+        const s = client.query(ask);
+        for await (const c of s) chunks.push(c);
+        return s.result();
+      })());
+      expect(err.code).toBe('PROTOCOL_ERROR');
+      expect(err.message).toMatch(/incomplete/);
+      expect(err.details?.incomplete).toBe(true);
+      expect(client.paid).toBe(0n);
+      expect(log.some((u) => u.endsWith('/v1/voucher'))).toBe(false);
+    }
+  });
+
+  it('aborts the generation and charges nothing when the client goes away mid-stream', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 500, delayMs: 2})});
+    const client = rig.client();
+    const stream = client.query({...ask, maxTokens: 500});
+    let n = 0;
+    for await (const _ of stream) if (++n === 3) break;
+    for (let i = 0; i < 100 && rig.server.metrics.get('cocoon_queries_aborted_total') === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
+    expect(client.paid).toBe(0n);
+    expect(rig.engine.load().active).toBe(0);
+    const next = await client.query({...ask, maxTokens: 5}).result();
+    expect(next.total).toBe(next.cost);
+  });
+
+  it('maps a user abort to ABORTED and a deadline to TIMEOUT', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 500, delayMs: 5})});
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 50);
+    expect(await errorOf(rig.client().query({...ask, maxTokens: 500, signal: ctl.signal}).result())).toMatchObject({code: 'ABORTED'});
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await errorOf(rig.client({timeoutMs: 50}).query({...ask, maxTokens: 500}).result())).toMatchObject({code: 'TIMEOUT'});
+  });
+
+  it('reports an unreachable provider', async () => {
+    const client = new ProviderClient({
+      endpoint: 'http://127.0.0.1:9',
+      provider: {x25519PublicKey: bytes('x', 32), ed25519PublicKey: bytes('e', 32)},
+      channel: CHANNEL,
+      voucherKey: CONSUMER_SEED,
+    });
+    expect(await errorOf(client.query(ask).result())).toMatchObject({code: 'PROVIDER_UNAVAILABLE'});
+  });
+});
