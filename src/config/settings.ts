@@ -128,7 +128,7 @@ export class Settings {
     let conf: ConfStore;
     try {
       // Keys contain dots; keep them flat rather than nested.
-      conf = new Conf({projectName: 'cocoon', cwd, configName: 'config', accessPropertiesByDotNotation: false}) as unknown as ConfStore;
+      conf = new Conf({projectName: 'cocoon', cwd, configName: 'config', accessPropertiesByDotNotation: false, configFileMode: 0o600}) as unknown as ConfStore;
     } catch (error) {
       throw new CocoonError('CORRUPT_DATA', `The settings file in ${cwd} cannot be read: ${(error as Error).message}`, {
         hint: `Fix or delete ${cwd}/config.json (it only holds settings, no keys).`,

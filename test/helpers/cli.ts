@@ -32,6 +32,8 @@ export interface RunCliOptions {
 export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = {...process.env, CI: 'true', NO_COLOR: '1', COCOON_HOME: options.home};
+    // vitest sets NODE_ENV=test, which sends oclif looking for TypeScript sources; users have no such thing.
+    delete env.NODE_ENV;
     delete env.COCOON_WALLET_PASSWORD;
     delete env.COCOON_MNEMONIC;
     delete env.COCOON_NETWORK;
