@@ -27,6 +27,10 @@ async function sealed(r: Rig, overrides: {timestamp?: number; recipientKey?: Uin
   });
 }
 
+async function codeOf(res: Response): Promise<string> {
+  return ((await res.json()) as {error: {code: string}}).error.code;
+}
+
 function post(r: Rig, body: Uint8Array): Promise<Response> {
   return fetch(`${r.server.url}/v1/query`, {method: 'POST', body});
 }
@@ -60,7 +64,7 @@ describe('requests the provider must refuse', () => {
     await ok.arrayBuffer();
     const again = await post(rig, body);
     expect(again.status).toBe(409);
-    expect((await again.json()).error.code).toBe('REPLAY');
+    expect(await codeOf(again)).toBe('REPLAY');
   });
 
   it('refuses a request sealed to the wrong key', async () => {
@@ -68,13 +72,13 @@ describe('requests the provider must refuse', () => {
     const other = await generateNodeKey(bytes('other node', 64));
     const misdirected = await post(rig, (await sealed(rig, {recipientKey: other.x25519PublicKey})).body);
     expect(misdirected.status).toBe(421);
-    expect((await misdirected.json()).error.code).toBe('WRONG_KEY');
+    expect(await codeOf(misdirected)).toBe('WRONG_KEY');
     // Sealed to another key but labelled with ours: fails authentication.
     const relabelled = (await sealed(rig, {recipientKey: other.x25519PublicKey})).body;
     relabelled.set(rig.nodeKey.x25519PublicKey, 32);
     const res = await post(rig, relabelled);
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('DECRYPT_FAILED');
+    expect(await codeOf(res)).toBe('DECRYPT_FAILED');
     expect(rig.server.metrics.get('cocoon_decrypt_failures_total')).toBe(1);
   });
 
@@ -83,7 +87,7 @@ describe('requests the provider must refuse', () => {
     const {body} = await sealed(rig, {prompt: 'x'.repeat(10_000)});
     const res = await post(rig, body);
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('TOO_LARGE');
+    expect(await codeOf(res)).toBe('TOO_LARGE');
     // Same without a Content-Length: the streaming limit stops it too.
     const streamed = await fetch(`${rig.server.url}/v1/query`, {
       method: 'POST',

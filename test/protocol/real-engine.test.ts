@@ -1,0 +1,53 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {createEngine} from '../../src/inference/engine.js';
+import type {InferenceEngine} from '../../src/inference/types.js';
+import {sharedModel} from '../helpers/models.js';
+import {CHANNEL, MAX_PRICE, PRICES, startRig, type Rig} from './setup.js';
+
+const modelPath = sharedModel('stories260K.gguf');
+
+describe.skipIf(!modelPath)('round trip with the real engine (stories260K)', () => {
+  let engine: InferenceEngine;
+  let rig: Rig;
+  beforeAll(async () => {
+    engine = await createEngine({modelPath: modelPath!, threads: 1, parallel: 1, gpu: false, hash: false});
+    rig = await startRig({engine});
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await engine?.dispose();
+  });
+
+  it('streams the same greedy answer the engine gives alone, metered and paid exactly', async () => {
+    const prompt = 'Once upon a time, there was a little girl named Lily.';
+    let direct = '';
+    let directUsage;
+    for await (const e of engine.generate({prompt, maxTokens: 40, temperature: 0})) {
+      if (e.type === 'text') direct += e.text;
+      else directUsage = e.usage;
+    }
+    const client = rig.client();
+    const stream = client.query({model: engine.model.name, prompt, maxTokens: 40, maxPrice: MAX_PRICE, params: {temperature: 0}});
+    let streamed = '';
+    for await (const chunk of stream) streamed += chunk;
+    const result = await stream.result();
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(result.text).toBe(streamed);
+    expect(streamed).toBe(direct);
+    expect(result.usage).toEqual(directUsage);
+    expect(result.cost).toBe(BigInt(result.usage.promptTokens) * PRICES.prompt + BigInt(result.usage.completionTokens) * PRICES.completion);
+    expect(result.voucherPosted).toBe(true);
+  });
+
+  it('aborts a real generation when the consumer leaves, charging nothing', async () => {
+    const before = (await rig.ledger.get(CHANNEL.toRawString()))?.paid ?? 0n;
+    const client = rig.client({paid: before});
+    const stream = client.query({model: engine.model.name, prompt: 'Tom had a dog.', maxTokens: 400, maxPrice: MAX_PRICE});
+    let n = 0;
+    for await (const _ of stream) if (++n === 2) break;
+    for (let i = 0; i < 100 && rig.server.metrics.get('cocoon_queries_aborted_total') === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
+    const next = await client.query({model: engine.model.name, prompt: 'Tom had a dog.', maxTokens: 5, maxPrice: MAX_PRICE}).result();
+    expect(next.total).toBe(before + next.cost);
+  });
+});

@@ -1,0 +1,120 @@
+// Builds the golden vectors of protocol v1 from fixed keys, nonces and clock.
+// `node --import tsx test/protocol/vectors.ts --write` regenerates
+// test/fixtures/protocol-vectors.json; vectors.test.ts checks the code against it.
+import fs from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {Address} from '@ton/core';
+import {signVoucher, voucherHash} from '../../src/chain/contracts/voucher.js';
+import {generateNodeKey} from '../../src/crypto/node-key.js';
+import {sealRequest} from '../../src/crypto/request-envelope.js';
+import {StreamSealer} from '../../src/crypto/response-stream.js';
+import {x25519} from '../../src/crypto/x25519.js';
+import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../../src/protocol/frames.js';
+import {signReceipt} from '../../src/protocol/receipt.js';
+import {encodeQueryRequest} from '../../src/protocol/request.js';
+import type {QueryRequest} from '../../src/protocol/wire.js';
+import {bytes} from './setup.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** Fixed inputs of the vectors. */
+export const INPUTS = {
+  nodeSecret: bytes('node', 64),
+  ephemeralSecret: bytes('ephemeral', 32),
+  nonce: bytes('nonce', 24),
+  queryId: bytes('query', 16),
+  timestamp: 1767225600000,
+  channel: new Address(0, bytes('channel', 32)),
+  consumerSeed: bytes('consumer', 32),
+  streamHeader: bytes('stream', 24),
+  texts: ['Once upon', ' a time.'],
+};
+
+/** Compute every vector from INPUTS. */
+export async function buildVectors(): Promise<Record<string, unknown>> {
+  const node = await generateNodeKey(INPUTS.nodeSecret);
+  const request: QueryRequest = {
+    queryId: INPUTS.queryId,
+    timestamp: INPUTS.timestamp,
+    channel: INPUTS.channel,
+    model: 'stories260K',
+    messages: [{role: 'user', content: 'Tell me a story.'}],
+    params: {temperature: 0, seed: 42},
+    maxTokens: 64,
+    maxPrice: {prompt: 100n, completion: 200n},
+  };
+  const plaintext = encodeQueryRequest(request);
+  const seal = (powDifficulty: number) =>
+    sealRequest({
+      recipientKey: node.x25519PublicKey,
+      plaintext,
+      queryId: INPUTS.queryId,
+      timestamp: INPUTS.timestamp,
+      ephemeralSecret: INPUTS.ephemeralSecret,
+      nonce: INPUTS.nonce,
+      powDifficulty,
+    });
+  const sealed = await seal(0);
+  const withPow = await seal(8);
+  const shared = await x25519(INPUTS.ephemeralSecret, node.x25519PublicKey);
+
+  const receipt = {
+    queryId: INPUTS.queryId,
+    channel: INPUTS.channel,
+    usage: {promptTokens: 12, completionTokens: 3},
+    prices: {prompt: 10n, completion: 30n},
+    cost: 210n,
+    total: 1210n,
+    timestamp: INPUTS.timestamp + 1000,
+  };
+  const signed = signReceipt(receipt, node.ed25519Seed);
+  const sealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
+  const frames = [...INPUTS.texts.map((t) => sealer.push(encodeTextPayload(t), false)), sealer.push(encodeFinalPayload('stop', signed), true)];
+  const response = Buffer.concat([encodeResponsePreamble(INPUTS.streamHeader), ...frames.map(lengthPrefixed)]);
+  const errSealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
+  const errorResponse = Buffer.concat([
+    encodeResponsePreamble(INPUTS.streamHeader),
+    lengthPrefixed(errSealer.push(encodeErrorPayload('BUSY', 'The provider is at capacity.'), true)),
+  ]);
+  const voucher = {channel: INPUTS.channel, amount: 1210n};
+
+  return {
+    description: 'Cocoon private query protocol v1 golden vectors; see docs/protocol.md. Inputs are SHA-256 chains of labels (test/protocol/setup.ts bytes()).',
+    nodeKey: {
+      secret: hex(INPUTS.nodeSecret),
+      x25519PublicKey: hex(node.x25519PublicKey),
+      ed25519PublicKey: hex(node.ed25519PublicKey),
+    },
+    request: {
+      ephemeralSecret: hex(INPUTS.ephemeralSecret),
+      ephemeralPublicKey: hex(sealed.header.ephemeralKey),
+      nonce: hex(INPUTS.nonce),
+      queryId: hex(INPUTS.queryId),
+      timestamp: INPUTS.timestamp,
+      plaintext: Buffer.from(plaintext).toString('utf8'),
+      sharedSecret: hex(shared),
+      requestKey: hex(sealed.keys.requestKey),
+      responseKey: hex(sealed.keys.responseKey),
+      header: hex(sealed.body.subarray(0, 128)),
+      body: hex(sealed.body),
+    },
+    requestWithPow: {difficulty: 8, powNonce: withPow.header.powNonce.toString(), header: hex(withPow.body.subarray(0, 128))},
+    receipt: {bytes: hex(signed.bytes), signature: hex(signed.signature)},
+    response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', body: hex(response)},
+    errorResponse: {code: 'BUSY', message: 'The provider is at capacity.', body: hex(errorResponse)},
+    voucher: {
+      channel: INPUTS.channel.toRawString(),
+      amount: '1210',
+      consumerSeed: hex(INPUTS.consumerSeed),
+      hash: hex(voucherHash(voucher)),
+      signature: hex(signVoucher(voucher, INPUTS.consumerSeed)),
+    },
+  };
+}
+
+/** Path of the committed vectors. */
+export const VECTORS_PATH = fileURLToPath(new URL('../fixtures/protocol-vectors.json', import.meta.url));
+
+if (process.argv.includes('--write')) {
+  fs.writeFileSync(VECTORS_PATH, JSON.stringify(await buildVectors(), null, 2) + '\n');
+}
