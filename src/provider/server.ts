@@ -75,7 +75,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     const path = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${path}`;
     res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', {route: knownRoute(route), status: String(res.statusCode)}));
-    if (closing && route !== 'GET /healthz') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
+    // While closing, vouchers are still taken: they pay for answers already sent.
+    if (closing && route !== 'GET /healthz' && route !== 'POST /v1/voucher') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
     const fail = (err: unknown) => {
       if (!res.headersSent) sendError(res, 'INTERNAL', 'Internal error.');
       else res.destroy(err instanceof Error ? err : undefined);

@@ -265,3 +265,21 @@ describe('streams the consumer must not pay for', () => {
     expect(await errorOf(client.query(ask).result())).toMatchObject({code: 'PROVIDER_UNAVAILABLE'});
   });
 });
+
+describe('shutdown', () => {
+  it('close() ends a running stream with a signed final frame for what was sent, then refuses', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 1000, delayMs: 2})});
+    const client = rig.client();
+    const stream = client.query({...ask, maxTokens: 1000});
+    let n = 0;
+    const closing = (async () => {
+      for await (const _ of stream) if (++n === 5) void rig!.server.close();
+      return stream.result();
+    })();
+    const result = await closing;
+    expect(result.finishReason).toBe('abort');
+    expect(result.usage.completionTokens).toBeLessThan(1000);
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(await errorOf(client.query(ask).result())).toMatchObject({code: 'PROVIDER_UNAVAILABLE'});
+  });
+});
