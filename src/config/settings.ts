@@ -35,6 +35,8 @@ export const SETTINGS = {
     description: 'toncenter v2 JSON-RPC endpoint for mainnet',
   },
   'mainnet.apiKey': {schema: z.string(), default: '', description: 'API key for the mainnet endpoint', secret: true},
+  'testnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on testnet'},
+  'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
   'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (TON) when a payment channel is opened'},
   'inference.gpu': {

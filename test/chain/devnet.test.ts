@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {SendMode, beginCell, internal, toNano} from '@ton/core';
+import {Address, SendMode, beginCell, internal, toNano} from '@ton/core';
 import {mnemonicNew, mnemonicToPrivateKey} from '@ton/crypto';
 import {TonClient, WalletContractV5R1} from '@ton/ton';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -120,6 +120,20 @@ describe('devnet', () => {
     // The faucet and genesis survive too.
     await fundFromFaucet({url: second.server.url, address: alice.contract.address, amount: toNano(1)});
     expect(await second.ton.getBalance(alice.contract.address)).toBe(toNano(4));
+  });
+
+  it('deploys the registry at genesis, readable through the wrapper over TonClient', async () => {
+    const {server, ton} = await start();
+    const {Registry} = await import('../../src/chain/contracts/registry.js');
+    const {DEVNET_REGISTRY_PARAMS} = await import('../../src/chain/contracts/genesis.js');
+    const address = Address.parse(server.info().contracts.registry!);
+    const registry = ton.open(Registry.createFromAddress(address));
+    expect(await registry.getParams()).toMatchObject({minStake: DEVNET_REGISTRY_PARAMS.minStake, unbondingDelay: DEVNET_REGISTRY_PARAMS.unbondingDelay});
+    expect(await registry.getProviderCount()).toBe(0);
+    const snapshot = await registry.getSnapshot();
+    expect(snapshot.providers).toHaveLength(0);
+    expect(snapshot.owner.toRawString()).toBe(server.info().faucet);
+    expect(await ton.getTransactions(address, {limit: 5})).toHaveLength(1);
   });
 
   it('refuses a corrupt state file with a hint to reset', async () => {

@@ -87,8 +87,8 @@ export class DevnetChain {
     const genesis: Genesis = {version: 1, createdAt: clock(), globalId: DEVNET_GLOBAL_ID, faucet: faucet.address.toRawString(), contracts};
     const chain = new DevnetChain(blockchain, store, faucet, genesis, clock);
     store.writeGenesis(genesis);
-    chain.clearSandboxLog();
-    await chain.persist([]);
+    // Index genesis's own transactions (faucet and contract deployments) like any others.
+    await chain.persist([...(blockchain as unknown as {transactions: BlockchainTransaction[]}).transactions]);
     return chain;
   }
 

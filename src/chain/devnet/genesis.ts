@@ -12,7 +12,14 @@ export interface GenesisContext {
  * addresses it deployed by name; the CLI reads them from GET /devnet/info.
  * Deployers run in order; a new contract family adds one entry here.
  */
-const DEPLOYERS: Array<(ctx: GenesisContext) => Promise<Record<string, string>>> = [];
+const DEPLOYERS: Array<(ctx: GenesisContext) => Promise<Record<string, string>>> = [
+  // The provider registry, owned on devnet by the faucet (the devnet's own admin).
+  async ({blockchain, faucet}) => {
+    const {deployGenesis} = await import('../contracts/genesis.js');
+    const {registry} = await deployGenesis(blockchain, {deployer: faucet, owner: faucet.address});
+    return {registry: registry.toRawString()};
+  },
+];
 
 /** Deploy every genesis contract; returns name → raw address. */
 export async function runGenesis(ctx: GenesisContext): Promise<Record<string, string>> {
