@@ -66,6 +66,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async spin<R>(text: string, work: Promise<R> | (() => Promise<R>)): Promise<R> {
     const promise = typeof work === 'function' ? work() : work;
     if (!this.interactiveOutput) return promise;
+    // The work may fail while ora loads; mark it handled now so Node does not
+    // treat the rejection as unhandled and crash before it is awaited below.
+    promise.catch(() => undefined);
     const {default: ora} = await import('ora');
     const spinner = ora({text, stream: process.stderr}).start();
     try {
