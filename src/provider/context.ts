@@ -18,6 +18,7 @@ export interface ServerContext {
   timestampWindowMs: number;
   powDifficulty: number;
   maxGenerationMs: number;
+  coalesceMs: number;
   software: string;
   now: () => number;
   random: (n: number) => Uint8Array;

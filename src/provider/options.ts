@@ -33,6 +33,8 @@ export interface ProviderServerOptions {
   rateLimit?: RateLimitOptions;
   /** Longest generation before the provider ends it itself (charged for what was sent). Default: 600,000 ms. */
   maxGenerationMs?: number;
+  /** Text after the first piece is batched into one frame per this many ms (0: a frame per engine chunk). Default: 10. */
+  coalesceMs?: number;
   /** Software string in /v1/info. Default: 'cocoon/0.1.0'. */
   software?: string;
   /** Clock, Unix ms. Default: Date.now. */

@@ -43,6 +43,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     timestampWindowMs,
     powDifficulty: options.powDifficulty ?? 0,
     maxGenerationMs: options.maxGenerationMs ?? 600_000,
+    coalesceMs: options.coalesceMs ?? 10,
     software: options.software ?? 'cocoon/0.1.0',
     now: options.now ?? Date.now,
     random: options.random ?? ((n) => randomBytes(n)),

@@ -186,7 +186,7 @@ describe('payment', () => {
 
 describe('streams the consumer must not pay for', () => {
   it('rejects a response with any one byte flipped and signs no voucher', async () => {
-    rig = await startRig({rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 6})});
+    rig = await startRig({coalesceMs: 0, rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 6})});
     const plain = await rig.client().query({...ask, maxTokens: 6}).result();
     const length = plain.text.length; // only to show the body is small
     expect(length).toBeGreaterThan(0);
@@ -209,7 +209,7 @@ describe('streams the consumer must not pay for', () => {
   });
 
   it('reports a truncated stream as incomplete and signs no voucher, wherever it is cut', async () => {
-    rig = await startRig({rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 4})});
+    rig = await startRig({coalesceMs: 0, rateLimit: {capacity: 10_000, refillPerSecond: 10_000}, engine: new NullEngine({tokens: 4})});
     const probe: Uint8Array[] = [];
     await rig.client({fetch: tamperingFetch((b) => (probe.push(b), b))}).query(ask).result();
     const size = probe[0]!.length;

@@ -12,7 +12,7 @@ afterEach(async () => {
 
 describe('round trip with the null engine', () => {
   it('streams text, verifies the receipt and pays the exact cost', async () => {
-    rig = await startRig();
+    rig = await startRig({coalesceMs: 0});
     const client = rig.client();
     const info = await client.info();
     expect(info.keys.x25519).toBe(Buffer.from(rig.nodeKey.x25519PublicKey).toString('hex'));
@@ -38,6 +38,16 @@ describe('round trip with the null engine', () => {
     expect(second.total).toBe(result.total + second.cost);
     expect(client.paid).toBe(second.total);
     expect((await rig.ledger.get(CHANNEL.toRawString()))?.paid).toBe(second.total);
+  });
+
+  it('coalesces text into fewer frames by default, with the same text', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 200})});
+    const stream = rig.client().query({model: 'null', prompt: 'x', maxTokens: 200, maxPrice: MAX_PRICE});
+    const chunks: string[] = [];
+    for await (const c of stream) chunks.push(c);
+    expect(chunks.length).toBeLessThan(200);
+    expect(chunks.join('')).toBe(NullEngine.expectedText('x', 200));
+    expect((await stream.result()).usage.completionTokens).toBe(200);
   });
 
   it('serves healthz and Prometheus metrics', async () => {

@@ -1,0 +1,211 @@
+// Protocol benchmark: `node --import tsx bench/protocol.bench.ts`.
+// 1. raw crypto (request seal/open, secretstream frames) without HTTP;
+// 2. the whole path (seal → HTTP → admission → open → null engine → frames →
+//    verify → voucher) on 127.0.0.1: queries/s, p50/p99 latency, bytes of
+//    overhead per token;
+// 3. with the real engine (COCOON_BENCH_MODEL, or COCOON_TEST_MODELS/stories260K.gguf):
+//    streamed tokens/s through the protocol against the engine alone.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {performance} from 'node:perf_hooks';
+import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
+import {Address} from '@ton/core';
+import {ProviderClient} from '../src/consumer/client.js';
+import {ed25519PublicKey} from '../src/crypto/ed25519.js';
+import {generateNodeKey} from '../src/crypto/node-key.js';
+import {openRequest, sealRequest} from '../src/crypto/request-envelope.js';
+import {StreamOpener, StreamSealer} from '../src/crypto/response-stream.js';
+import type {InferenceEngine} from '../src/inference/types.js';
+import {encodeTextPayload} from '../src/protocol/frames.js';
+import {encodeQueryRequest} from '../src/protocol/request.js';
+import {TableChannelGuard} from '../src/provider/channel-guard.js';
+import {NullEngine} from '../src/provider/null-engine.js';
+import {createProviderServer} from '../src/provider/server.js';
+
+const channel = new Address(0, Buffer.alloc(32, 7));
+const consumerSeed = Buffer.alloc(32, 9);
+const maxPrice = {prompt: 1000n, completion: 1000n};
+const prompt = 'Once upon a time there was a little fox who wanted to see the sea.';
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d});
+
+async function rawCrypto(): Promise<void> {
+  const node = await generateNodeKey();
+  const queryId = Buffer.alloc(16, 1);
+  const plaintext = encodeQueryRequest({queryId, timestamp: Date.now(), channel, model: 'null', prompt, params: {}, maxTokens: 32, maxPrice});
+  const n = 2000;
+  let t = performance.now();
+  const bodies = [];
+  for (let i = 0; i < n; i++) bodies.push((await sealRequest({recipientKey: node.x25519PublicKey, plaintext, queryId, timestamp: 1})).body);
+  const sealUs = ((performance.now() - t) * 1000) / n;
+  t = performance.now();
+  for (const b of bodies) await openRequest(b, node.x25519SecretKey);
+  const openUs = ((performance.now() - t) * 1000) / n;
+  const key = Buffer.alloc(32, 3);
+  const frames = 100_000;
+  const payload = encodeTextPayload(' token');
+  const sealer = await StreamSealer.create(key);
+  t = performance.now();
+  const cts = [];
+  for (let i = 0; i < frames; i++) cts.push(sealer.push(payload, false));
+  const pushUs = ((performance.now() - t) * 1000) / frames;
+  const opener = await StreamOpener.create(key, sealer.header);
+  t = performance.now();
+  for (const c of cts) opener.pull(c);
+  const pullUs = ((performance.now() - t) * 1000) / frames;
+  sealer.dispose();
+  opener.dispose();
+  console.log('## raw crypto (no HTTP)');
+  console.log(`request seal (X25519 + HKDF + XChaCha20-Poly1305, ${plaintext.length} B): ${fmt(sealUs, 1)} µs  (${fmt(1e6 / sealUs)}/s)`);
+  console.log(`request open:                                             ${fmt(openUs, 1)} µs  (${fmt(1e6 / openUs)}/s)`);
+  console.log(`secretstream push / pull per token frame:                 ${fmt(pushUs, 2)} / ${fmt(pullUs, 2)} µs`);
+  console.log(`raw seal+open per query: ${fmt(sealUs + openUs, 1)} µs → at most ${fmt(1e6 / (sealUs + openUs))} queries/s on one core`);
+}
+
+async function startNode(engine: InferenceEngine) {
+  const nodeKey = await generateNodeKey();
+  const guard = new TableChannelGuard().set(channel, {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
+  const server = await createProviderServer({engine, nodeKey, prices: {prompt: 1n, completion: 2n}, guard, rateLimit: {capacity: 1e9, refillPerSecond: 1e9}, maxTokens: 100_000});
+  let received = 0;
+  const countingFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith('/v1/query')) return res;
+    const buf = new Uint8Array(await res.arrayBuffer());
+    received += buf.length;
+    return new Response(buf, {status: res.status, headers: res.headers});
+  };
+  const client = (counting = false) =>
+    new ProviderClient({
+      endpoint: server.url,
+      provider: {x25519PublicKey: nodeKey.x25519PublicKey, ed25519PublicKey: nodeKey.ed25519PublicKey},
+      channel,
+      voucherKey: consumerSeed,
+      ...(counting ? {fetch: countingFetch} : {}),
+    });
+  return {server, nodeKey, client, received: () => received};
+}
+
+async function fullPath(): Promise<void> {
+  const tokens = 32;
+  const node = await startNode(new NullEngine({tokens}));
+  const client = node.client();
+  for (let i = 0; i < 50; i++) await client.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
+  const lat: number[] = [];
+  const n = 1000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await client.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
+    lat.push(performance.now() - t);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  // Bytes on the wire for one answer, against the text it carries.
+  const counting = node.client(true);
+  (counting as unknown as {paidTotal: bigint}).paidTotal = client.paid;
+  const r = await counting.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
+  const textBytes = Buffer.byteLength(r.text);
+  const overhead = (node.received() - textBytes) / tokens;
+  const perTokenFrame = 4 + 17 + 1;
+  console.log(`\n## full path, null engine, ${tokens} tokens per answer, sequential, voucher posted after each`);
+  console.log(`${fmt(n / secs)} queries/s, latency p50 ${fmt(pct(lat, 50), 2)} ms, p99 ${fmt(pct(lat, 99), 2)} ms`);
+  console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 206 B final frame, amortised)`);
+  await node.server.close();
+}
+
+function benchModel(): string | undefined {
+  const explicit = process.env.COCOON_BENCH_MODEL;
+  if (explicit) return explicit;
+  const dir = process.env.COCOON_TEST_MODELS ?? path.resolve('../shared/models');
+  const file = path.join(dir, 'stories260K.gguf');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+async function realEngine(): Promise<void> {
+  const modelPath = benchModel();
+  if (!modelPath) {
+    console.log('\n## real engine: skipped (set COCOON_BENCH_MODEL or COCOON_TEST_MODELS)');
+    return;
+  }
+  const {createEngine} = await import('../src/inference/engine.js');
+  const engine = await createEngine({modelPath, threads: Number(process.env.COCOON_BENCH_THREADS ?? 1), parallel: 1, hash: false});
+  const maxTokens = 256;
+  const story = 'Once upon a time, there was a little girl named Lily.';
+  const direct = async () => {
+    const t = performance.now();
+    let n = 0;
+    for await (const e of engine.generate({prompt: story, maxTokens, temperature: 0})) if (e.type === 'done') n = e.usage.completionTokens;
+    return n / ((performance.now() - t) / 1000);
+  };
+  const node = await startNode(engine);
+  // The consumer runs on its own thread, as it would on its own machine: the
+  // provider's event loop then carries only the provider's share of the work.
+  // Workers don't inherit tsx's loader hooks: register them, then load this file.
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(boot, {
+    eval: true,
+    workerData: {
+      endpoint: node.server.url,
+      x25519: Buffer.from(node.nodeKey.x25519PublicKey).toString('hex'),
+      ed25519: Buffer.from(node.nodeKey.ed25519PublicKey).toString('hex'),
+      model: engine.model.name,
+      prompt: story,
+      maxTokens,
+    },
+  });
+  const viaProtocol = () =>
+    new Promise<number>((resolve, reject) => {
+      worker.once('message', (m: {tokensPerSecond?: number; error?: string}) => (m.error ? reject(new Error(m.error)) : resolve(m.tokensPerSecond!)));
+      worker.postMessage('run');
+    });
+  await direct();
+  await viaProtocol();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    a.push(await direct());
+    b.push(await viaProtocol());
+  }
+  a.sort((x, y) => x - y);
+  b.sort((x, y) => x - y);
+  const ea = pct(a, 50);
+  const eb = pct(b, 50);
+  console.log(`\n## real engine: ${path.basename(modelPath)}, backend ${engine.backend}, ${maxTokens} tokens greedy, median of 15 alternating runs`);
+  console.log(`engine alone: ${fmt(ea)} tokens/s; through the protocol (consumer on its own thread; HTTP, E2E, receipt, voucher): ${fmt(eb)} tokens/s; ratio ${fmt(eb / ea, 3)}`);
+  await worker.terminate();
+  await node.server.close();
+  await engine.dispose();
+}
+
+/** Consumer side of the real-engine run, in a worker thread. */
+async function consumerWorker(): Promise<void> {
+  const d = workerData as {endpoint: string; x25519: string; ed25519: string; model: string; prompt: string; maxTokens: number};
+  const client = new ProviderClient({
+    endpoint: d.endpoint,
+    provider: {x25519PublicKey: Buffer.from(d.x25519, 'hex'), ed25519PublicKey: Buffer.from(d.ed25519, 'hex')},
+    channel,
+    voucherKey: consumerSeed,
+  });
+  parentPort!.on('message', async () => {
+    try {
+      const t = performance.now();
+      const r = await client.query({model: d.model, prompt: d.prompt, maxTokens: d.maxTokens, maxPrice, params: {temperature: 0}}).result();
+      parentPort!.postMessage({tokensPerSecond: r.usage.completionTokens / ((performance.now() - t) / 1000)});
+    } catch (err) {
+      parentPort!.postMessage({error: String(err)});
+    }
+  });
+}
+
+if (!isMainThread) {
+  await consumerWorker();
+} else {
+console.log(`# protocol bench — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`);
+await rawCrypto();
+await fullPath();
+await realEngine();
+}
