@@ -113,7 +113,7 @@ async function fullPath(): Promise<void> {
   const perTokenFrame = 4 + 17 + 1;
   console.log(`\n## full path, null engine, ${tokens} tokens per answer, sequential, voucher posted after each`);
   console.log(`${fmt(n / secs)} queries/s, latency p50 ${fmt(pct(lat, 50), 2)} ms, p99 ${fmt(pct(lat, 99), 2)} ms`);
-  console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 206 B final frame, amortised)`);
+  console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 205 B final frame, amortised)`);
   await node.server.close();
 }
 
