@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {CocoonError} from '../errors.js';
-import {importLlamaCpp, type Llama} from './llama.js';
+import {importLlamaCpp, loadLlama, type Llama} from './llama.js';
 
 /** What the GGUF header says about a model file. */
 export interface GgufModelInfo {
@@ -43,7 +43,7 @@ function modelError(file: string, message: string, hint: string, cause?: unknown
 
 /** Options for readGgufModelInfo. */
 export interface ReadGgufOptions {
-  /** A loaded Llama to size tensors with. Default: node-llama-cpp loads its bindings without a backend (~0.7 s). */
+  /** A loaded Llama to size tensors with. Default: the shared CPU instance (loaded once, ~0.7 s; keeps llama.cpp's log quiet). */
   llama?: Llama;
 }
 
@@ -86,7 +86,7 @@ export async function readGgufModelInfo(modelPath: string, options: ReadGgufOpti
   let insights: Awaited<ReturnType<typeof GgufInsights.from>>;
   try {
     info = await readGgufFileInfo(file, {sourceType: 'filesystem', logWarnings: false, spliceSplitFiles: false});
-    insights = await GgufInsights.from(info, options.llama);
+    insights = await GgufInsights.from(info, options.llama ?? (await loadLlama(false)));
     void insights.totalParameters; // computed from the tensor list: throws on a mangled one
   } catch (error) {
     throw modelError(

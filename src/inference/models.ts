@@ -127,7 +127,7 @@ export function isRemoteUri(ref: string): boolean {
 
 function hostOf(uri: string): string {
   if (/^https?:\/\//i.test(uri)) return new URL(uri).origin;
-  return process.env.HF_ENDPOINT?.replace(/\/$/, '') || 'https://huggingface.co';
+  return (process.env.HF_ENDPOINT || process.env.MODEL_ENDPOINT)?.replace(/\/$/, '') || 'https://huggingface.co';
 }
 
 async function ensureReachable(uri: string, timeoutMs: number): Promise<void> {
