@@ -66,6 +66,11 @@ export class ReplayCache {
     return Math.abs(now - timestamp) <= this.windowMs;
   }
 
+  /** True when no more ids can be remembered (new queries must wait). */
+  get full(): boolean {
+    return this.seen.size >= this.maxEntries;
+  }
+
   /** True if the id was already used. */
   has(queryId: string): boolean {
     return this.seen.has(queryId);

@@ -26,8 +26,14 @@ class Refusal {
   ) {}
 }
 
-/** Estimated prompt tokens for the deposit check: the engine's count plus a margin for the chat template. */
+/**
+ * Prompt tokens for the deposit check: exact when the engine can render the
+ * chat template (LlamaEngine.countPromptTokens), else its plain count plus a
+ * margin per message for the template.
+ */
 async function estimatePromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
+  const exact = (ctx.engine as {countPromptTokens?: (r: GenerateRequest) => Promise<number>}).countPromptTokens;
+  if (exact) return exact.call(ctx.engine, {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens});
   if (q.prompt !== undefined) return ctx.engine.countTokens(q.prompt);
   let n = 0;
   for (const m of q.messages ?? []) n += (await ctx.engine.countTokens(m.content)) + 8;
@@ -69,6 +75,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
   if (!ctx.replay.fresh(header.timestamp, now)) return reject('STALE', `Timestamp is outside ±${ctx.timestampWindowMs} ms of the provider clock.`);
   const queryId = hex(header.queryId);
   if (ctx.replay.has(queryId)) return reject('REPLAY', 'This query id was already used.');
+  if (ctx.replay.full) return reject('RATE_LIMITED', 'Too many queries in the replay window.', ctx.timestampWindowMs);
 
   ctx.metrics.inc('cocoon_decrypt_attempts_total');
   let opened: OpenedRequest;
