@@ -1,3 +1,4 @@
+import {CocoonError} from '../errors.js';
 import type {FinishReason, Usage} from '../inference/types.js';
 import type {SignedReceipt} from '../protocol/wire.js';
 
@@ -57,7 +58,12 @@ export class QueryStream implements AsyncIterable<string> {
       for (let r = await this.next(); !r.done; r = await this.next()) yield r.value;
       completed = true;
     } finally {
-      if (!completed && !this.outcome) this.cancel();
+      if (!completed && !this.outcome) {
+        this.cancel();
+        this.outcome = {ok: false, error: new CocoonError('ABORTED', 'The query was cancelled by its reader.')};
+        // Run the source's finally blocks now: they free the stream's libsodium state.
+        void this.source.return(undefined as never).catch(() => {});
+      }
     }
   }
 

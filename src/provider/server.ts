@@ -23,7 +23,11 @@ export interface ProviderServer {
   readonly metrics: ProviderMetrics;
   /** The live info this node signs for GET /v1/info. */
   info(): ProviderInfo;
-  /** Stop accepting, end running generations (they finish with a final frame, charged for what was sent), close sockets. Idempotent. */
+  /**
+   * Stop accepting queries (vouchers are still taken), end running generations
+   * (each finishes with a final frame charged for what was sent), then close
+   * the sockets. Does not dispose the engine, which the caller owns. Idempotent.
+   */
   close(): Promise<void>;
 }
 

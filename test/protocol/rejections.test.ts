@@ -237,6 +237,7 @@ describe('streams the consumer must not pay for', () => {
     const stream = client.query({...ask, maxTokens: 500});
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;
+    await expect(stream.result()).rejects.toMatchObject({code: 'ABORTED'});
     for (let i = 0; i < 100 && rig.server.metrics.get('cocoon_queries_aborted_total') === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
