@@ -50,3 +50,14 @@ describe('capacity and engine failures', () => {
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
   });
 });
+
+describe('lifecycle', () => {
+  it('closes when its AbortSignal fires', async () => {
+    const ctl = new AbortController();
+    rig = await startRig({signal: ctl.signal});
+    expect((await fetch(`${rig.server.url}/healthz`)).status).toBe(200);
+    ctl.abort();
+    await rig.server.close(); // the same close, already under way
+    await expect(fetch(`${rig.server.url}/healthz`)).rejects.toThrow();
+  });
+});

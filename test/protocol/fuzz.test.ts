@@ -100,3 +100,38 @@ describe('decoders under fuzzing: no crash, only typed errors', () => {
     }), runs);
   });
 });
+
+describe('the provider under fuzzed requests', () => {
+  it('answers every mutated or random body with a protocol error and keeps serving', async () => {
+    const {startRig} = await import('./setup.js');
+    const {sealRequest} = await import('../../src/crypto/request-envelope.js');
+    const {encodeQueryRequest} = await import('../../src/protocol/request.js');
+    const {CHANNEL, MAX_PRICE} = await import('./setup.js');
+    const rig = await startRig({rateLimit: {capacity: 1e6, refillPerSecond: 1e6}});
+    try {
+      const queryId = Buffer.alloc(16, 5);
+      const timestamp = Date.now();
+      const {body} = await sealRequest({
+        recipientKey: rig.nodeKey.x25519PublicKey,
+        queryId,
+        timestamp,
+        plaintext: encodeQueryRequest({queryId, timestamp, channel: CHANNEL, model: 'null', prompt: 'hi', params: {}, maxTokens: 3, maxPrice: MAX_PRICE}),
+      });
+      await fc.assert(
+        fc.asyncProperty(around(body), async (b) => {
+          fc.pre(!Buffer.from(b).equals(body));
+          const res = await fetch(`${rig.server.url}/v1/query`, {method: 'POST', body: b});
+          const json = (await res.json()) as {error?: {code?: string}};
+          expect(res.status).toBeGreaterThanOrEqual(400);
+          expect(typeof json.error?.code).toBe('string');
+        }),
+        {numRuns: 200},
+      );
+      const ok = await fetch(`${rig.server.url}/v1/query`, {method: 'POST', body});
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+    } finally {
+      await rig.close();
+    }
+  });
+});
