@@ -39,17 +39,26 @@ export class Channel<T> implements AsyncIterable<T> {
     wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      if (this.items.length > 0) {
-        yield this.items.shift() as T;
-        continue;
-      }
+  /** A hand-written iterator: cheaper per value than an async generator (this runs once per token). */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const next = (): Promise<IteratorResult<T>> => {
+      if (this.items.length > 0) return Promise.resolve({value: this.items.shift() as T, done: false});
       if (this.ended) {
-        if (this.failed) throw this.error;
-        return;
+        if (this.failed) {
+          this.failed = false; // throw once, then report done
+          return Promise.reject(this.error);
+        }
+        return Promise.resolve({value: undefined, done: true});
       }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+      return new Promise<void>((resolve) => (this.wake = resolve)).then(next);
+    };
+    return {
+      next,
+      return: async () => {
+        this.ended = true;
+        this.items.length = 0;
+        return {value: undefined, done: true};
+      },
+    };
   }
 }

@@ -107,10 +107,12 @@ export class LlamaEngine implements InferenceEngine {
       }
       try {
         let completionTokens = 0;
+        const temperature = request.temperature ?? this.defaults.temperature;
         const result = await slot.completion.generateCompletionWithMeta(rendered.tokens, {
           maxTokens: request.maxTokens,
-          temperature: request.temperature ?? this.defaults.temperature,
-          topP: request.topP ?? this.defaults.topP,
+          temperature,
+          // Greedy decoding ignores top-p; not passing it keeps the sampler chain minimal.
+          topP: temperature > 0 ? (request.topP ?? this.defaults.topP) : undefined,
           seed: request.seed,
           customStopTriggers: rendered.stopTriggers.length > 0 ? rendered.stopTriggers : undefined,
           signal: abort.signal,
