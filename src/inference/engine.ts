@@ -105,6 +105,12 @@ export class LlamaEngine implements InferenceEngine {
         else channel.fail(error);
         return;
       }
+      if (abort.signal.aborted) {
+        // Aborted before it ran: nothing was evaluated, nothing is billed.
+        this.pool.release(slot);
+        channel.push({type: 'done', usage: {promptTokens: 0, completionTokens: 0}, finishReason: 'abort'});
+        return;
+      }
       try {
         let completionTokens = 0;
         const temperature = request.temperature ?? this.defaults.temperature;

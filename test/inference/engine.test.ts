@@ -97,6 +97,12 @@ describe(`engine on ${STORIES ? 'stories260K.gguf' : 'the tiny GGUF'}`, () => {
     if (done?.type === 'done') expect(done.usage.completionTokens).toBeLessThanOrEqual(8);
   });
 
+  it('an already aborted request runs nothing and bills nothing', async () => {
+    const {events, done} = await collect(engine.generate({prompt: 'Once', maxTokens: 50, signal: AbortSignal.abort()}));
+    expect(events).toHaveLength(1);
+    expect(done).toEqual({type: 'done', usage: {promptTokens: 0, completionTokens: 0}, finishReason: 'abort'});
+  });
+
   it('aborts when the reader leaves the stream early, and frees the sequence', async () => {
     for await (const event of engine.generate({prompt: 'Once', maxTokens: 400})) {
       if (event.type === 'text') break;
