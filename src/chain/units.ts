@@ -31,3 +31,22 @@ export function parseAddress(text: string): Address {
 export function looksLikeAddress(text: string): boolean {
   return Address.isFriendly(text.trim()) || Address.isRaw(text.trim());
 }
+
+/**
+ * A price in TON per 1M tokens (how people compare prices) → nanoTON per token
+ * (what the registry stores). 1 nanoTON per token = 0.001 TON per 1M tokens.
+ */
+export function parsePricePerMillion(text: string): bigint {
+  const perMillion = parseTon(text);
+  if (perMillion % 1_000_000n !== 0n) {
+    throw new CocoonError('INVALID_INPUT', `A price of ${text} TON per 1M tokens is not a whole number of nanoTON per token.`, {
+      hint: 'Prices move in steps of 0.001 TON per 1M tokens (1 nanoTON per token).',
+    });
+  }
+  return perMillion / 1_000_000n;
+}
+
+/** nanoTON per token → "TON per 1M tokens" text. */
+export function formatPricePerMillion(nanoPerToken: bigint): string {
+  return formatTon(nanoPerToken * 1_000_000n);
+}

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url';
 import {z} from 'zod';
 import {CocoonError} from '../../errors.js';
 import {dataPath} from '../../config/paths.js';
-import {writeFileAtomic} from './state-store.js';
+import {writeFileAtomic} from '../../config/files.js';
 import type {DevnetInfo} from './server.js';
 
 /** Where a devnet keeps its state, pid file and log. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {z} from 'zod';
 import {CocoonError} from '../../errors.js';
+import {writeFileAtomic} from '../../config/files.js';
 
 /** Files of a devnet's persisted state inside its directory. */
 export const STATE_FILE = 'state.json';
@@ -38,19 +39,6 @@ function corrupt(file: string, error: unknown): CocoonError {
     hint: 'Run `cocoon devnet reset` to start a fresh chain (its balances and contracts are lost).',
     cause: error,
   });
-}
-
-/** Write a file atomically: a crash leaves either the old or the new content. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 /** Durable storage for one devnet: snapshot, genesis record and append-only transaction log. */

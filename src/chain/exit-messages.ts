@@ -1,0 +1,33 @@
+import {ExitCode} from './contracts/constants.js';
+
+type Explained = {message: string; hint?: string};
+
+/** What each contract exit code means to a user, and what to do about it. */
+const MESSAGES: Record<number, Explained> = {
+  [ExitCode.VALUE_TOO_LOW]: {message: 'the attached value does not cover the fee', hint: 'Attach more TON.'},
+  [ExitCode.NOT_OWNER]: {message: 'only the registry owner may do that'},
+  [ExitCode.ALREADY_REGISTERED]: {message: 'this wallet already has a registration', hint: 'Change it with `cocoon provide update`, or check it with `cocoon provide status`.'},
+  [ExitCode.NOT_REGISTERED]: {message: 'this wallet has no registration', hint: 'Register first with `cocoon provide register`.'},
+  [ExitCode.STAKE_TOO_LOW]: {message: 'the stake is below the registry minimum', hint: 'Stake more (see `cocoon provide status` for the minimum).'},
+  [ExitCode.NOT_ACTIVE]: {message: 'the registration is not active (it is unbonding)'},
+  [ExitCode.NOT_UNBONDING]: {message: 'the registration is not unbonding', hint: 'Run `cocoon provide unregister` first.'},
+  [ExitCode.UNBONDING_NOT_OVER]: {message: 'the unbonding delay has not passed yet', hint: 'Wait until the unlock time shown by `cocoon provide status`.'},
+  [ExitCode.BAD_PROFILE]: {message: 'the registration record is malformed'},
+  [ExitCode.NOT_CONSUMER]: {message: 'only the channel\'s consumer may do that'},
+  [ExitCode.NOT_PROVIDER]: {message: 'only the channel\'s provider may do that'},
+  [ExitCode.ALREADY_OPEN]: {message: 'the channel is already open'},
+  [ExitCode.NOT_OPEN]: {message: 'the channel is not open'},
+  [ExitCode.ALREADY_CLOSING]: {message: 'the channel is already closing'},
+  [ExitCode.CHANNEL_CLOSED]: {message: 'the channel is closed'},
+  [ExitCode.STALE_VOUCHER]: {message: 'the voucher is not above what was already paid'},
+  [ExitCode.ABOVE_DEPOSIT]: {message: 'the voucher is above the channel\'s deposit'},
+  [ExitCode.BAD_SIGNATURE]: {message: 'the signature is not the channel consumer\'s'},
+  [ExitCode.CLOSE_NOT_READY]: {message: 'the close delay has not passed yet'},
+  [ExitCode.NOT_CLOSING]: {message: 'the channel is not closing'},
+  [ExitCode.NOT_PARTY]: {message: 'only the consumer or the provider may do that'},
+};
+
+/** A user-facing explanation of a Cocoon contract's exit code, if it is one of ours. */
+export function explainExit(exitCode: number): Explained | undefined {
+  return MESSAGES[exitCode];
+}

@@ -1,0 +1,128 @@
+import type {Address} from '@ton/core';
+import {CocoonError} from '../errors.js';
+import type {ChainClient} from '../chain/client.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import type {NodeKey} from '../crypto/node-key.js';
+import type {InferenceEngine} from '../inference/types.js';
+import {ChainChannelGuard} from './chain-guard.js';
+import {FileChannelLedger} from './file-ledger.js';
+import {getRegistration} from './registration.js';
+import {createProviderServer, type ProviderServer} from './server.js';
+import {Settler, type ClaimReport} from './settlement.js';
+
+/** Something the node reports while it runs (the CLI turns these into log lines). */
+export type NodeEvent =
+  | {type: 'settled'; reports: ClaimReport[]}
+  | {type: 'settle-error'; error: Error}
+  | {type: 'warning'; message: string};
+
+/** Options of startProviderNode. */
+export interface ProviderNodeOptions {
+  client: ChainClient;
+  registry: Address;
+  /** The provider's wallet address (owner of the registry record; receives payouts). */
+  wallet: Address;
+  nodeKey: NodeKey;
+  /** The model file to serve: its SHA-256 must match the registration. */
+  modelPath: string;
+  /** Builds the engine once the registration checks pass (createEngine, or a test double). */
+  createEngine: (options: {modelPath: string; name: string}) => Promise<InferenceEngine>;
+  /** SHA-256 of a file, hex (the inference module's cached modelSha256). */
+  hashModel: (path: string) => Promise<string>;
+  /** Channel ledger directory. */
+  ledgerDir: string;
+  /** Listen address. Default: 127.0.0.1. */
+  host?: string;
+  /** Port. Default: 0 (any). */
+  port?: number;
+  /** Claim when a channel's unclaimed vouchers reach this, nanoTON. */
+  claimThreshold: bigint;
+  /** Settlement pass interval, ms. Default: 30 s. */
+  settleIntervalMs?: number;
+  /** Shortest channel close delay accepted, seconds. Default: 600. */
+  minCloseDelay?: number;
+  onEvent?: (event: NodeEvent) => void;
+}
+
+/** A running provider node. */
+export interface ProviderNode {
+  readonly url: string;
+  readonly server: ProviderServer;
+  readonly settler: Settler;
+  readonly record: ProviderRecord;
+  readonly engine: InferenceEngine;
+  /** Stop serving (running answers finish), settle every channel, free the model. */
+  close(): Promise<ClaimReport[]>;
+}
+
+function mismatch(what: string, hint: string): CocoonError {
+  return new CocoonError('INVALID_INPUT', `${what} differs from this wallet's registration.`, {hint});
+}
+
+/**
+ * Check the on-chain registration against what this machine would serve, then
+ * serve it: the protocol server with on-chain channel checks and a durable
+ * ledger, and a settler that claims on a timer and at shutdown.
+ */
+export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
+  const record = await getRegistration(options.client, options.registry, options.wallet);
+  if (!record) throw new CocoonError('NOT_FOUND', 'This wallet is not registered as a provider.', {hint: 'Register first with `cocoon provide register`.'});
+  if (record.status !== 'active') {
+    throw new CocoonError('INVALID_INPUT', 'This registration is unbonding; consumers no longer choose it.', {hint: 'Register again after withdrawing, or with another wallet.'});
+  }
+  const sha = await options.hashModel(options.modelPath);
+  if (sha !== record.modelHash.toString('hex')) {
+    throw mismatch(`The model file's SHA-256 (${sha.slice(0, 12)}…, ${options.modelPath})`, 'Serve the registered file, or publish the new one with `cocoon provide update --model FILE`.');
+  }
+  if (!record.nodeKey.equals(Buffer.from(options.nodeKey.ed25519PublicKey)) || !record.encryptionKey.equals(Buffer.from(options.nodeKey.x25519PublicKey))) {
+    throw mismatch('The node key on this machine', 'Publish this key with `cocoon provide update`, or restore the node key the registration names.');
+  }
+  const engine = await options.createEngine({modelPath: options.modelPath, name: record.model});
+  const ledger = new FileChannelLedger(options.ledgerDir);
+  let server: ProviderServer;
+  try {
+    server = await createProviderServer({
+      engine,
+      nodeKey: options.nodeKey,
+      prices: {prompt: record.promptPrice, completion: record.completionPrice},
+      guard: new ChainChannelGuard({client: options.client, provider: options.wallet, minCloseDelay: options.minCloseDelay}),
+      ledger,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+    });
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  const settler = new Settler({client: options.client, ledger, threshold: options.claimThreshold});
+  const tick = async () => {
+    try {
+      const reports = await settler.settle();
+      if (reports.some((r) => r.outcome === 'claimed' || r.outcome === 'failed')) options.onEvent?.({type: 'settled', reports});
+    } catch (error) {
+      options.onEvent?.({type: 'settle-error', error: error as Error});
+    }
+  };
+  const timer = setInterval(() => void tick(), options.settleIntervalMs ?? 30_000);
+  timer.unref();
+  let closing: Promise<ClaimReport[]> | undefined;
+  return {
+    url: server.url,
+    server,
+    settler,
+    record,
+    engine,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await server.close();
+        try {
+          return await settler.settle({force: true});
+        } finally {
+          await engine.dispose();
+        }
+      })();
+      return closing;
+    },
+  };
+}
