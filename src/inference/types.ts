@@ -79,6 +79,12 @@ export interface InferenceEngine {
   load(): EngineLoad;
   /** Count tokens the way generation would (for pricing a prompt before running it). */
   countTokens(text: string): Promise<number>;
+  /**
+   * Prompt tokens a whole request would use (chat template applied), without
+   * running it; equals the request's `usage.promptTokens`. Optional: engines
+   * without templates may leave it out and callers fall back to countTokens.
+   */
+  countPromptTokens?(request: GenerateRequest): Promise<number>;
   /** Free the model and its contexts. */
   dispose(): Promise<void>;
 }
