@@ -78,15 +78,15 @@ async function startNode(engine: InferenceEngine) {
     received += buf.length;
     return new Response(buf, {status: res.status, headers: res.headers});
   };
-  const client = (counting = false) =>
+  const client = (counting = false, ch = channel) =>
     new ProviderClient({
       endpoint: server.url,
       provider: {x25519PublicKey: nodeKey.x25519PublicKey, ed25519PublicKey: nodeKey.ed25519PublicKey},
-      channel,
+      channel: ch,
       voucherKey: consumerSeed,
       ...(counting ? {fetch: countingFetch} : {}),
     });
-  return {server, nodeKey, client, received: () => received};
+  return {server, nodeKey, guard, client, received: () => received};
 }
 
 async function fullPath(): Promise<void> {
@@ -113,6 +113,28 @@ async function fullPath(): Promise<void> {
   const perTokenFrame = 4 + 17 + 1;
   console.log(`\n## full path, null engine, ${tokens} tokens per answer, sequential, voucher posted after each`);
   console.log(`${fmt(n / secs)} queries/s, latency p50 ${fmt(pct(lat, 50), 2)} ms, p99 ${fmt(pct(lat, 99), 2)} ms`);
+  // Concurrency: several consumers, one channel each, at once.
+  const consumers = 8;
+  const perConsumer = 150;
+  const clients = Array.from({length: consumers}, (_, i) => {
+    const ch = new Address(0, Buffer.alloc(32, 100 + i));
+    node.guard.set(ch, {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
+    return node.client(false, ch);
+  });
+  const lat2: number[] = [];
+  const t1 = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < perConsumer; i++) {
+        const t = performance.now();
+        await c.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
+        lat2.push(performance.now() - t);
+      }
+    }),
+  );
+  const secs2 = (performance.now() - t1) / 1000;
+  lat2.sort((a, b) => a - b);
+  console.log(`${consumers} consumers at once: ${fmt((consumers * perConsumer) / secs2)} queries/s, latency p50 ${fmt(pct(lat2, 50), 2)} ms, p99 ${fmt(pct(lat2, 99), 2)} ms`);
   console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 205 B final frame, amortised)`);
   await node.server.close();
 }
@@ -144,7 +166,7 @@ async function realEngine(): Promise<void> {
   }
   const {createEngine} = await import('../src/inference/engine.js');
   const engine = await createEngine({modelPath, threads: Number(process.env.COCOON_BENCH_THREADS ?? 1), parallel: 1, hash: false});
-  const maxTokens = 256;
+  const maxTokens = Number(process.env.COCOON_BENCH_TOKENS ?? 256);
   const story = 'Once upon a time, there was a little girl named Lily.';
   const direct = async (): Promise<Rates> => {
     const t = performance.now();
