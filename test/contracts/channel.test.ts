@@ -110,6 +110,30 @@ describe('payment channel', () => {
     expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.BAD_SIGNATURE});
   });
 
+  it('pays an external claim (no wallet), the cost taken from the payout', async () => {
+    const r = await w.channel.sendExternalClaim(voucher(toNano('1')));
+    expect(r.transactions).toHaveTransaction({to: w.channel.address, success: true});
+    const cost = feeFor(w.blockchain, ChannelConst.GAS_CLAIM_EXTERNAL);
+    expect(r.transactions).toHaveTransaction({
+      from: w.channel.address,
+      to: w.provider.address,
+      op: ChannelOp.ChannelPayout,
+      value: (v) => v! < toNano('1') - cost && v! > toNano('1') - cost - toNano('0.002'),
+    });
+    expect((await w.channel.getState()).paid).toBe(toNano('1'));
+    // The channel keeps at least what it owes the consumer: the claim's cost came out of the payout.
+    expect(await w.channel.getBalance()).toBeGreaterThanOrEqual(openDeposit - toNano('1') + BigInt(ChannelConst.STORAGE_RESERVE) - toNano('0.001'));
+  });
+
+  it('refuses (does not even accept) a stale, forged or dust external claim', async () => {
+    await w.channel.sendExternalClaim(voucher(toNano('1')));
+    const balance = await w.channel.getBalance();
+    await expect(w.channel.sendExternalClaim(voucher(toNano('1')))).rejects.toMatchObject({exitCode: ExitCode.STALE_VOUCHER});
+    await expect(w.channel.sendExternalClaim(voucher(toNano('2'), keyPair().secretKey))).rejects.toMatchObject({exitCode: ExitCode.BAD_SIGNATURE});
+    await expect(w.channel.sendExternalClaim(voucher(toNano('1') + 1000n))).rejects.toMatchObject({exitCode: ExitCode.VALUE_TOO_LOW});
+    expect(await w.channel.getBalance()).toBe(balance);
+  });
+
   it('refuses a claim above the deposit', async () => {
     const r = await claim(openDeposit + 1n);
     expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.ABOVE_DEPOSIT});
@@ -215,10 +239,10 @@ describe('payment channel', () => {
     let r = await w.stranger.send({to: w.channel.address, value: SMALL, body: beginCell().storeUint(0xdeadbeef, 32).endCell()});
     expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.UNKNOWN_OP});
     const before = await w.channel.getState();
-    r = await w.blockchain.sendMessage(
+    const bounced = await w.blockchain.sendMessage(
       internal({from: w.provider.address, to: w.channel.address, value: SMALL, bounce: false, bounced: true, body: beginCell().storeUint(0xffffffff, 32).storeUint(ChannelOp.ChannelPayout, 32).endCell()}),
     );
-    expect(r.transactions).toHaveTransaction({to: w.channel.address, success: true, inMessageBounced: true, outMessagesCount: 0});
+    expect(bounced.transactions).toHaveTransaction({to: w.channel.address, success: true, inMessageBounced: true, outMessagesCount: 0});
     const after = await w.channel.getState();
     expect({...after, consumer: after.consumer.toString(), provider: after.provider.toString()}).toEqual({
       ...before,

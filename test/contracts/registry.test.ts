@@ -67,7 +67,7 @@ describe('registry', () => {
     expect(result.transactions).toHaveTransaction({to: w.registry.address, success: false, exitCode: ExitCode.ALREADY_REGISTERED});
   });
 
-  it('refuses malformed records: oversized price, extra refs in meta, junk in texts', async () => {
+  it('refuses malformed records: oversized price, extra refs in meta, refs under the texts', async () => {
     const fee = await w.registry.getRegisterFee();
     // A price of 2^64 passes no TS check, so build the body by hand.
     const p = sampleProfile();
@@ -79,8 +79,8 @@ describe('registry', () => {
     const metaWithExtra = beginCell().storeBuffer(p.encryptionKey).storeBuffer(p.modelHash).storeRef(beginCell().storeUint(0, 24).endCell()).storeRef(beginCell().endCell()).endCell();
     r = await send(rawBody(1n, metaWithExtra));
     expect(r.transactions).toHaveTransaction({to: w.registry.address, success: false, exitCode: ExitCode.BAD_PROFILE});
-    const junkTexts = beginCell().storeBuffer(p.encryptionKey).storeBuffer(p.modelHash).storeRef(beginCell().storeUint(0, 24).storeUint(7, 3).endCell()).endCell();
-    r = await send(rawBody(1n, junkTexts));
+    const textsWithRef = beginCell().storeBuffer(p.encryptionKey).storeBuffer(p.modelHash).storeRef(beginCell().storeUint(0, 24).storeRef(beginCell().endCell()).endCell()).endCell();
+    r = await send(rawBody(1n, textsWithRef));
     expect(r.transactions).toHaveTransaction({to: w.registry.address, success: false, exitCode: ExitCode.BAD_PROFILE});
     expect(await w.registry.getProviderCount()).toBe(0);
   });
@@ -164,10 +164,10 @@ describe('registry', () => {
       return st?.type === 'active' ? st.state.data!.hash().toString('hex') : '';
     };
     const before = await dataHash();
-    r = await w.blockchain.sendMessage(
+    const bounced = await w.blockchain.sendMessage(
       internal({from: w.alice.address, to: w.registry.address, value: toNano('0.1'), bounce: false, bounced: true, body: beginCell().storeUint(0xffffffff, 32).storeUint(RegistryOp.WithdrawStake, 32).endCell()}),
     );
-    expect(r.transactions).toHaveTransaction({to: w.registry.address, success: true, inMessageBounced: true, outMessagesCount: 0});
+    expect(bounced.transactions).toHaveTransaction({to: w.registry.address, success: true, inMessageBounced: true, outMessagesCount: 0});
     expect(await dataHash()).toBe(before);
   });
 
@@ -182,6 +182,22 @@ describe('registry', () => {
       expect(await w.registry.getProvider(p.owner)).toEqual(p);
     }
     expect(snap.providers.map((p) => p.model).sort()).toEqual(['a', 'b']);
+    expect(snap.unreadable).toEqual([]);
+  });
+
+  it('leaves a record with malformed texts out of the snapshot instead of failing the read', async () => {
+    await register(toNano('2'));
+    const p = sampleProfile();
+    // Length byte 200 with only 3 bytes behind it: the contract bounds cells, not text layout.
+    const junk = beginCell().storeBuffer(p.encryptionKey).storeBuffer(p.modelHash).storeRef(beginCell().storeUint(200, 8).storeUint(0, 24).endCell()).endCell();
+    const body = beginCell().storeUint(RegistryOp.RegisterProvider, 32).storeUint(0, 64).storeBuffer(p.nodeKey).storeCoins(1n).storeCoins(1n).storeUint(1, 32).storeUint(1, 32).storeRef(junk).endCell();
+    const r = await w.bob.send({to: w.registry.address, value: toNano('2'), body});
+    expect(r.transactions).toHaveTransaction({to: w.registry.address, success: true});
+    const snap = await w.registry.getSnapshot();
+    expect(snap.count).toBe(2);
+    expect(snap.providers.map((x) => x.owner.toString())).toEqual([w.alice.address.toString()]);
+    expect(snap.unreadable.map((x) => x.toString())).toEqual([w.bob.address.toString()]);
+    await expect(w.registry.getProvider(w.bob.address)).rejects.toMatchObject({code: 'CORRUPT_DATA'});
   });
 });
 

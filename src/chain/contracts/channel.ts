@@ -72,6 +72,17 @@ export class Channel implements Contract {
     await provider.internal(via, {value: opts.value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: signed(ChannelOp.ClaimVoucher, opts)});
   }
 
+  /**
+   * ext_claim#c0c00107 amount:Coins signature:bits512 = ChannelExtMsg;
+   * The same claim as an external message: no wallet transaction. The channel
+   * pays gas and import fee and deducts them from the payout (so it must exceed
+   * them). Anyone may push it; the payout always goes to the provider.
+   */
+  async sendExternalClaim(provider: ContractProvider, opts: SignedAmount): Promise<void> {
+    if (opts.signature.length !== 64) throw new CocoonError('INVALID_INPUT', 'signature must be 64 bytes');
+    await provider.external(beginCell().storeUint(ChannelOp.ExternalClaim, 32).storeCoins(opts.amount).storeBuffer(opts.signature).endCell());
+  }
+
   /** start_close#c0c00104 query_id:uint64 = ChannelMsg; consumer only; claims stay open until now + closeDelay. */
   async sendStartClose(provider: ContractProvider, via: Sender, opts: ChannelSendOptions): Promise<void> {
     await provider.internal(via, {value: opts.value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: body(ChannelOp.StartClose, opts.queryId).endCell()});

@@ -46,23 +46,25 @@ export const ChannelOp = {
   StartClose: 0xc0c00104,
   FinishClose: 0xc0c00105,
   CooperativeClose: 0xc0c00106,
+  ExternalClaim: 0xc0c00107,
   ChannelPayout: 0xc0c00111,
   ChannelRefund: 0xc0c00112,
 } as const;
 
 /** Registry constants: gas bounds per handler, record statuses, price cap. */
 export const RegistryConst = {
-  GAS_REGISTER: 12000,
-  GAS_TOPUP: 6000,
+  GAS_REGISTER: 14000,
+  GAS_TOPUP: 13500,
   STATUS_ACTIVE: 1,
   STATUS_UNBONDING: 2,
 } as const;
 
 /** Channel constants: gas bounds, storage reserve, states, signature tags. */
 export const ChannelConst = {
-  GAS_OPEN: 6000,
-  GAS_TOPUP: 5000,
-  GAS_CLAIM: 9000,
+  GAS_OPEN: 4000,
+  GAS_TOPUP: 4000,
+  GAS_CLAIM: 7000,
+  GAS_CLAIM_EXTERNAL: 4800,
   STORAGE_RESERVE: 5000000,
   STATE_NEW: 0,
   STATE_OPEN: 1,

@@ -159,10 +159,24 @@ export function storeProvider(r: Omit<ProviderRecord, 'owner'>): (b: Builder) =>
   };
 }
 
-/** Dictionary value codec for the provider map (the owner is the key, not part of the value). */
-export const ProviderValue: DictionaryValue<Omit<ProviderRecord, 'owner'>> = {
-  serialize: (record, b) => storeProvider(record)(b),
-  parse: (s) => loadProvider(s),
+/**
+ * Dictionary value codec for the provider map (the owner is the key, not part of
+ * the value). The contract bounds a record's cells but not the texts' inner
+ * layout, so a record whose texts do not parse yields null: one bad registrant
+ * must not break discovery for everyone.
+ */
+export const ProviderValue: DictionaryValue<Omit<ProviderRecord, 'owner'> | null> = {
+  serialize: (record, b) => {
+    if (!record) throw new CocoonError('INVALID_INPUT', 'cannot store an unparsable provider record');
+    storeProvider(record)(b);
+  },
+  parse: (s) => {
+    try {
+      return loadProvider(s);
+    } catch {
+      return null;
+    }
+  },
 };
 
 /** registry_params$_ min_stake:Coins unbonding_delay:uint32 = RegistryParams; */
@@ -182,17 +196,18 @@ export interface RegistryConfig {
   /** The only address that may change the parameters. */
   owner: Address;
   params: RegistryParams;
+  /** Records to start with: benchmarks and fixtures only, a real registry starts empty. */
+  providers?: ProviderRecord[];
 }
 
 /**
+ * Initial data of a registry.
  * registry$_ owner:MsgAddressInt params:RegistryParams count:uint32
  *            providers:(HashmapE 267 Provider) = RegistryStorage;
  */
 export function registryConfigToCell(config: RegistryConfig): Cell {
-  return beginCell()
-    .storeAddress(config.owner)
-    .store(storeParams(config.params))
-    .storeUint(0, 32)
-    .storeDict(Dictionary.empty(Dictionary.Keys.Address(), Dictionary.Values.Cell()))
-    .endCell();
+  const providers = config.providers ?? [];
+  const dict = Dictionary.empty(Dictionary.Keys.Address(), ProviderValue);
+  for (const {owner, ...record} of providers) dict.set(owner, record);
+  return beginCell().storeAddress(config.owner).store(storeParams(config.params)).storeUint(providers.length, 32).storeDict(dict).endCell();
 }

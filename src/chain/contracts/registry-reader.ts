@@ -10,6 +10,8 @@ export interface RegistrySnapshot {
   count: number;
   /** Every record, in dictionary key order. */
   providers: ProviderRecord[];
+  /** Owners whose record did not parse (malformed texts): left out of `providers`. */
+  unreadable: Address[];
 }
 
 /**
@@ -24,8 +26,12 @@ export function readRegistryData(data: Cell): RegistrySnapshot {
     const count = s.loadUint(32);
     const dict = Dictionary.load(Dictionary.Keys.Address(), ProviderValue, s);
     const providers: ProviderRecord[] = [];
-    for (const [owner, record] of dict) providers.push({owner, ...record});
-    return {owner, params, count, providers};
+    const unreadable: Address[] = [];
+    for (const [key, record] of dict) {
+      if (record) providers.push({owner: key, ...record});
+      else unreadable.push(key);
+    }
+    return {owner, params, count, providers, unreadable};
   } catch (err) {
     throw new CocoonError('CORRUPT_DATA', 'registry data cell does not have the expected layout', {
       cause: err,

@@ -128,7 +128,12 @@ export class Registry implements Contract {
     args.writeAddress(owner);
     const {stack} = await provider.get('get_provider', args.build());
     const cell = stack.readCellOpt();
-    return cell ? {owner, ...loadProvider(cell.beginParse())} : null;
+    if (!cell) return null;
+    try {
+      return {owner, ...loadProvider(cell.beginParse())};
+    } catch (err) {
+      throw new CocoonError('CORRUPT_DATA', `the record of ${owner.toString()} does not parse`, {cause: err});
+    }
   }
 
   /** Every record in one account-state read, parsed client-side. */

@@ -1,0 +1,22 @@
+// Gas and all-in fees of every contract operation (npm run gas). Each operation
+// runs in @ton/sandbox twice: sent from a real v5r1 wallet (what users have) and
+// from the sandbox's minimal treasury wallet. The fee is everything the chain of
+// transactions burned: the sending wallet's own transaction, forward fees, the
+// contract's gas and storage, payouts and their receipt. Figures go to
+// docs/benchmarks.md ("Contracts: gas and fees").
+import {fromNano} from '@ton/core';
+import {measureGas} from '../test/contracts/gas-scenarios.js';
+
+const prefill = Number(process.env.GAS_PREFILL ?? 1000);
+const v5 = await measureGas({prefill, wallet: 'v5r1'});
+const treasury = await measureGas({prefill, wallet: 'treasury'});
+const verdict = (fee: bigint, target?: bigint) => (target === undefined ? '' : fee <= target ? ' ✓' : ' ✗');
+const lines = [
+  `| operation | gas | gas bound | fee from v5r1 wallet, TON | fee from sandbox treasury, TON | target, TON |`,
+  `|---|---:|---:|---:|---:|---:|`,
+  ...v5.map((r, i) => {
+    const t = treasury[i]!;
+    return `| ${r.operation} | ${r.gas} | ${r.bound ?? ''} | ${fromNano(r.fee)}${verdict(r.fee, r.target)} | ${fromNano(t.fee)}${verdict(t.fee, t.target)} | ${r.target ? `≤ ${fromNano(r.target)}` : ''} |`;
+  }),
+];
+process.stdout.write(`registry holding ${prefill} records before the measured registration\n${lines.join('\n')}\n`);
