@@ -5,7 +5,7 @@ import {CocoonError, isCocoonError} from '../errors.js';
 import {malformed, wireError} from '../protocol/errors.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
-import {verifyReceipt} from '../protocol/receipt.js';
+import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
 import type {ProviderInfo, QueryRequest, ResponseFrame} from '../protocol/wire.js';
@@ -145,6 +145,29 @@ export class ProviderClient {
     const res = await this.send('/v1/voucher', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 30_000)}, signal);
     const ack = VoucherAckSchema.safeParse(await res.json().catch(() => undefined));
     if (!ack.success) throw malformed('voucher acknowledgement');
+  }
+
+  /**
+   * Clear a VOUCHER_OWED refusal (pass `err.details.pending`). If the pending
+   * receipt is for the total this client already signed (the answer arrived,
+   * only the voucher post failed), the voucher is posted again: 'paid'. If it
+   * is for a total this client never accepted (the answer never arrived whole),
+   * the charge is declined: 'waived'. A client that lost its `paid` state
+   * would waive a charge it owes: persist `paid` after every answer.
+   */
+  async settlePending(pending: {receipt: string; signature: string}, signal?: AbortSignal): Promise<'paid' | 'waived'> {
+    const bytes = Buffer.from(pending.receipt, 'hex');
+    const receipt = decodeReceipt(bytes);
+    if (!verifyReceipt(bytes, Buffer.from(pending.signature, 'hex'), this.options.provider.ed25519PublicKey) || !receipt.channel.equals(this.options.channel)) {
+      throw new CocoonError('PROTOCOL_ERROR', 'The pending receipt is not a valid receipt of this provider for this channel.');
+    }
+    if (receipt.total === this.paidTotal) {
+      const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal}, this.options.voucherKey);
+      await this.postVoucher(this.paidTotal, signature, undefined, signal);
+      return 'paid';
+    }
+    await this.waive(hex(receipt.queryId), signal);
+    return 'waived';
   }
 
   /**

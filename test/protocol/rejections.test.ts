@@ -166,6 +166,27 @@ describe('payment', () => {
     expect(rig.server.metrics.get('cocoon_vouchers_total', {result: 'refused'})).toBe(3);
   });
 
+  it('re-posts a voucher whose first post failed, when the provider asks for it', async () => {
+    rig = await startRig();
+    let failVoucher = true;
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/v1/voucher') && failVoucher) {
+        failVoucher = false;
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    const client = rig.client({fetch: flaky});
+    const first = await client.query(ask).result();
+    expect(first.voucherPosted).toBe(false);
+    expect(first.paymentError).toMatchObject({code: 'PROVIDER_UNAVAILABLE'});
+    const owed = await errorOf(client.query(ask).result());
+    expect(owed.wire).toBe('VOUCHER_OWED');
+    expect(await client.settlePending(owed.details!.pending as {receipt: string; signature: string})).toBe('paid');
+    const next = await client.query(ask).result();
+    expect(next.total).toBe(first.total + next.cost);
+  });
+
   it('lets a consumer waive a charge for an answer it never received in full', async () => {
     rig = await startRig();
     const log: string[] = [];
@@ -176,8 +197,7 @@ describe('payment', () => {
     const honest = rig.client();
     const owed = await errorOf(honest.query(ask).result());
     expect(owed.wire).toBe('VOUCHER_OWED');
-    const pending = (await rig.ledger.get(CHANNEL.toRawString()))!.pending!;
-    await honest.waive(pending.queryId);
+    expect(await honest.settlePending(owed.details!.pending as {receipt: string; signature: string})).toBe('waived');
     const next = await honest.query(ask).result();
     expect(next.total).toBe(next.cost); // nothing was charged for the lost answer
     expect((await rig.ledger.get(CHANNEL.toRawString()))?.waived).toBe(1);
