@@ -171,6 +171,7 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
   await fs.mkdir(dir, {recursive: true});
   const stallMs = options.stallTimeoutMs ?? 60_000;
   let lastProgress = Date.now();
+  let mostBytes = 0;
   let stalled = false;
   const stall = new AbortController();
   // A ref'd timer also keeps the process alive: the downloader's retry timers alone do not.
@@ -189,7 +190,11 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
         deleteTempFileOnCancel: false,
         skipExisting: true,
         onProgress: ({downloadedSize, totalSize}) => {
-          lastProgress = Date.now();
+          // Only new bytes count as progress: retries that restart from 0 must not hold off the stall timer.
+          if (downloadedSize > mostBytes) {
+            mostBytes = downloadedSize;
+            lastProgress = Date.now();
+          }
           options.onProgress?.({downloadedBytes: downloadedSize, totalBytes: totalSize});
         },
       }),
@@ -199,6 +204,14 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     const existing = await fs.stat(downloader.entrypointFilePath).catch(() => undefined);
     const alreadyPresent = existing?.isFile() === true && existing.size === downloader.totalSize;
     const file = await downloader.download({signal});
+    const size = (await fs.stat(file).catch(() => undefined))?.size;
+    if (size === undefined || (downloader.totalSize > 0 && size !== downloader.totalSize)) {
+      // ipull can settle after dropped connections without a complete file.
+      throw new CocoonError('MODEL_ERROR', `Download of ${ref} did not complete (${size ?? 0} of ${downloader.totalSize} bytes).`, {
+        hint: 'The connection dropped; run pull again (an unfinished .ipull file is resumed).',
+        details: {uri: ref, reason: 'incomplete'},
+      });
+    }
     await readGgufModelInfo(file);
     return {path: file, sizeBytes: (await fs.stat(file)).size, sha256: await modelSha256(file), alreadyPresent};
   } catch (error) {
