@@ -111,8 +111,8 @@ export class LlamaEngine implements InferenceEngine {
         channel.push({type: 'done', usage: {promptTokens: 0, completionTokens: 0}, finishReason: 'abort'});
         return;
       }
+      let completionTokens = 0;
       try {
-        let completionTokens = 0;
         const temperature = request.temperature ?? this.defaults.temperature;
         const result = await slot.completion.generateCompletionWithMeta(rendered.tokens, {
           maxTokens: request.maxTokens,
@@ -134,7 +134,7 @@ export class LlamaEngine implements InferenceEngine {
         channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason});
       } catch (error) {
         if (abort.signal.aborted) {
-          channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens: 0}, finishReason: 'abort'});
+          channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason: 'abort'});
         } else {
           channel.fail(
             isCocoonError(error)
