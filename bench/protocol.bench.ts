@@ -201,13 +201,19 @@ async function realEngine(): Promise<void> {
     });
   await direct();
   await viaProtocol();
-  const runs = Number(process.env.COCOON_BENCH_RUNS ?? 30);
+  const runs = Number(process.env.COCOON_BENCH_RUNS ?? 100);
   const a: Rates[] = [];
   const b: Rates[] = [];
   for (let i = 0; i < runs; i++) {
-    // Alternate, so drift in machine load hits both sides alike; pairwise ratios are robust to it.
-    a.push(await direct());
-    b.push(await viaProtocol());
+    // Alternate in ABBA order, so drift in machine load and any first/second
+    // position effect hit both sides alike; pairwise ratios are robust to it.
+    if (i % 2 === 0) {
+      a.push(await direct());
+      b.push(await viaProtocol());
+    } else {
+      b.push(await viaProtocol());
+      a.push(await direct());
+    }
   }
   const median = (xs: number[]) => pct([...xs].sort((x, y) => x - y), 50);
   const row = (k: keyof Rates) => {
