@@ -190,7 +190,7 @@ export class LlamaEngine implements InferenceEngine {
     return [...this.llamaModel.tokenize(text)];
   }
 
-  /** Abort running generations, refuse queued ones, and free the context and model. */
+  /** End running and queued generations (each stream ends with an 'abort' done event), then free the context and model. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

@@ -43,7 +43,15 @@ export function loadLlama(gpu: GpuOption = 'auto'): Promise<Llama> {
   let instance = instances.get(key);
   if (!instance) {
     instance = (async () => {
-      const {getLlama, LlamaLogLevel} = await importLlamaCpp();
+      const {getLlama, getLlamaGpuTypes, LlamaLogLevel} = await importLlamaCpp();
+      if (gpu !== 'auto' && gpu !== false && !(await getLlamaGpuTypes('supported')).includes(gpu)) {
+        // Fail fast: test-loading an unsupported binary takes seconds and logs to the console.
+        instances.delete(key);
+        throw new CocoonError('MODEL_ERROR', `The ${gpu} backend is not available on this machine.`, {
+          hint: 'Run `cocoon gpu detect` to see which backends work here, or use gpu auto.',
+          details: {gpu: key},
+        });
+      }
       try {
         return await getLlama({
           gpu,
@@ -60,7 +68,7 @@ export function loadLlama(gpu: GpuOption = 'auto'): Promise<Llama> {
         });
       } catch (error) {
         instances.delete(key);
-        throw new CocoonError('MODEL_ERROR', `No working llama.cpp backend for gpu=${key}: ${(error as Error).message}`, {
+        throw new CocoonError('MODEL_ERROR', `No working llama.cpp backend for gpu=${key}: ${(error as Error).message || (error as Error).name}`, {
           hint: gpu === false || gpu === 'auto' ? 'Reinstall cocoon (npm ci) to restore the prebuilt binaries.' : `Run \`cocoon gpu detect\` to see which backends work here, or use --gpu auto.`,
           details: {gpu: key},
           cause: error,

@@ -163,4 +163,17 @@ describe('engine queue', () => {
     }
     expect(() => engine.generate({prompt: 'x', maxTokens: 1})).toThrow(expect.objectContaining({code: 'MODEL_ERROR'}));
   });
+
+  it('dispose ends running and queued generations with an abort', async () => {
+    const engine = await createEngine({modelPath: testModel(), threads: 1, parallel: 1, contextSize: 256, gpu: false, hash: false});
+    const running = engine.generate({prompt: 'Once', maxTokens: 200});
+    const queued = engine.generate({prompt: 'Once', maxTokens: 200});
+    const iterator = running[Symbol.asyncIterator]();
+    await iterator.next(); // first text: it is running
+    await engine.dispose();
+    const rest: EngineEvent[] = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(r.value);
+    expect(rest.at(-1)).toMatchObject({type: 'done', finishReason: 'abort'});
+    expect((await collect(queued)).done).toEqual({type: 'done', usage: {promptTokens: 0, completionTokens: 0}, finishReason: 'abort'});
+  });
 });

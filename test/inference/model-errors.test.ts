@@ -52,3 +52,16 @@ describe('bad model files', () => {
     }
   });
 });
+
+describe('forced GPU backends', () => {
+  it('a backend this machine lacks is a fast MODEL_ERROR', async () => {
+    const {getLlamaGpuTypes} = await import('node-llama-cpp');
+    const supported = await getLlamaGpuTypes('supported');
+    const missing = (['cuda', 'vulkan'] as const).find((t) => !supported.includes(t));
+    if (!missing) return; // a machine with both: nothing to refuse
+    const started = Date.now();
+    const error = await createEngine({modelPath: testModel(), gpu: missing, threads: 1}).catch((e: unknown) => e);
+    expect(error).toMatchObject({code: 'MODEL_ERROR', details: {gpu: missing}});
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
