@@ -17,6 +17,7 @@ export const WIRE_ERRORS: Record<WireErrorCode, {status: number; cocoon: ErrorCo
   DECRYPT_FAILED: {status: 400, cocoon: 'PROTOCOL_ERROR'},
   UNKNOWN_MODEL: {status: 200, cocoon: 'INVALID_INPUT'},
   MAX_TOKENS: {status: 200, cocoon: 'INVALID_INPUT'},
+  INVALID_QUERY: {status: 200, cocoon: 'INVALID_INPUT'},
   PRICE_TOO_LOW: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   UNKNOWN_CHANNEL: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   INSUFFICIENT_DEPOSIT: {status: 200, cocoon: 'PAYMENT_REQUIRED'},

@@ -134,6 +134,7 @@ export type WireErrorCode =
   | 'DECRYPT_FAILED'
   | 'UNKNOWN_MODEL'
   | 'MAX_TOKENS'
+  | 'INVALID_QUERY'
   | 'PRICE_TOO_LOW'
   | 'UNKNOWN_CHANNEL'
   | 'INSUFFICIENT_DEPOSIT'

@@ -26,6 +26,13 @@ class Refusal {
   ) {}
 }
 
+/** An engine error as a refusal: BUSY and INVALID_INPUT (e.g. a prompt longer than the context) keep their meaning and message. */
+function engineRefusal(err: unknown, fallback: string): Refusal {
+  if (isCocoonError(err) && err.code === 'BUSY') return new Refusal('BUSY', err.message);
+  if (isCocoonError(err) && err.code === 'INVALID_INPUT') return new Refusal('INVALID_QUERY', err.message);
+  return new Refusal('ENGINE_ERROR', fallback);
+}
+
 /**
  * Prompt tokens for the deposit check: exact when the engine can render the
  * chat template (LlamaEngine.countPromptTokens), else its plain count plus a
@@ -161,7 +168,7 @@ async function generate(ctx: ServerContext, q: QueryRequest, account: ChannelAcc
     try {
       events = ctx.engine.generate(request);
     } catch (err) {
-      throw new Refusal(isCocoonError(err) && err.code === 'BUSY' ? 'BUSY' : 'ENGINE_ERROR', 'The engine refused the query.');
+      throw engineRefusal(err, 'The engine refused the query.');
     }
     // Text is coalesced: the first piece goes out at once (time to first token),
     // later ones at most every coalesceMs. Fewer frames cost fewer syscalls and
@@ -197,7 +204,7 @@ async function generate(ctx: ServerContext, q: QueryRequest, account: ChannelAcc
     } catch (err) {
       clearTimeout(timer);
       if (clientGone) return;
-      throw new Refusal(isCocoonError(err) && err.code === 'BUSY' ? 'BUSY' : 'ENGINE_ERROR', 'The engine failed while answering.');
+      throw engineRefusal(err, 'The engine failed while answering.');
     }
     // Payment rule: an answer the client did not stay for is not charged (docs/protocol.md §8).
     if (clientGone || res.destroyed || !usage) {

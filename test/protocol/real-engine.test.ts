@@ -39,6 +39,13 @@ describe.skipIf(!modelPath)('round trip with the real engine (stories260K)', () 
     expect(result.voucherPosted).toBe(true);
   });
 
+  it('passes on the engine refusing a prompt longer than its context as INVALID_INPUT', async () => {
+    const paid = (await rig.ledger.get(CHANNEL.toRawString()))?.paid ?? 0n;
+    const prompt = 'Lily saw a big red ball in the park. '.repeat(400);
+    const err = await rig.client({paid}).query({model: engine.model.name, prompt, maxTokens: 5, maxPrice: MAX_PRICE}).result().catch((e: unknown) => e);
+    expect(err).toMatchObject({code: 'INVALID_INPUT', details: {wireCode: 'INVALID_QUERY'}});
+  });
+
   it('aborts a real generation when the consumer leaves, charging nothing', async () => {
     const before = (await rig.ledger.get(CHANNEL.toRawString()))?.paid ?? 0n;
     const client = rig.client({paid: before});

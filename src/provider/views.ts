@@ -1,0 +1,67 @@
+import type {NetworkName} from '../config/settings.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {formatPricePerMillion, formatTon} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
+
+/** A registry record as commands show it (JSON-safe: no bigints). */
+export interface RecordView {
+  owner: string;
+  status: string;
+  model: string;
+  architecture: string;
+  modelSha256: string;
+  contextSize: number;
+  queriesPerDay: number;
+  /** TON per 1M tokens. */
+  pricePrompt: string;
+  priceCompletion: string;
+  /** nanoTON per token, as stored. */
+  promptPriceNano: string;
+  completionPriceNano: string;
+  /** TON. */
+  stake: string;
+  endpoint: string;
+  nodeKey: string;
+  encryptionKey: string;
+  registeredAt: string;
+  updatedAt: string;
+  unlockAt: string | null;
+}
+
+const iso = (s: number) => new Date(s * 1000).toISOString();
+
+/** JSON-safe view of a record. */
+export function recordView(record: ProviderRecord, network: NetworkName): RecordView {
+  return {
+    owner: formatAddress(record.owner, network),
+    status: record.status,
+    model: record.model,
+    architecture: record.architecture,
+    modelSha256: record.modelHash.toString('hex'),
+    contextSize: record.contextSize,
+    queriesPerDay: record.queriesPerDay,
+    pricePrompt: formatPricePerMillion(record.promptPrice),
+    priceCompletion: formatPricePerMillion(record.completionPrice),
+    promptPriceNano: record.promptPrice.toString(),
+    completionPriceNano: record.completionPrice.toString(),
+    stake: formatTon(record.stake),
+    endpoint: record.endpoint,
+    nodeKey: record.nodeKey.toString('hex'),
+    encryptionKey: record.encryptionKey.toString('hex'),
+    registeredAt: iso(record.registeredAt),
+    updatedAt: iso(record.updatedAt),
+    unlockAt: record.unlockAt ? iso(record.unlockAt) : null,
+  };
+}
+
+/** Lines for a terminal. */
+export function renderRecord(view: RecordView): string[] {
+  return [
+    `provider   ${view.owner} (${view.status})`,
+    `model      ${view.model} [${view.architecture}], ctx ${view.contextSize}, sha256 ${view.modelSha256.slice(0, 16)}…`,
+    `prices     ${view.pricePrompt} TON / 1M prompt tokens, ${view.priceCompletion} TON / 1M completion tokens`,
+    `capacity   ${view.queriesPerDay} queries a day`,
+    `stake      ${view.stake} TON${view.unlockAt ? `, unlocks ${view.unlockAt}` : ''}`,
+    `endpoint   ${view.endpoint}`,
+  ];
+}
