@@ -26,8 +26,8 @@ export interface QueryResult {
 
 /**
  * An answer being streamed: iterate it for text chunks, then await result().
- * result() alone drains the stream. Breaking out of the iteration cancels the
- * query (nothing is paid for it).
+ * result() alone drains the stream. Nothing is sent until one of them starts.
+ * Breaking out of the iteration cancels the query (nothing is paid for it).
  */
 export class QueryStream implements AsyncIterable<string> {
   private outcome?: {ok: true; value: QueryResult} | {ok: false; error: unknown};
