@@ -35,6 +35,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Start a provider node's HTTP server and resolve once it listens. */
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
+  // Receipts carry prices as u64: refuse what could not be signed later, before serving anyone.
+  for (const price of [options.prices.prompt, options.prices.completion]) {
+    if (price < 0n || price >= 1n << 64n) throw new CocoonError('INVALID_INPUT', `Price ${price} nanoTON per token is outside 0 … 2^64 − 1.`);
+  }
+  if (options.nodeKey.x25519SecretKey.length !== 32 || options.nodeKey.ed25519Seed.length !== 32) {
+    throw new CocoonError('INVALID_INPUT', 'The node key is not a 32-byte X25519 secret and a 32-byte Ed25519 seed.');
+  }
   const timestampWindowMs = options.timestampWindowMs ?? 60_000;
   const ctx: ServerContext = {
     engine: options.engine,

@@ -61,3 +61,10 @@ describe('lifecycle', () => {
     await expect(fetch(`${rig.server.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('options', () => {
+  it('refuses prices a receipt could not carry', async () => {
+    await expect(startRig({prices: {prompt: 1n << 64n, completion: 1n}})).rejects.toMatchObject({code: 'INVALID_INPUT'});
+    await expect(startRig({prices: {prompt: -1n, completion: 1n}})).rejects.toMatchObject({code: 'INVALID_INPUT'});
+  });
+});
