@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../cli/base-command.js';
+import {waitForStopSignal} from '../cli/signals.js';
 import type {DemoReport} from '../demo/demo.js';
 
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -13,7 +14,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
   async run(): Promise<DemoReport> {
     const {runDemo} = await import('../demo/demo.js');
     const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
+    void waitForStopSignal().then(() => controller.abort());
     const report = await runDemo({
       dir: this.flags.dir,
       keep: this.flags.keep,

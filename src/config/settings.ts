@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import {z} from 'zod';
+import {writeFileAtomic} from './files.js';
 import {CocoonError} from '../errors.js';
 import {resolvePaths} from './paths.js';
 
@@ -106,18 +109,62 @@ export interface SettingsOptions {
   overrides?: Partial<Record<SettingKey, unknown>>;
 }
 
-type ConfStore = {get(key: string): unknown; set(key: string, value: unknown): void; delete(key: string): void; path: string; store: Record<string, unknown>};
+/**
+ * The settings file: a flat JSON object of key → value, written atomically with
+ * mode 0600. (Not `conf`: its `atomically` dependency pulls in `when-exit`,
+ * which re-raises SIGINT after its own cleanup and kills a provider that is
+ * still settling payments on Ctrl-C.)
+ */
+class SettingsFile {
+  private data: Record<string, unknown>;
+
+  constructor(readonly path: string) {
+    this.data = SettingsFile.read(path);
+  }
+
+  private static read(file: string): Record<string, unknown> {
+    if (!fs.existsSync(file)) return {};
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+      return parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new CocoonError('CORRUPT_DATA', `The settings file ${file} cannot be read: ${(error as Error).message}`, {
+        hint: `Fix or delete ${file} (it only holds settings, no keys).`,
+        cause: error,
+      });
+    }
+  }
+
+  get(key: string): unknown {
+    return this.data[key];
+  }
+
+  set(key: string, value: unknown): void {
+    this.save({...this.data, [key]: value});
+  }
+
+  delete(key: string): void {
+    const {[key]: _removed, ...rest} = this.data;
+    this.save(rest);
+  }
+
+  private save(next: Record<string, unknown>): void {
+    fs.mkdirSync(path.dirname(this.path), {recursive: true, mode: 0o700});
+    writeFileAtomic(this.path, JSON.stringify(next, null, 2) + '\n');
+    this.data = next;
+  }
+}
 
 /**
  * Settings with precedence flags > `COCOON_*` environment > config file > defaults.
- * The file is a flat JSON object managed by `conf`, written atomically.
  */
 export class Settings {
   private readonly env: NodeJS.ProcessEnv;
   private readonly overrides: Partial<Record<SettingKey, unknown>>;
-  private readonly conf: ConfStore;
+  private readonly conf: SettingsFile;
 
-  private constructor(conf: ConfStore, options: SettingsOptions) {
+  private constructor(conf: SettingsFile, options: SettingsOptions) {
     this.conf = conf;
     this.env = options.env ?? process.env;
     this.overrides = options.overrides ?? {};
@@ -125,19 +172,8 @@ export class Settings {
 
   /** Open the settings file (created on first write). */
   static async open(options: SettingsOptions = {}): Promise<Settings> {
-    const {default: Conf} = await import('conf');
-    const cwd = options.configDir ?? resolvePaths(options.env).configDir;
-    let conf: ConfStore;
-    try {
-      // Keys contain dots; keep them flat rather than nested.
-      conf = new Conf({projectName: 'cocoon', cwd, configName: 'config', accessPropertiesByDotNotation: false, configFileMode: 0o600}) as unknown as ConfStore;
-    } catch (error) {
-      throw new CocoonError('CORRUPT_DATA', `The settings file in ${cwd} cannot be read: ${(error as Error).message}`, {
-        hint: `Fix or delete ${cwd}/config.json (it only holds settings, no keys).`,
-        cause: error,
-      });
-    }
-    return new Settings(conf, options);
+    const dir = options.configDir ?? resolvePaths(options.env).configDir;
+    return new Settings(new SettingsFile(path.join(dir, 'config.json')), options);
   }
 
   /** Path of the settings file. */

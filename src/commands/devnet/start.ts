@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {CocoonError} from '../../errors.js';
+import {waitForStopSignal} from '../../cli/signals.js';
 import type {DevnetStatus} from '../../chain/devnet/control.js';
 
 export default class DevnetStart extends BaseCommand<typeof DevnetStart> {
@@ -34,11 +35,7 @@ export default class DevnetStart extends BaseCommand<typeof DevnetStart> {
     const {serveDevnet} = await import('../../chain/devnet/serve.js');
     const {server, stop} = await serveDevnet({host, port});
     this.log(`devnet listening on ${server.url}  (JSON-RPC ${server.url}/jsonRPC); Ctrl-C stops it`);
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+    await waitForStopSignal();
     const info = server.info();
     await stop();
     this.log('devnet stopped; state saved');

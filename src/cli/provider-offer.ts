@@ -1,0 +1,77 @@
+import {Flags} from '@oclif/core';
+import {CocoonError} from '../errors.js';
+import {formatPricePerMillion, formatTon, parsePricePerMillion, parseTon} from '../chain/units.js';
+import type {OfferInput} from '../provider/registration.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {canPrompt} from './prompts.js';
+
+/** Flags that describe an offer (register and update share them). */
+export const offerFlags = {
+  model: Flags.string({char: 'm', description: 'Model to serve: a .gguf path or a name from `cocoon models list`'}),
+  'model-name': Flags.string({description: 'Name consumers ask for [default: the file name without .gguf]'}),
+  arch: Flags.string({description: 'Model architecture: llama, qwen, deepseek … [default: from the GGUF header]'}),
+  'avg-queries': Flags.integer({description: 'Average queries a day the node can take [default: from `gpu bench`, else 1000]', min: 1}),
+  stake: Flags.string({description: 'Stake in TON [default: the registry minimum]'}),
+  'price-prompt': Flags.string({description: 'Price in TON per 1M prompt tokens [default: 0.05]'}),
+  'price-completion': Flags.string({description: 'Price in TON per 1M completion tokens [default: 0.2]'}),
+  endpoint: Flags.string({description: 'URL consumers reach the node at [default: http://127.0.0.1:PORT]'}),
+  port: Flags.integer({description: 'Port the node listens on [default: 8740]', min: 0, max: 65_535}),
+  host: Flags.string({description: 'Address the node listens on [default: 127.0.0.1]'}),
+};
+
+/** Parsed offer flags. */
+export type OfferFlagValues = {[K in keyof typeof offerFlags]?: K extends 'avg-queries' | 'port' ? number : string};
+
+/** A resolved offer plus where to listen and what to stake. */
+export interface ResolvedOffer {
+  offer: OfferInput;
+  modelPath: string;
+  stake: bigint;
+  host: string;
+  port: number;
+}
+
+/** Suggested volume from a cached benchmark: half the measured generation throughput, 256-token answers. */
+async function suggestQueries(sha256: string): Promise<{value: number; basis: string}> {
+  const {listBenchmarks} = await import('../inference/bench.js');
+  const bench = (await listBenchmarks()).find((b) => b.model.sha256 === sha256);
+  if (!bench) return {value: 1000, basis: 'no benchmark yet (run `cocoon gpu bench --model …` for a measured figure)'};
+  const tps = bench.parallel.generationTokensPerSecond || bench.single.generationTokensPerSecond;
+  return {value: Math.max(1, Math.floor((tps * 86_400 * 0.5) / 256)), basis: `${tps.toFixed(0)} tokens/s measured on ${bench.device.name}`};
+}
+
+/**
+ * Resolve an offer from flags, falling back to `previous` (update), then to a
+ * wizard on a terminal, then to defaults. The model file is always inspected
+ * (header and SHA-256).
+ */
+export async function resolveOffer(flags: OfferFlagValues, options: {interactive: boolean; minStake: bigint; previous?: ProviderRecord; previousModelPath?: string}): Promise<ResolvedOffer> {
+  const ask = options.interactive && canPrompt();
+  const prompts = ask ? await import('@inquirer/prompts') : undefined;
+  let modelRef = flags.model ?? options.previousModelPath;
+  if (!modelRef && prompts) modelRef = await prompts.input({message: 'Model to serve (.gguf path or name):'});
+  if (!modelRef) throw new CocoonError('USAGE', 'No model given.', {hint: 'Pass --model PATH (a .gguf file).'});
+  const {inspectModel} = await import('../inference/models.js');
+  const details = await inspectModel(modelRef);
+  const suggestion = await suggestQueries(details.sha256);
+  const prev = options.previous;
+  const pick = async (flag: string | undefined, fallback: string, message: string): Promise<string> =>
+    flag ?? (prompts ? prompts.input({message, default: fallback}) : fallback);
+  const fileName = details.path.split('/').pop()!.replace(/\.gguf$/i, '');
+  const name = await pick(flags['model-name'], flags.model ? fileName : (prev?.model ?? fileName), 'Model name consumers ask for:');
+  const architecture = await pick(flags.arch, prev?.architecture ?? details.architecture, 'Architecture:');
+  const queries = Number(await pick(flags['avg-queries']?.toString(), String(prev?.queriesPerDay ?? suggestion.value), `Queries a day you can take (${suggestion.basis}):`));
+  const pricePrompt = parsePricePerMillion(await pick(flags['price-prompt'], prev ? formatPricePerMillion(prev.promptPrice) : '0.05', 'Price, TON per 1M prompt tokens:'));
+  const priceCompletion = parsePricePerMillion(await pick(flags['price-completion'], prev ? formatPricePerMillion(prev.completionPrice) : '0.2', 'Price, TON per 1M completion tokens:'));
+  const port = flags.port ?? 8740;
+  const endpoint = await pick(flags.endpoint, prev?.endpoint ?? `http://127.0.0.1:${port}`, 'Endpoint consumers reach the node at:');
+  const stake = parseTon(await pick(flags.stake, formatTon(options.minStake), `Stake in TON (minimum ${formatTon(options.minStake)}):`));
+  if (!Number.isInteger(queries) || queries < 1) throw new CocoonError('INVALID_INPUT', `"${queries}" is not a number of queries a day.`);
+  return {
+    offer: {model: name, architecture, modelSha256: details.sha256, contextSize: details.contextLength, queriesPerDay: queries, promptPrice: pricePrompt, completionPrice: priceCompletion, endpoint},
+    modelPath: details.path,
+    stake,
+    host: flags.host ?? '127.0.0.1',
+    port,
+  };
+}
