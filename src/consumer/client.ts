@@ -14,7 +14,7 @@ import {QueryStream, type QueryResult} from './query-stream.js';
 import {readResponseFrames} from './response-reader.js';
 
 export type {ProviderClientOptions, ProviderKeys, QueryOptions} from './options.js';
-export type {QueryResult} from './query-stream.js';
+export type {QueryResult, TrustLevel} from './query-stream.js';
 export {QueryStream} from './query-stream.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -125,7 +125,7 @@ export class ProviderClient {
     const voucher = {amount: r.total, signature: signVoucher({channel: this.options.channel, amount: r.total}, this.options.voucherKey)};
     this.paidTotal = r.total;
     const result: QueryResult = {
-      queryId: hex(queryId), text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total: r.total,
+      trust: 'provider-visible', queryId: hex(queryId), text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total: r.total,
       receipt: signed, voucher, voucherPosted: false,
     };
     if (this.options.autoPay ?? true) {

@@ -2,8 +2,18 @@ import {CocoonError} from '../errors.js';
 import type {FinishReason, Usage} from '../inference/types.js';
 import type {SignedReceipt} from '../protocol/wire.js';
 
+/**
+ * What the consumer can believe about who could read the query
+ * (docs/threat-model.md §5): 'provider-visible' = encrypted end to end to the
+ * provider's process, readable there; 'attested' (not in protocol v1) = held
+ * by a verified hardware enclave.
+ */
+export type TrustLevel = 'provider-visible' | 'attested';
+
 /** What a complete, verified answer yields. */
 export interface QueryResult {
+  /** Who could read this query; show it to the user. Always 'provider-visible' in protocol v1. */
+  trust: TrustLevel;
   /** Query id, hex. */
   queryId: string;
   /** The whole answer text. */

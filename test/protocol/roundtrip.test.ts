@@ -26,6 +26,7 @@ describe('round trip with the null engine', () => {
     expect(result.usage).toEqual({promptTokens: 7, completionTokens: 20});
     expect(result.cost).toBe(7n * PRICES.prompt + 20n * PRICES.completion);
     expect(result.total).toBe(result.cost);
+    expect(result.trust).toBe('provider-visible');
     expect(result.voucherPosted).toBe(true);
     expect(verifyVoucher({channel: CHANNEL, amount: result.total}, result.voucher.signature, ed25519PublicKey(CONSUMER_SEED))).toBe(true);
     const account = await rig.ledger.get(CHANNEL.toRawString());
