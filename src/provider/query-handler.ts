@@ -136,7 +136,8 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
       const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
       throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoTON (query ${p.queryId}).`, pending);
     }
-    const worst = worstCaseCost(await estimatePromptTokens(ctx, q), q.maxTokens, ctx.prices);
+    const promptTokens = await estimatePromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
+    const worst = worstCaseCost(promptTokens, q.maxTokens, ctx.prices);
     if (account.owed + worst > terms.deposit) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }
