@@ -30,12 +30,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>;
   protected args!: BaseArgs<T>;
+  /** Every positional argument, in order (commands with `strict = false` take several). */
+  protected positional: string[] = [];
   private settingsPromise?: Promise<Settings>;
 
   public override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof BaseCommand;
-    const {args, flags} = await this.parse({
+    const {args, flags, argv} = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -44,6 +46,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
+    this.positional = argv as string[];
   }
 
   /** Settings with this command's flags as the highest-precedence layer. */

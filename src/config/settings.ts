@@ -42,6 +42,11 @@ export const SETTINGS = {
   'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
   'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (TON) when a payment channel is opened'},
+  'channel.closeDelay': {
+    schema: z.coerce.number().int().min(1),
+    default: 3600,
+    description: 'Seconds a provider keeps to claim after you start closing a channel (providers refuse short ones)',
+  },
   'inference.gpu': {
     schema: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'off']),
     default: 'auto',

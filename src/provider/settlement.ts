@@ -86,7 +86,7 @@ export class Settler {
     const now = (this.options.now ?? (() => Math.floor(Date.now() / 1000)))();
     const deadlineNear = state.state === 'closing' && state.unlockAt - now <= (this.options.closeMarginSec ?? 600);
     if (!force && !deadlineNear && due < this.options.threshold) return {...base, outcome: 'below-threshold'};
-    if (due < (this.options.minClaim ?? 10_000_000n)) return {...base, outcome: 'too-small'};
+    if (due < (this.options.minClaim ?? 5_000_000n)) return {...base, outcome: 'too-small'};
     try {
       const contract = this.options.client.ton.open(Channel.createFromAddress(address));
       await this.options.client.call(() => contract.sendExternalClaim({amount: voucher.amount, signature: Buffer.from(voucher.signature)}));

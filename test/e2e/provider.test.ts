@@ -137,7 +137,7 @@ describe('provide, through the CLI on the devnet', () => {
       voucherKey,
     });
     const maxPrice = {prompt: 2000n, completion: 100_000n};
-    // Enough paid answers to be worth a claim (the settler skips claims below 0.01 TON).
+    // Enough paid answers to be worth a claim (the settler skips claims below 0.005 TON).
     let paid = 0n;
     for (let i = 0; i < 20 && paid < toNano('0.02'); i++) paid = (await consumer.query({model: record.model, prompt: 'The dog', maxTokens: 60, maxPrice}).result()).total;
     expect(paid).toBeGreaterThanOrEqual(toNano('0.02'));

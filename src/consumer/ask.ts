@@ -1,0 +1,169 @@
+import {Address} from '@ton/core';
+import {CocoonError, isCocoonError} from '../errors.js';
+import type {ChainClient} from '../chain/client.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
+import {ProviderClient} from './client.js';
+import type {ChannelRecord, ChannelStore} from './channel-store.js';
+import {viewChannel} from './channels.js';
+import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
+
+/** How much the consumer can trust that nobody else sees the query. */
+export type TrustLevel = 'provider-process' | 'attested';
+
+/** Options of ask. */
+export interface AskOptions {
+  client: ChainClient;
+  registry: Address;
+  store: ChannelStore;
+  /** Plain prompt, or chat messages. */
+  prompt?: string;
+  messages?: ChatMessage[];
+  maxTokens: number;
+  temperature?: number;
+  filter: ProviderFilter;
+  /** Opens a channel to a provider that has none yet (unlocks the wallet; may prompt). */
+  openChannel: (provider: ProviderRecord) => Promise<ChannelRecord>;
+  /** Called when the channel cannot cover the query's worst case: top up and resolve, or throw. */
+  onLowBalance: (record: ChannelRecord, remaining: bigint, needed: bigint) => Promise<void>;
+  /** Each piece of text as it arrives. */
+  onText?: (text: string) => void;
+  /** Told when a provider fails before streaming and the next one is tried. */
+  onFallback?: (provider: ProviderRecord, error: Error) => void;
+  signal?: AbortSignal;
+}
+
+/** A paid, verified answer. */
+export interface AskResult {
+  text: string;
+  usage: Usage;
+  finishReason: FinishReason;
+  /** nanoTON this answer cost, and the channel's new cumulative total. */
+  cost: bigint;
+  total: bigint;
+  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint};
+  channel: Address;
+  receipt: {queryId: string; bytes: string; signature: string};
+  /** Whether the provider acknowledged the voucher. */
+  voucherPosted: boolean;
+  trust: TrustLevel;
+}
+
+/** Worst-case cost of a query: every prompt byte a token (plus template), every allowed completion token used. */
+export function worstCaseCost(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'maxTokens'>): bigint {
+  const text = options.prompt ?? (options.messages ?? []).map((m) => `${m.role}: ${m.content}\n`).join('');
+  const promptTokens = BigInt(Buffer.byteLength(text) + 64);
+  return promptTokens * record.promptPrice + BigInt(options.maxTokens) * record.completionPrice;
+}
+
+// Failures that happen before any text: the next provider may do better.
+const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT']);
+
+/**
+ * One paid, end-to-end encrypted query: find fitting providers on chain, rank
+ * them, make sure a channel with enough deposit exists (opening one lazily),
+ * stream the answer, verify the receipt, and pay exactly its cost with a voucher
+ * whose total is saved locally before it leaves this machine. A provider that
+ * fails before streaming starts is replaced by the next one.
+ */
+export async function ask(options: AskOptions): Promise<AskResult> {
+  const found = await discoverProviders({client: options.client, registry: options.registry, filter: options.filter});
+  const candidates = rankProviders(found).filter((p) => p.live);
+  if (candidates.length === 0) {
+    const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
+    throw new CocoonError(found.length === 0 ? 'NOT_FOUND' : 'PROVIDER_UNAVAILABLE', `${why}.`, {
+      hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list`.',
+    });
+  }
+  let lastError: Error | undefined;
+  for (const candidate of candidates) {
+    try {
+      return await askOne(options, candidate);
+    } catch (error) {
+      if (isCocoonError(error) && RETRYABLE.has(error.code) && !(error.details as {started?: boolean} | undefined)?.started) {
+        lastError = error;
+        options.onFallback?.(candidate.record, error);
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw lastError!;
+}
+
+async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
+  const record = candidate.record;
+  let channel = options.store.get(record.owner.toRawString()) ?? (await options.openChannel(record));
+  const view = await viewChannel(options.client, channel);
+  if (view.state !== 'open') {
+    throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
+  }
+  const needed = worstCaseCost(record, options);
+  if (view.remaining < needed) {
+    await options.onLowBalance(channel, view.remaining, needed);
+    channel = options.store.get(record.owner.toRawString())!;
+  }
+  const client = new ProviderClient({
+    endpoint: record.endpoint,
+    provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey},
+    channel: Address.parseRaw(channel.channel),
+    voucherKey: Buffer.from(channel.voucherKey, 'hex'),
+    paid: BigInt(channel.paid),
+    powDifficulty: candidate.live?.info.pow.difficulty,
+    autoPay: false,
+  });
+  const query = () =>
+    client.query({
+      model: record.model,
+      prompt: options.prompt,
+      messages: options.messages,
+      maxTokens: options.maxTokens,
+      maxPrice: {prompt: record.promptPrice, completion: record.completionPrice},
+      params: options.temperature === undefined ? {} : {temperature: options.temperature},
+      signal: options.signal,
+    });
+  let started = false;
+  const run = async () => {
+    const stream = query();
+    for await (const piece of stream) {
+      started = true;
+      options.onText?.(piece);
+    }
+    return stream.result();
+  };
+  let result;
+  try {
+    result = await run().catch(async (error: unknown) => {
+      // A charge left pending by an answer that never arrived whole: decline or pay it, then ask again.
+      const pending = (error as CocoonError).details?.pending as {receipt: string; signature: string} | undefined;
+      if (!started && isCocoonError(error) && pending) {
+        await client.settlePending(pending, options.signal);
+        return run();
+      }
+      throw error;
+    });
+  } catch (error) {
+    if (isCocoonError(error)) (error as {details?: Record<string, unknown>}).details = {...error.details, started};
+    throw error;
+  }
+  // Persist the new total before the voucher leaves: a crash after this never underpays or double-signs.
+  options.store.put({...channel, paid: result.total.toString()});
+  let voucherPosted = true;
+  try {
+    await client.postVoucher(result.voucher.amount, result.voucher.signature, undefined, options.signal);
+  } catch {
+    voucherPosted = false; // the provider will ask for it (VOUCHER_OWED) next time; it is saved
+  }
+  return {
+    text: result.text,
+    usage: result.usage,
+    finishReason: result.finishReason,
+    cost: result.cost,
+    total: result.total,
+    provider: {address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint, pricePrompt: record.promptPrice, priceCompletion: record.completionPrice},
+    channel: Address.parseRaw(channel.channel),
+    receipt: {queryId: result.queryId, bytes: Buffer.from(result.receipt.bytes).toString('hex'), signature: Buffer.from(result.receipt.signature).toString('hex')},
+    voucherPosted,
+    trust: candidate.live?.info.attestation ? 'attested' : 'provider-process',
+  };
+}

@@ -1,0 +1,79 @@
+import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {z} from 'zod';
+import {CocoonError} from '../errors.js';
+import {dataPath} from '../config/paths.js';
+import {writeFileAtomic} from '../config/files.js';
+
+/**
+ * A consumer's channel to one provider, as kept on this machine. The voucher key
+ * can only move this channel's deposit to this channel's provider, so it sits in
+ * a 0600 file (not behind the wallet password): `ask` then runs without one.
+ */
+export const ChannelRecordSchema = z.object({
+  version: z.literal(1),
+  network: z.string(),
+  /** Raw addresses. */
+  channel: z.string(),
+  provider: z.string(),
+  consumer: z.string(),
+  /** Wallet name that opened it (and gets the refund). */
+  wallet: z.string(),
+  /** Ed25519 seed, hex: signs vouchers for this channel only. */
+  voucherKey: z.string().regex(/^[0-9a-f]{64}$/),
+  closeDelay: z.number().int(),
+  /** Cumulative nanoTON signed so far (the newest voucher). Updated before a voucher leaves this machine. */
+  paid: z.string().regex(/^\d+$/),
+  createdAt: z.string(),
+});
+/** One stored channel. */
+export type ChannelRecord = z.infer<typeof ChannelRecordSchema>;
+
+/** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>.json`. */
+export class ChannelStore {
+  readonly dir: string;
+
+  constructor(readonly network: string, dir?: string) {
+    this.dir = dir ?? dataPath('consumer', network, 'channels');
+  }
+
+  private file(provider: string): string {
+    return path.join(this.dir, provider.replace(':', '_') + '.json');
+  }
+
+  /** The channel to `provider` (raw address), if any. */
+  get(provider: string): ChannelRecord | undefined {
+    const file = this.file(provider);
+    if (!fs.existsSync(file)) return undefined;
+    try {
+      return ChannelRecordSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (error) {
+      throw new CocoonError('CORRUPT_DATA', `The channel file ${file} is unreadable.`, {
+        hint: 'Restore it from a backup; without its voucher key the channel can only be closed (`cocoon channel close`).',
+        cause: error,
+      });
+    }
+  }
+
+  /** Every stored channel. */
+  list(): ChannelRecord[] {
+    if (!fs.existsSync(this.dir)) return [];
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => this.get(f.slice(0, -5).replace('_', ':'))!)
+      .filter(Boolean);
+  }
+
+  /** Save (atomically, 0600). */
+  put(record: ChannelRecord): void {
+    fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
+    writeFileAtomic(this.file(record.provider), JSON.stringify(record, null, 2) + '\n');
+  }
+
+  /** A fresh voucher key (32-byte Ed25519 seed). */
+  static newVoucherKey(): Buffer {
+    return randomBytes(32);
+  }
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {Cell, type Address} from '@ton/core';
+import {CocoonError} from '../errors.js';
+import {readRegistryData} from '../chain/contracts/registry-reader.js';
+import type {ChainClient} from '../chain/client.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {dataPath} from '../config/paths.js';
+import {writeFileAtomic} from '../config/files.js';
+import {verifyInfo} from '../protocol/info.js';
+import type {ProviderInfo} from '../protocol/wire.js';
+
+/** What to look for. */
+export interface ProviderFilter {
+  /** Architecture, e.g. llama (case-insensitive). */
+  architecture?: string;
+  /** Model name (case-insensitive, exact). */
+  model?: string;
+  /** Highest completion price, nanoTON per token. */
+  maxCompletionPrice?: bigint;
+  /** Highest prompt price, nanoTON per token. */
+  maxPromptPrice?: bigint;
+  /** Only this provider (its wallet address). */
+  provider?: Address;
+}
+
+/** A provider as discovery sees it. */
+export interface DiscoveredProvider {
+  record: ProviderRecord;
+  /** Present when liveness was checked and the node answered with info signed by its registered key. */
+  live?: {info: ProviderInfo; latencyMs: number};
+  /** Why the liveness check failed, when it did. */
+  down?: string;
+}
+
+/** Options of discoverProviders. */
+export interface DiscoveryOptions {
+  client: ChainClient;
+  registry: Address;
+  filter?: ProviderFilter;
+  /** Ask each provider's /v1/info (concurrently). Default: true. */
+  liveness?: boolean;
+  /** Per-provider liveness timeout, ms. Default: 1500. */
+  timeoutMs?: number;
+  /** Reuse a registry read younger than this, ms (0: always read). Default: 15 s. */
+  cacheMs?: number;
+  /** Cache file. Default: `<data>/cache/registry-<address>.json`. */
+  cacheFile?: string;
+  fetch?: typeof fetch;
+}
+
+function matches(record: ProviderRecord, filter: ProviderFilter): boolean {
+  if (record.status !== 'active') return false;
+  if (filter.architecture && record.architecture.toLowerCase() !== filter.architecture.toLowerCase()) return false;
+  if (filter.model && record.model.toLowerCase() !== filter.model.toLowerCase()) return false;
+  if (filter.maxCompletionPrice !== undefined && record.completionPrice > filter.maxCompletionPrice) return false;
+  if (filter.maxPromptPrice !== undefined && record.promptPrice > filter.maxPromptPrice) return false;
+  if (filter.provider && !record.owner.equals(filter.provider)) return false;
+  return true;
+}
+
+// The registry's data cell, cached as a BoC: parsing it again is cheap and exact.
+async function registryRecords(options: DiscoveryOptions): Promise<ProviderRecord[]> {
+  const cacheMs = options.cacheMs ?? 15_000;
+  const file = options.cacheFile ?? dataPath('cache', `registry-${options.registry.toRawString().replace(':', '_')}.json`);
+  let data: Cell | undefined;
+  if (cacheMs > 0) {
+    try {
+      const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as {at: number; data: string};
+      if (Date.now() - cached.at < cacheMs) data = Cell.fromBase64(cached.data);
+    } catch {
+      // no cache, or an unreadable one: read the chain
+    }
+  }
+  if (!data) {
+    const state = await options.client.call((ton) => ton.getContractState(options.registry));
+    if (state.state !== 'active' || !state.data) {
+      throw new CocoonError('NOT_FOUND', `No registry is deployed at ${options.registry.toString()}.`, {hint: 'Check the network and the registry address.'});
+    }
+    data = Cell.fromBoc(state.data)[0]!;
+    if (cacheMs > 0) {
+      fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
+      writeFileAtomic(file, JSON.stringify({at: Date.now(), data: data.toBoc().toString('base64')}));
+    }
+  }
+  return readRegistryData(data).providers;
+}
+
+/** Check one provider's live, signed info. */
+async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof fetch): Promise<Pick<DiscoveredProvider, 'live' | 'down'>> {
+  const started = performance.now();
+  try {
+    const res = await doFetch(new URL('/v1/info', record.endpoint), {signal: AbortSignal.timeout(timeoutMs)});
+    if (!res.ok) return {down: `HTTP ${res.status}`};
+    const info = verifyInfo(await res.json(), record.nodeKey);
+    if (info.keys.x25519 !== record.encryptionKey.toString('hex')) return {down: 'serves a different encryption key than registered'};
+    if (!info.models.some((m) => m.name === record.model)) return {down: `does not serve ${record.model}`};
+    return {live: {info, latencyMs: Math.round(performance.now() - started)}};
+  } catch (error) {
+    return {down: (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message};
+  }
+}
+
+/**
+ * Providers from the registry's data cell (one read, cached briefly), filtered,
+ * with liveness from each one's signed /v1/info checked concurrently.
+ */
+export async function discoverProviders(options: DiscoveryOptions): Promise<DiscoveredProvider[]> {
+  const records = (await registryRecords(options)).filter((r) => matches(r, options.filter ?? {}));
+  if (options.liveness === false) return records.map((record) => ({record}));
+  const doFetch = options.fetch ?? globalThis.fetch;
+  return Promise.all(records.map(async (record) => ({record, ...(await probe(record, options.timeoutMs ?? 1500, doFetch))})));
+}
+
+/** Cost of a typical answer (256 prompt + 256 completion tokens), for ranking. */
+export function typicalCost(record: ProviderRecord): bigint {
+  return 256n * record.promptPrice + 256n * record.completionPrice;
+}
+
+/**
+ * Order providers for a query: live ones first; then cheapest typical answer;
+ * then lowest load, latency, and the largest stake (more to lose).
+ */
+export function rankProviders(providers: DiscoveredProvider[]): DiscoveredProvider[] {
+  const load = (p: DiscoveredProvider) => (p.live ? (p.live.info.load.active + p.live.info.load.queued) / Math.max(1, p.live.info.load.parallel) : Infinity);
+  return [...providers].sort((a, b) => {
+    if (Boolean(a.live) !== Boolean(b.live)) return a.live ? -1 : 1;
+    const cost = typicalCost(a.record) - typicalCost(b.record);
+    if (cost !== 0n) return cost < 0n ? -1 : 1;
+    const l = load(a) - load(b);
+    if (l !== 0) return l;
+    const lat = (a.live?.latencyMs ?? Infinity) - (b.live?.latencyMs ?? Infinity);
+    if (lat !== 0) return lat;
+    return a.record.stake > b.record.stake ? -1 : a.record.stake < b.record.stake ? 1 : 0;
+  });
+}
