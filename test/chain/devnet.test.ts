@@ -83,7 +83,7 @@ describe('devnet', () => {
     const {server, ton} = await start();
     const alice = await newWallet();
     await fundFromFaucet({url: server.url, address: alice.contract.address, amount: toNano(2)});
-    const body = alice.contract.createTransfer({seqno: 0, secretKey: alice.keys.secretKey, sendMode: 3, messages: [internal({to: alice.contract.address, value: toNano(1)})]});
+    const body = alice.contract.createTransfer({seqno: 0, secretKey: alice.keys.secretKey, sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS, messages: [internal({to: alice.contract.address, value: toNano(1)})]});
     const fees = await ton.estimateExternalMessageFee(alice.contract.address, {body, initCode: alice.contract.init.code, initData: alice.contract.init.data, ignoreSignature: true});
     expect(fees.source_fees.gas_fee).toBeGreaterThan(0);
     expect(await ton.getBalance(alice.contract.address)).toBe(toNano(2));
@@ -95,7 +95,7 @@ describe('devnet', () => {
     const alice = await newWallet();
     await fundFromFaucet({url: server.url, address: alice.contract.address, amount: toNano(2)});
     const wallet = ton.open(alice.contract);
-    await wallet.sendTransfer({seqno: 0, secretKey: alice.keys.secretKey, sendMode: 3, messages: [internal({to: alice.contract.address, value: 1n})]});
+    await wallet.sendTransfer({seqno: 0, secretKey: alice.keys.secretKey, sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS, messages: [internal({to: alice.contract.address, value: 1n})]});
     const key = await ton.runMethod(alice.contract.address, 'get_public_key');
     expect(key.stack.readBigNumber()).toBe(BigInt('0x' + alice.keys.publicKey.toString('hex')));
     const ext = await ton.runMethod(alice.contract.address, 'get_extensions');
