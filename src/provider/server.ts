@@ -98,8 +98,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
         return void handleQuery(ctx, req, res).catch(fail);
       case 'POST /v1/voucher':
         return void handleVoucher(ctx, req, res).catch(fail);
-      case 'GET /v1/info':
+      case 'GET /v1/info': {
+        // Each answer costs a signature: rate-limited like queries.
+        const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
+        if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
         return sendJson(res, signInfo(info(), ctx.nodeKey.ed25519Seed));
+      }
       case 'GET /healthz':
         return sendJson(res, {ok: !closing}, closing ? 503 : 200);
       case 'GET /metrics':
