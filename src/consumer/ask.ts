@@ -3,13 +3,11 @@ import {CocoonError, isCocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
-import {ProviderClient} from './client.js';
+import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
 import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 
-/** How much the consumer can trust that nobody else sees the query. */
-export type TrustLevel = 'provider-process' | 'attested';
 
 /** Options of ask. */
 export interface AskOptions {
@@ -22,6 +20,8 @@ export interface AskOptions {
   maxTokens: number;
   temperature?: number;
   filter: ProviderFilter;
+  /** Reuse a registry read younger than this, ms (0: always read, write no cache). Default: discovery's. */
+  registryCacheMs?: number;
   /** Opens a channel to a provider that has none yet (unlocks the wallet; may prompt). */
   openChannel: (provider: ProviderRecord) => Promise<ChannelRecord>;
   /** Called when the channel cannot cover the query's worst case: top up and resolve, or throw. */
@@ -67,7 +67,7 @@ const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT']);
  * fails before streaming starts is replaced by the next one.
  */
 export async function ask(options: AskOptions): Promise<AskResult> {
-  const found = await discoverProviders({client: options.client, registry: options.registry, filter: options.filter});
+  const found = await discoverProviders({client: options.client, registry: options.registry, filter: options.filter, cacheMs: options.registryCacheMs});
   const candidates = rankProviders(found).filter((p) => p.live);
   if (candidates.length === 0) {
     const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
@@ -164,6 +164,6 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
     channel: Address.parseRaw(channel.channel),
     receipt: {queryId: result.queryId, bytes: Buffer.from(result.receipt.bytes).toString('hex'), signature: Buffer.from(result.receipt.signature).toString('hex')},
     voucherPosted,
-    trust: candidate.live?.info.attestation ? 'attested' : 'provider-process',
+    trust: result.trust,
   };
 }

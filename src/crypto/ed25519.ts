@@ -24,11 +24,25 @@ export function signEd25519(secret: Uint8Array, message: Uint8Array): Buffer {
   return sign(null, message, privateKey(secret));
 }
 
+// Building a KeyObject costs about as much as a verification; providers and
+// consumers verify with a handful of keys, so keep them (bounded).
+const publicCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString('hex');
+  let key = publicCache.get(id);
+  if (!key) {
+    key = createPublicKey({key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki'});
+    if (publicCache.size >= 1024) publicCache.delete(publicCache.keys().next().value!);
+    publicCache.set(id, key);
+  }
+  return key;
+}
+
 /** True if `signature` is `publicKey`'s Ed25519 signature of `message`. */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const key = createPublicKey({key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki'});
-  return verify(null, message, key, signature);
+  return verify(null, message, publicKeyObject(publicKey), signature);
 }
 
 /** The 32-byte public key of an Ed25519 seed or 64-byte secret key. */

@@ -5,11 +5,22 @@ import {toNano} from '@ton/core';
 import {ChainClient} from '../chain/client.js';
 import {DevnetServer} from '../chain/devnet/server.js';
 import {fundFromFaucet} from '../chain/devnet/faucet.js';
-import {formatTon} from '../chain/units.js';
+import {explainExit} from '../chain/exit-messages.js';
+import {formatTon, parseAddress} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
+import {generateNodeKey} from '../crypto/node-key.js';
+import {ask} from '../consumer/ask.js';
+import {ChannelStore} from '../consumer/channel-store.js';
+import {openChannel} from '../consumer/channels.js';
+import {createEngine} from '../inference/engine.js';
+import {modelSha256} from '../inference/hash.js';
+import {readGgufModelInfo} from '../inference/gguf.js';
+import {startProviderNode, type ProviderNode} from '../provider/node.js';
+import {buildProfile, registerProvider} from '../provider/registration.js';
 import {WalletStore} from '../wallet/store.js';
 import {addWallet, unlockWallet} from '../wallet/service.js';
-import {sendTon} from '../wallet/transfer.js';
-import {parseAddress} from '../chain/units.js';
+import {WalletSender} from '../wallet/wallet-sender.js';
+import {findDemoModel} from './demo-model.js';
 
 /** One visible step of the demo. */
 export interface DemoStep {
@@ -20,13 +31,23 @@ export interface DemoStep {
 
 /** Options for runDemo. */
 export interface DemoOptions {
-  /** Where the demo keeps its devnet and wallets. Default: a new temporary directory. */
+  /** Where the demo keeps its devnet, wallets and ledger. Default: a new temporary directory. */
   dir?: string;
   /** Keep the directory afterwards (it is deleted otherwise). Default: false. */
   keep?: boolean;
+  /** Model to serve (path or store name). Default: COCOON_MODEL, a stored model, or a small download. */
+  model?: string;
+  /** The question. Default: "Once upon a time". */
+  prompt?: string;
+  /** Completion tokens to ask for. Default: 48. */
+  maxTokens?: number;
+  /** CPU threads for the engine. Default: the engine's. */
+  threads?: number;
   /** Called as each step finishes (the CLI prints it). */
   onStep?: (step: DemoStep) => void;
-  /** Stop early. */
+  /** Each piece of the answer as it streams. */
+  onText?: (text: string) => void;
+  onDownload?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -36,16 +57,26 @@ export interface DemoReport {
   kept: boolean;
   devnet: string;
   registry: string;
+  model: {path: string; source: string; name: string};
   wallets: {provider: string; consumer: string};
-  transfer: {amount: string; fee: string};
-  balances: {provider: string; consumer: string};
+  answer: {text: string; promptTokens: number; completionTokens: number};
+  /** TON. */
+  cost: string;
+  receipt: {queryId: string; signature: string};
+  settlement: {claimed: string; providerEarned: string; channel: string};
+  trust: string;
   steps: DemoStep[];
 }
 
+// Demo prices: high enough that one answer is worth an on-chain claim.
+const PRICE_PROMPT = 2_000n; // nanoTON per token = 2 TON per 1M tokens
+const PRICE_COMPLETION = 200_000n; // = 200 TON per 1M tokens
+
 /**
- * The whole market on one machine, step by step: a devnet, a provider and a
- * consumer wallet, funding, and a payment. It runs in its own directory and
- * never touches the user's wallets or devnet.
+ * The whole market on one machine, step by step: a devnet, a provider that
+ * registers and serves a real GGUF model, a consumer that opens a channel and
+ * asks an end-to-end encrypted question, and the provider's claim on chain. It
+ * runs in its own directory and never touches the user's wallets or devnet.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-demo-'));
@@ -61,47 +92,123 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   };
   const password = 'cocoon-demo';
   let server: DevnetServer | undefined;
+  let node: ProviderNode | undefined;
   try {
+    const model = await step('model', () => findDemoModel({model: options.model, onProgress: options.onDownload}), (m) => `${m.path} (${m.source})`);
     server = await step('devnet', () => DevnetServer.start({dir: path.join(dir, 'devnet'), port: 0}), (s) => `local chain at ${s.url}, registry deployed at genesis`);
     const devnet = server;
     const client = await ChainClient.connect({network: 'devnet', endpoint: `${devnet.url}/jsonRPC`});
+    const registry = parseAddress(devnet.info().contracts.registry!);
     const store = new WalletStore(path.join(dir, 'wallets'));
-    const provider = await step('provider wallet', () => addWallet({store, name: 'provider', password, network: 'devnet'}), (w) => w.address);
-    const consumer = await step('consumer wallet', () => addWallet({store, name: 'consumer', password, network: 'devnet'}), (w) => w.address);
+    const providerView = await step('provider wallet', () => addWallet({store, name: 'provider', password, network: 'devnet'}), (w) => w.address);
+    const consumerView = await step('consumer wallet', () => addWallet({store, name: 'consumer', password, network: 'devnet'}), (w) => w.address);
     await step(
       'faucet',
       async () => {
-        await fundFromFaucet({url: devnet.url, address: parseAddress(provider.address), amount: toNano(5)});
-        return fundFromFaucet({url: devnet.url, address: parseAddress(consumer.address), amount: toNano(10)});
+        await fundFromFaucet({url: devnet.url, address: parseAddress(providerView.address), amount: toNano(5)});
+        await fundFromFaucet({url: devnet.url, address: parseAddress(consumerView.address), amount: toNano(10)});
       },
       () => '5 TON to the provider, 10 TON to the consumer',
     );
-    const unlocked = await unlockWallet(store, 'consumer', password);
-    const transfer = await step(
-      'payment',
-      () => sendTon({client, keyPair: unlocked, to: parseAddress(provider.address), amount: toNano('0.5'), comment: 'cocoon demo'}),
-      (t) => `0.5 TON consumer → provider, fee ${formatTon(t.fee)} TON, tx ${t.hash}`,
+    const providerSender = await WalletSender.create({client, keyPair: await unlockWallet(store, 'provider', password), explainExit});
+    const consumerSender = await WalletSender.create({client, keyPair: await unlockWallet(store, 'consumer', password), explainExit});
+    const nodeKey = await generateNodeKey();
+    const info = await readGgufModelInfo(model.path);
+    const sha256 = await modelSha256(model.path, {cache: false});
+    const name = path.basename(model.path).replace(/\.gguf$/i, '');
+    const record = await step(
+      'register',
+      () =>
+        registerProvider(
+          {client, registry, sender: providerSender},
+          {
+            profile: buildProfile(
+              {model: name, architecture: info.architecture, modelSha256: sha256, contextSize: info.contextLength, queriesPerDay: 10_000, promptPrice: PRICE_PROMPT, completionPrice: PRICE_COMPLETION, endpoint: 'http://127.0.0.1:0'},
+              nodeKey,
+            ),
+            stake: toNano(1),
+          },
+        ),
+      (r) => `${r.model} [${r.architecture}], stake ${formatTon(r.stake)} TON, 2 / 200 TON per 1M prompt / completion tokens`,
     );
-    const balances = await step(
-      'balances',
-      async () => ({
-        provider: formatTon(await client.balance(parseAddress(provider.address))),
-        consumer: formatTon(await client.balance(parseAddress(consumer.address))),
-      }),
-      (b) => `provider ${b.provider} TON, consumer ${b.consumer} TON`,
+    // The node picks a free port; the registration is then updated to it, as `provide update` would.
+    node = await step(
+      'serve',
+      async () => {
+        const started = await startProviderNode({
+          client,
+          registry,
+          wallet: providerSender.address,
+          nodeKey,
+          modelPath: model.path,
+          createEngine: (o) => createEngine({...o, gpu: false, threads: options.threads, hash: false}),
+          hashModel: async () => sha256,
+          ledgerDir: path.join(dir, 'provider-ledger'),
+          claimThreshold: toNano(1000),
+          settleIntervalMs: 3_600_000,
+          minCloseDelay: 60,
+        });
+        const {updateProvider} = await import('../provider/registration.js');
+        await updateProvider({client, registry, sender: providerSender}, {profile: {...buildProfileFromRecord(record, nodeKey), endpoint: started.url}});
+        return started;
+      },
+      (n) => `node-llama-cpp (${n.engine.backend}) behind the encrypted protocol at ${n.url}`,
     );
+    const channels = new ChannelStore('devnet', path.join(dir, 'consumer-channels'));
+    const answer = await step(
+      'ask',
+      () =>
+        ask({
+          client,
+          registry,
+          store: channels,
+          prompt: options.prompt ?? 'Once upon a time',
+          maxTokens: options.maxTokens ?? 48,
+          temperature: 0,
+          filter: {model: name},
+          registryCacheMs: 0,
+          signal: options.signal,
+          onText: options.onText,
+          openChannel: (p) => openChannel({client, store: channels, sender: consumerSender, walletName: 'consumer', provider: p.owner, deposit: toNano(2), closeDelay: 3600}),
+          onLowBalance: async () => {
+            throw new Error('unreachable: the demo channel holds 2 TON');
+          },
+        }),
+      (a) => `"${a.text.trim().slice(0, 60)}${a.text.length > 60 ? '…' : ''}" (${a.usage.promptTokens} + ${a.usage.completionTokens} tokens, end-to-end encrypted)`,
+    );
+    await step('receipt', async () => answer, (a) => `cost ${formatTon(a.cost)} TON, signed by the node (query ${a.receipt.queryId.slice(0, 12)}…), voucher ${a.voucherPosted ? 'accepted' : 'pending'}`);
+    const before = await client.balance(providerSender.address);
+    const [claim] = await step(
+      'settle',
+      () => node!.settler.settle({force: true}),
+      (reports) => `claimed ${formatTon((reports[0]?.paidAfter ?? 0n) - (reports[0]?.paidBefore ?? 0n))} TON on chain from ${formatAddress(answer.channel, 'devnet', {bounceable: true})}`,
+    );
+    const earned = (await client.balance(providerSender.address)) - before;
+    await step('balances', async () => earned, (e) => `provider wallet +${formatTon(e)} TON (the answer's cost less the claim's fee)`);
     return {
       dir,
       kept: Boolean(options.keep),
       devnet: devnet.url,
-      registry: devnet.info().contracts.registry ?? '',
-      wallets: {provider: provider.address, consumer: consumer.address},
-      transfer: {amount: formatTon(transfer.amount), fee: formatTon(transfer.fee)},
-      balances,
+      registry: registry.toRawString(),
+      model: {path: model.path, source: model.source, name},
+      wallets: {provider: providerView.address, consumer: consumerView.address},
+      answer: {text: answer.text, promptTokens: answer.usage.promptTokens, completionTokens: answer.usage.completionTokens},
+      cost: formatTon(answer.cost),
+      receipt: {queryId: answer.receipt.queryId, signature: answer.receipt.signature},
+      settlement: {claimed: formatTon((claim?.paidAfter ?? 0n) - (claim?.paidBefore ?? 0n)), providerEarned: formatTon(earned), channel: formatAddress(answer.channel, 'devnet', {bounceable: true})},
+      trust: answer.trust,
       steps,
     };
   } finally {
+    await node?.close().catch(() => undefined);
     await server?.close();
     if (!options.keep) fs.rmSync(dir, {recursive: true, force: true});
   }
+}
+
+function buildProfileFromRecord(record: Awaited<ReturnType<typeof registerProvider>>, nodeKey: Awaited<ReturnType<typeof generateNodeKey>>) {
+  return buildProfile(
+    {model: record.model, architecture: record.architecture, modelSha256: record.modelHash.toString('hex'), contextSize: record.contextSize, queriesPerDay: record.queriesPerDay, promptPrice: record.promptPrice, completionPrice: record.completionPrice, endpoint: record.endpoint},
+    nodeKey,
+  );
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {ROOT, runCli} from '../helpers/cli.js';
 import {tempHome} from '../helpers/home.js';
+import {testModel} from '../inference/model.js';
 
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const quickStart = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
@@ -26,28 +27,32 @@ describe('the README quick start', () => {
     const result = spawnSync(demo[0]!, demo.slice(1), {
       cwd: ROOT,
       encoding: 'utf8',
-      env: {...process.env, NODE_ENV: undefined, CI: 'true', COCOON_HOME: home},
+      env: {...process.env, NODE_ENV: undefined, CI: 'true', COCOON_HOME: home, COCOON_MODEL: testModel()},
       timeout: 180_000,
     });
     expect(result.status, result.stderr).toBe(0);
-    for (const step of ['devnet', 'provider wallet', 'consumer wallet', 'faucet', 'payment', 'balances']) {
+    for (const step of ['model', 'devnet', 'provider wallet', 'consumer wallet', 'faucet', 'register', 'serve', 'ask', 'receipt', 'settle', 'balances']) {
       expect(result.stdout).toMatch(new RegExp(`✔ ${step}\\s`));
     }
     // The demo never touches the user's own state.
     expect(fs.readdirSync(home)).toEqual([]);
   });
 
-  it('reports consistent money in --json: the consumer paid exactly amount + fee', async () => {
-    const result = await runCli(['demo', '--json'], {home: tempHome(), timeoutMs: 120_000});
+  it('--json: a real answer, a receipt that prices it, and a settlement that pays it on chain', async () => {
+    const result = await runCli(['demo', '--json'], {home: tempHome(), env: {COCOON_MODEL: testModel()}, timeoutMs: 120_000});
     expect(result.code, result.stderr).toBe(0);
     const report = result.json;
+    expect(report.answer.text.trim().length).toBeGreaterThan(0);
+    expect(report.answer.completionTokens).toBeGreaterThan(0);
     const nano = (ton: string) => BigInt(Math.round(Number(ton) * 1e9));
-    // The provider's account pays storage rent between its two incoming payments: a few nanoTON.
-    const provider = nano(report.balances.provider);
-    expect(provider).toBeLessThanOrEqual(5_500_000_000n);
-    expect(provider).toBeGreaterThan(5_500_000_000n - 1000n);
-    expect(nano(report.balances.consumer)).toBe(10_000_000_000n - 500_000_000n - nano(report.transfer.fee));
-    expect(report.registry).toMatch(/^0:[0-9a-f]{64}$/);
+    // Demo prices: 2,000 and 200,000 nanoTON per prompt / completion token.
+    expect(nano(report.cost)).toBe(BigInt(report.answer.promptTokens) * 2000n + BigInt(report.answer.completionTokens) * 200_000n);
+    expect(report.receipt.signature).toMatch(/^[0-9a-f]{128}$/);
+    expect(report.settlement.claimed).toBe(report.cost);
+    const earned = nano(report.settlement.providerEarned);
+    expect(earned).toBeGreaterThan(0n);
+    expect(nano(report.cost) - earned).toBeLessThan(5_000_000n); // only the claim's fee is lost
+    expect(report.trust).toBe('provider-visible');
     expect(fs.existsSync(report.dir)).toBe(false);
   });
 });

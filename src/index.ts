@@ -1,0 +1,45 @@
+/**
+ * Cocoon's public SDK: everything the CLI does, as library calls. No function
+ * here prints or exits; failures are CocoonError with a stable `code`.
+ */
+export {CocoonError, EXIT_CODES, isCocoonError, type ErrorCode} from './errors.js';
+export {Settings, SETTINGS, NETWORKS, type NetworkName, type SettingKey} from './config/settings.js';
+export {resolvePaths} from './config/paths.js';
+
+// Chain
+export {ChainClient, chainEndpoint, type ChainEndpoint} from './chain/client.js';
+export {registryAddress} from './chain/registry-address.js';
+export {parseTon, formatTon, parseAddress, parsePricePerMillion, formatPricePerMillion} from './chain/units.js';
+export {walletContract, formatAddress} from './chain/wallet-contract.js';
+export {DevnetServer, type DevnetServerOptions, type DevnetInfo} from './chain/devnet/server.js';
+export {Registry} from './chain/contracts/registry.js';
+export {Channel} from './chain/contracts/channel.js';
+export {readRegistryData, type RegistrySnapshot} from './chain/contracts/registry-reader.js';
+export type {ProviderProfile, ProviderRecord, RegistryParams} from './chain/contracts/registry-codec.js';
+export {signVoucher, verifyVoucher, voucherCell, type Voucher} from './chain/contracts/voucher.js';
+
+// Wallets
+export {WalletStore} from './wallet/store.js';
+export {addWallet, unlockWallet, walletView, type WalletView} from './wallet/service.js';
+export {WalletSender} from './wallet/wallet-sender.js';
+export {sendTon, type TransferResult} from './wallet/transfer.js';
+
+// Inference
+export {createEngine, type LlamaEngineOptions} from './inference/engine.js';
+export type {InferenceEngine, GenerateRequest, EngineEvent, ChatMessage, Usage} from './inference/types.js';
+
+// Protocol: consumer and provider
+export {ask, type AskOptions, type AskResult} from './consumer/ask.js';
+export {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './consumer/discovery.js';
+export {ChannelStore, type ChannelRecord} from './consumer/channel-store.js';
+export {openChannel, topUpChannel, closeChannel, viewChannel} from './consumer/channels.js';
+export {ProviderClient, type ProviderClientOptions, type QueryOptions, type QueryResult} from './consumer/client.js';
+export {createProviderServer, type ProviderServer, type ProviderServerOptions} from './provider/server.js';
+export {NullEngine} from './provider/null-engine.js';
+export {startProviderNode, type ProviderNode, type ProviderNodeOptions} from './provider/node.js';
+export {registerProvider, updateProvider, unregisterProvider, withdrawStake, getRegistration, buildProfile} from './provider/registration.js';
+export {Settler, type ClaimReport} from './provider/settlement.js';
+export {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from './crypto/node-key.js';
+
+// The one-command demo
+export {runDemo, type DemoReport} from './demo/demo.js';
