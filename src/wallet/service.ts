@@ -40,7 +40,7 @@ export interface AddWalletOptions {
 export async function addWallet(options: AddWalletOptions): Promise<WalletView> {
   const {store, name} = options;
   // Fail on a taken name before any slow key derivation.
-  if (store.has(name)) throw new CocoonError('ALREADY_EXISTS', `A wallet named "${name}" already exists.`, {hint: 'Choose another name.'});
+  store.assertAvailable(name);
   let words: string[];
   if (options.mnemonic === undefined) {
     const {mnemonicNew} = await import('@ton/crypto');

@@ -44,6 +44,12 @@ export class WalletStore {
     });
   }
 
+  /** Refuse a name that is invalid or taken, before anything slow or interactive happens. */
+  assertAvailable(name: string): void {
+    WalletStore.checkName(name);
+    if (this.has(name)) throw new CocoonError('ALREADY_EXISTS', `A wallet named "${name}" already exists.`, {hint: 'Choose another name.'});
+  }
+
   /** True if a wallet of that name exists. */
   has(name: string): boolean {
     return fs.existsSync(this.file(name));

@@ -37,14 +37,21 @@ async function startNode(): Promise<Background> {
   return node;
 }
 
-async function consumerWithChannel(provider: Address) {
+/** A funded consumer with an open channel to `provider`, and a protocol client for its node (record as `provide status --json` shows it). */
+async function consumerWithChannel(provider: Address, record: {endpoint: string; encryptionKey: string; nodeKey: string}) {
   const keys = await mnemonicToPrivateKey(await mnemonicNew());
   const sender = await WalletSender.create({client, keyPair: keys, explainExit, pollMs: 20});
   await fundFromFaucet({url: devnetUrl, address: sender.address, amount: toNano(5)});
   const voucherKey = randomBytes(32);
   const channel = client.ton.open(Channel.createFromConfig({consumer: sender.address, provider, consumerKey: ed25519PublicKey(voucherKey), closeDelay: 3600}));
   await channel.sendOpen(sender, {value: toNano(1)});
-  return {channel, voucherKey};
+  const consumer = new ProviderClient({
+    endpoint: record.endpoint,
+    provider: {x25519PublicKey: Buffer.from(record.encryptionKey, 'hex'), ed25519PublicKey: Buffer.from(record.nodeKey, 'hex')},
+    channel: channel.address,
+    voucherKey,
+  });
+  return {channel, consumer};
 }
 
 beforeAll(async () => {
@@ -91,13 +98,7 @@ describe('provide, through the CLI on the devnet', () => {
     expect(status0.node.running).toBe(true);
     const record = status0.registration;
     const provider = parseAddress(status0.wallet.address);
-    const {channel, voucherKey} = await consumerWithChannel(provider);
-    const consumer = new ProviderClient({
-      endpoint: record.endpoint,
-      provider: {x25519PublicKey: Buffer.from(record.encryptionKey, 'hex'), ed25519PublicKey: Buffer.from(record.nodeKey, 'hex')},
-      channel: channel.address,
-      voucherKey,
-    });
+    const {channel, consumer} = await consumerWithChannel(provider, record);
     let receipts = 0n;
     for (let i = 0; i < 5; i++) {
       const result = await consumer.query({model: record.model, prompt: 'Once upon a time', maxTokens: 20, maxPrice: {prompt: 2000n, completion: 100_000n}}).result();
@@ -129,13 +130,7 @@ describe('provide, through the CLI on the devnet', () => {
     const status0 = await ok(['provide', 'status']);
     const record = status0.registration;
     const provider = parseAddress(status0.wallet.address);
-    const {channel, voucherKey} = await consumerWithChannel(provider);
-    const consumer = new ProviderClient({
-      endpoint: record.endpoint,
-      provider: {x25519PublicKey: Buffer.from(record.encryptionKey, 'hex'), ed25519PublicKey: Buffer.from(record.nodeKey, 'hex')},
-      channel: channel.address,
-      voucherKey,
-    });
+    const {channel, consumer} = await consumerWithChannel(provider, record);
     const maxPrice = {prompt: 2000n, completion: 100_000n};
     // Enough paid answers to be worth a claim (the settler skips claims below 0.005 TON).
     let paid = 0n;

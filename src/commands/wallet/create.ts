@@ -13,11 +13,7 @@ export default class WalletCreate extends BaseCommand<typeof WalletCreate> {
     const {WalletStore} = await import('../../wallet/store.js');
     const {addWallet} = await import('../../wallet/service.js');
     const store = new WalletStore();
-    WalletStore.checkName(this.args.name);
-    if (store.has(this.args.name)) {
-      const {CocoonError} = await import('../../errors.js');
-      throw new CocoonError('ALREADY_EXISTS', `A wallet named "${this.args.name}" already exists.`, {hint: 'Choose another name.'});
-    }
+    store.assertAvailable(this.args.name);
     const password = await askPassword({message: `Password for wallet "${this.args.name}":`, confirm: true});
     const view = await this.spin('Encrypting keystore', addWallet({store, name: this.args.name, password, network}));
     this.log(`created wallet "${view.name}"`);

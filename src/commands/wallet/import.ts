@@ -13,7 +13,7 @@ export default class WalletImport extends BaseCommand<typeof WalletImport> {
     const {WalletStore} = await import('../../wallet/store.js');
     const {addWallet} = await import('../../wallet/service.js');
     const store = new WalletStore();
-    WalletStore.checkName(this.args.name);
+    store.assertAvailable(this.args.name);
     const mnemonic = await askSecret({message: 'Mnemonic (24 words):', envVar: 'COCOON_MNEMONIC'});
     const password = await askPassword({message: `Password for wallet "${this.args.name}":`, confirm: true});
     const view = await this.spin('Encrypting keystore', addWallet({store, name: this.args.name, password, mnemonic, network}));
