@@ -26,7 +26,11 @@ export default class ProvideRegister extends BaseCommand<typeof ProvideRegister>
     const {formatTon} = await import('../../chain/units.js');
     const summary = `Register "${resolved.offer.model}" at ${resolved.offer.endpoint} staking ${formatTon(resolved.stake)} TON from wallet "${wallet}" on ${network}?`;
     if (!(await confirmAction(summary, {assumeYes: this.flags.yes, defaultAnswer: true}))) throw new CocoonError('ABORTED', 'Nothing was registered.');
-    const node = await setup.loadOrCreateNodeKey(await askPassword({message: 'Password for the provider node key:', envVar: 'COCOON_NODE_PASSWORD'}));
+    const {nodeKeyPath} = await import('../../crypto/node-key.js');
+    const {existsSync} = await import('node:fs');
+    const creating = !existsSync(nodeKeyPath());
+    const nodePassword = await askPassword({message: creating ? 'New password for this machine\'s provider node key:' : 'Password for the provider node key:', envVar: 'COCOON_NODE_PASSWORD', confirm: creating});
+    const node = await setup.loadOrCreateNodeKey(nodePassword);
     const password = await askPassword({message: `Password for wallet "${wallet}":`});
     const access = await setup.openRegistryAccess(settings, {wallet, password});
     const {buildProfile, registerProvider} = await import('../../provider/registration.js');

@@ -45,7 +45,8 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     const {startProviderNode} = await import('../../provider/node.js');
     const gpu = settings.get('inference.gpu');
     const threads = settings.get('inference.threads') || undefined;
-    log.info(`checking the registration of ${walletAddress.toString()} on ${network}`);
+    const {formatAddress} = await import('../../chain/wallet-contract.js');
+    log.info(`checking the registration of ${formatAddress(walletAddress, network)} on ${network}`);
     const node = await startProviderNode({
       ...chain,
       wallet: walletAddress,
