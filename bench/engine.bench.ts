@@ -22,6 +22,7 @@ import {getLlama, LlamaCompletion, LlamaLogLevel} from 'node-llama-cpp';
 import {Channel} from '../src/inference/channel.js';
 import {createEngine} from '../src/inference/engine.js';
 import {writeTinyGguf} from '../test/helpers/tiny-gguf.js';
+import {emitResult} from './lib/result.js';
 
 function pickModel(): string {
   if (process.env.COCOON_BENCH_MODEL) return process.env.COCOON_BENCH_MODEL;
@@ -38,6 +39,7 @@ const contextSize = 1024;
 const prompts = Array.from({length: rounds}, (_, i) => `Once upon a time, story ${i + 1} began`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const loadStart = os.loadavg()[0]!;
 console.log(`model ${path.basename(modelPath)}, threads ${threads}, ${os.cpus()[0]?.model} x${os.availableParallelism()}, node ${process.version}`);
 
 // --- direct node-llama-cpp
@@ -128,6 +130,7 @@ console.log(`load average during the run: ${os.loadavg()[0]!.toFixed(2)} on ${os
 
 // The engine's own per-token work beyond streaming node-llama-cpp directly is the
 // event channel and the async iteration; timed alone it is immune to machine noise.
+let usPerToken = 0;
 {
   const n = 200_000;
   const channel = new Channel<{type: 'text'; text: string}>();
@@ -143,7 +146,7 @@ console.log(`load average during the run: ${os.loadavg()[0]!.toFixed(2)} on ${os
   }
   channel.close();
   await consumer;
-  const usPerToken = ((performance.now() - started) * 1000) / n;
+  usPerToken = ((performance.now() - started) * 1000) / n;
   console.log(`event channel + async iteration: ${usPerToken.toFixed(2)} µs per token = ${((usPerToken * st.cpu) / 1e4).toFixed(2)} % of a token at ${st.cpu.toFixed(0)} tok/s`);
 }
 await engine.dispose();
@@ -151,6 +154,7 @@ await context.dispose();
 
 // --- concurrency: one engine per level, configured as a provider would (parallel = n)
 console.log(`\n| parallel sequences | aggregate generation tok/s | per-sequence tok/s | mean TTFT ms |\n|---|---|---|---|`);
+const concurrency: Array<{parallel: number; aggregate: number; perSequence: number; ttftMs: number}> = [];
 for (const n of [1, 2, 4, 8]) {
   const wide = await createEngine({modelPath, gpu: false, threads, parallel: n, contextSize: 256, hash: false});
   const samples: Array<{agg: number; ttft: number}> = [];
@@ -171,8 +175,22 @@ for (const n of [1, 2, 4, 8]) {
     samples.push({agg: runs.reduce((s, r) => s + r.tokens, 0) / wall, ttft: runs.reduce((s, r) => s + r.ttft, 0) / n});
   }
   const agg = median(samples.map((s) => s.agg));
+  concurrency.push({parallel: n, aggregate: agg, perSequence: agg / n, ttftMs: median(samples.map((s) => s.ttft))});
   console.log(`| ${n} | ${agg.toFixed(0)} | ${(agg / n).toFixed(0)} | ${median(samples.map((s) => s.ttft)).toFixed(1)} |`);
   await wide.dispose();
 }
 console.log(`load average at the end: ${os.loadavg()[0]!.toFixed(2)}`);
 await model.dispose();
+emitResult('engine', {
+  model: path.basename(modelPath),
+  threads,
+  rounds,
+  maxTokens,
+  loadavgStart: loadStart,
+  direct: d,
+  directStreaming: st,
+  engine: e,
+  ratios: {wallNoText: e.wall / d.wall, cpuNoText: e.cpu / d.cpu, wallStreaming: e.wall / st.wall, cpuStreaming: e.cpu / st.cpu},
+  channelUsPerToken: usPerToken,
+  concurrency,
+});

@@ -6,6 +6,7 @@
 // docs/benchmarks.md ("Contracts: gas and fees").
 import {fromNano} from '@ton/core';
 import {measureGas} from '../test/contracts/gas-scenarios.js';
+import {emitResult} from './lib/result.js';
 
 const prefill = Number(process.env.GAS_PREFILL ?? 1000);
 const v5 = await measureGas({prefill, wallet: 'v5r1'});
@@ -20,3 +21,7 @@ const lines = [
   }),
 ];
 process.stdout.write(`registry holding ${prefill} records before the measured registration\n${lines.join('\n')}\n`);
+emitResult('gas', {
+  prefill,
+  rows: v5.map((r, i) => ({operation: r.operation, gas: r.gas, bound: r.bound, target: r.target, feeV5r1: r.fee, feeTreasury: treasury[i]!.fee})),
+});

@@ -22,6 +22,7 @@ import {encodeQueryRequest} from '../src/protocol/request.js';
 import {TableChannelGuard} from '../src/provider/channel-guard.js';
 import {NullEngine} from '../src/provider/null-engine.js';
 import {createProviderServer} from '../src/provider/server.js';
+import {emitResult} from './lib/result.js';
 
 const channel = new Address(0, Buffer.alloc(32, 7));
 const consumerSeed = Buffer.alloc(32, 9);
@@ -33,7 +34,7 @@ function pct(sorted: number[], p: number): number {
 }
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d});
 
-async function rawCrypto(): Promise<void> {
+async function rawCrypto() {
   const node = await generateNodeKey();
   const queryId = Buffer.alloc(16, 1);
   const plaintext = encodeQueryRequest({queryId, timestamp: Date.now(), channel, model: 'null', prompt, params: {}, maxTokens: 32, maxPrice});
@@ -64,6 +65,7 @@ async function rawCrypto(): Promise<void> {
   console.log(`request open:                                             ${fmt(openUs, 1)} µs  (${fmt(1e6 / openUs)}/s)`);
   console.log(`secretstream push / pull per token frame:                 ${fmt(pushUs, 2)} / ${fmt(pullUs, 2)} µs`);
   console.log(`raw seal+open per query: ${fmt(sealUs + openUs, 1)} µs → at most ${fmt(1e6 / (sealUs + openUs))} queries/s on one core`);
+  return {requestBytes: plaintext.length, sealUs, openUs, pushUs, pullUs};
 }
 
 async function startNode(engine: InferenceEngine) {
@@ -89,7 +91,7 @@ async function startNode(engine: InferenceEngine) {
   return {server, nodeKey, guard, client, received: () => received};
 }
 
-async function fullPath(): Promise<void> {
+async function fullPath() {
   const tokens = 32;
   const node = await startNode(new NullEngine({tokens}));
   const client = node.client();
@@ -137,6 +139,12 @@ async function fullPath(): Promise<void> {
   console.log(`${consumers} consumers at once: ${fmt((consumers * perConsumer) / secs2)} queries/s, latency p50 ${fmt(pct(lat2, 50), 2)} ms, p99 ${fmt(pct(lat2, 99), 2)} ms`);
   console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 205 B final frame, amortised)`);
   await node.server.close();
+  return {
+    tokens,
+    sequential: {queries: n, qps: n / secs, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99)},
+    concurrent: {consumers, queries: consumers * perConsumer, qps: (consumers * perConsumer) / secs2, p50Ms: pct(lat2, 50), p99Ms: pct(lat2, 99)},
+    wire: {responseBytes: node.received(), textBytes, overheadPerToken: overhead},
+  };
 }
 
 /** Rates of one answer: over the whole query, and from the first text to the end (the stream's own rate). */
@@ -158,11 +166,11 @@ function benchModel(): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
-async function realEngine(): Promise<void> {
+async function realEngine() {
   const modelPath = benchModel();
   if (!modelPath) {
     console.log('\n## real engine: skipped (set COCOON_BENCH_MODEL or COCOON_TEST_MODELS)');
-    return;
+    return undefined;
   }
   const {createEngine} = await import('../src/inference/engine.js');
   const engine = await createEngine({modelPath, threads: Number(process.env.COCOON_BENCH_THREADS ?? 1), parallel: 1, hash: false});
@@ -234,6 +242,8 @@ async function realEngine(): Promise<void> {
   await worker.terminate();
   await node.server.close();
   await engine.dispose();
+  const plain = (r: typeof total) => ({engine: r.ea, protocol: r.eb, ratioOfMedians: r.eb / r.ea, medianPairwiseRatio: r.pair});
+  return {model: path.basename(modelPath), backend: engine.backend, maxTokens, runs, endToEnd: plain(total), streaming: plain(steady), ttftMs: {engine: ttft.ea, protocol: ttft.eb}};
 }
 
 /** Consumer side of the real-engine run, in a worker thread. */
@@ -267,7 +277,9 @@ if (!isMainThread) {
   await consumerWorker();
 } else {
 console.log(`# protocol bench — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`);
-await rawCrypto();
-await fullPath();
-await realEngine();
+const loadavgStart = os.loadavg()[0];
+const crypto = await rawCrypto();
+const full = await fullPath();
+const real = await realEngine();
+emitResult('protocol', {loadavgStart, crypto, fullPath: full, realEngine: real});
 }

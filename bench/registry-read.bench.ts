@@ -9,6 +9,7 @@ import {Blockchain} from '@ton/sandbox';
 import {Registry} from '../src/chain/contracts/registry.js';
 import {readRegistryData} from '../src/chain/contracts/registry-reader.js';
 import {keyPair, sampleProfile} from '../test/contracts/fixtures.js';
+import {emitResult} from './lib/result.js';
 
 const N = Number(process.env.REGISTRY_BENCH_N ?? 1000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -66,7 +67,8 @@ for (let i = 0; i < N; i++) {
   });
   await registry.sendRegister(wallet.getSender(), {value: toNano('1') + fee, profile});
 }
-out(`registered ${N} providers through messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+const registerSeconds = (performance.now() - t) / 1000;
+out(`registered ${N} providers through messages in ${registerSeconds.toFixed(1)} s`);
 
 // (a) one account-state read, parsed client-side
 const runs = 5;
@@ -108,3 +110,15 @@ const rentPerRecord = ((BigInt(Math.round(perRecord.bits)) * bitPs + BigInt(Math
 out(`account data: ${size.cells} cells, ${size.bits} bits → ${perRecord.cells.toFixed(2)} cells and ${perRecord.bits.toFixed(0)} bits per record`);
 out(`storage rent per record: ${fromNano(rentPerRecord)} TON/year (bit ${bitPs}, cell ${cellPs} nanoTON per 2^16 s)`);
 out(`records under a 65,536-cell account-state limit: ~${Math.floor(65536 / perRecord.cells)}`);
+emitResult('registry-read', {
+  providers: N,
+  registerSeconds,
+  snapshotMs,
+  parseMs,
+  getterMs,
+  ratio: getterMs / snapshotMs,
+  cellsPerRecord: perRecord.cells,
+  bitsPerRecord: perRecord.bits,
+  rentPerRecordTonYear: fromNano(rentPerRecord),
+  recordsUnderCellLimit: Math.floor(65536 / perRecord.cells),
+});

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {emitResult} from './lib/result.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'run.js');
@@ -36,8 +37,11 @@ const cases: Array<[string, string[]]> = [
 console.log(`runs per case: ${runs}; node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
 console.log(`${'command'.padEnd(28)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'× bare node'.padStart(12)}`);
 console.log(`${'node -e "" (floor)'.padEnd(28)} ${baseline.median.toFixed(0).padStart(10)} ${baseline.p90.toFixed(0).padStart(8)} ${'1.00'.padStart(12)}`);
+const rows = [{command: 'node -e "" (floor)', medianMs: baseline.median, p90Ms: baseline.p90, ratio: 1}];
 for (const [name, args] of cases) {
   const m = measure(args);
+  rows.push({command: name, medianMs: m.median, p90Ms: m.p90, ratio: m.median / baseline.median});
   console.log(`${name.padEnd(28)} ${m.median.toFixed(0).padStart(10)} ${m.p90.toFixed(0).padStart(8)} ${(m.median / baseline.median).toFixed(2).padStart(12)}`);
 }
 fs.rmSync(home, {recursive: true, force: true});
+emitResult('startup', {runs, rows});
