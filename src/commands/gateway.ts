@@ -1,0 +1,75 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../cli/base-command.js';
+import {sharedFlags} from '../cli/flags.js';
+import {LOG_LEVELS, createLogger, type LogLevel} from '../cli/logger.js';
+import {waitForStopSignal} from '../cli/signals.js';
+import {CocoonError} from '../errors.js';
+
+export default class Gateway extends BaseCommand<typeof Gateway> {
+  static override description =
+    'Serve an OpenAI-compatible API on this machine (/v1/models, /v1/chat/completions, /v1/completions) backed by the network: each request is an encrypted query paid from your channels (Ctrl-C stops)';
+  static override examples = [
+    '<%= config.bin %> gateway',
+    'COCOON_WALLET_PASSWORD=… <%= config.bin %> gateway --port 8080 --auto-topup',
+    'COCOON_GATEWAY_API_KEY=… <%= config.bin %> gateway --host 0.0.0.0',
+  ];
+  static override flags = {
+    port: Flags.integer({description: 'Port', default: 8741, min: 0, max: 65_535}),
+    host: Flags.string({description: 'Listen address; anything but loopback needs COCOON_GATEWAY_API_KEY', default: '127.0.0.1'}),
+    'auto-topup': Flags.boolean({description: 'Top up a channel that is too low for a request (otherwise the request gets 402)'}),
+    deposit: Flags.string({description: 'TON per channel opened or top-up [default: setting channel.deposit]'}),
+    'max-tokens': Flags.integer({description: 'max_tokens of chat requests that set none', default: 256, min: 1}),
+    wallet: sharedFlags.wallet,
+    'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
+  };
+
+  async run(): Promise<{url: string; requests: number}> {
+    const settings = await this.settings();
+    const network = settings.get('network');
+    const log = createLogger(this.flags['log-level'] as LogLevel);
+    // Secrets never come from argv (visible in `ps`): the key is read from the environment only.
+    const apiKey = process.env.COCOON_GATEWAY_API_KEY || undefined;
+    const {parseTon, formatTon, parseAddress} = await import('../chain/units.js');
+    const {formatAddress} = await import('../chain/wallet-contract.js');
+    const {openChain} = await import('../provider/setup.js');
+    const {ChannelStore} = await import('../consumer/channel-store.js');
+    const {unlockSender} = await import('../cli/consumer.js');
+    const {startGateway} = await import('../gateway/server.js');
+    const chain = await openChain(settings);
+    let requests = 0;
+    const gateway = await startGateway({
+      ...chain,
+      store: new ChannelStore(network),
+      deposit: parseTon(this.flags.deposit ?? settings.get('channel.deposit')),
+      closeDelay: settings.get('channel.closeDelay'),
+      autoTopUp: this.flags['auto-topup'],
+      host: this.flags.host,
+      port: this.flags.port,
+      apiKey,
+      defaultMaxTokens: this.flags['max-tokens'],
+      unlockWallet: async () => {
+        // A server must not stop to prompt in the middle of a request.
+        if (!process.env.COCOON_WALLET_PASSWORD) {
+          throw new CocoonError('PAYMENT_REQUIRED', 'A payment channel must be opened or topped up, and the gateway has no wallet password.', {
+            hint: 'Start the gateway with COCOON_WALLET_PASSWORD set, or fund channels first with `cocoon channel open` / `cocoon channel topup`.',
+          });
+        }
+        return unlockSender(settings, this.flags.wallet);
+      },
+      onRequest: (e) => {
+        requests++;
+        const paid = e.cost === undefined ? '' : ` ${e.model} by ${e.provider ? formatAddress(e.provider, network) : '?'}: ${formatTon(e.cost)} TON`;
+        const line = `${e.method} ${e.path} ${e.status} ${e.ms}ms${paid}${e.error ? ` (${e.error})` : ''}`;
+        if (e.status >= 500) log.warn(line);
+        else log.info(line);
+      },
+      onFunding: (e) => log.info(`${e.type === 'channel-opened' ? 'opened a channel to' : 'topped up the channel to'} ${formatAddress(parseAddress(e.provider), network)} with ${formatTon(e.amount)} TON`),
+    });
+    log.info(`gateway listening on ${gateway.url} (OpenAI base URL ${gateway.url}/v1) on ${network}${apiKey ? '; API key required' : ''}`);
+    const signal = await waitForStopSignal();
+    log.info(`${signal}: finishing requests in flight, then stopping (Ctrl-C again to quit at once)`);
+    await gateway.close();
+    log.info('stopped');
+    return {url: gateway.url, requests};
+  }
+}

@@ -1,0 +1,138 @@
+import type {ServerResponse} from 'node:http';
+import type {Address} from '@ton/core';
+import type {ChainClient} from '../chain/client.js';
+import {formatPricePerMillion} from '../chain/units.js';
+import type {NetworkName} from '../config/settings.js';
+import {ask, type AskResult} from '../consumer/ask.js';
+import type {ChannelStore} from '../consumer/channel-store.js';
+import {CocoonError, isCocoonError} from '../errors.js';
+import type {ProviderDirectory} from './directory.js';
+import type {ChannelFunding} from './funding.js';
+import {httpIo} from './http-io.js';
+import type {KeyedMutex} from './keyed-mutex.js';
+import {OpenAiError} from './openai-error.js';
+import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
+import {CompletionResponses} from './responses.js';
+
+/** What a completion needs from the gateway. */
+export interface CompletionContext {
+  client: ChainClient;
+  registry: Address;
+  store: ChannelStore;
+  network: NetworkName;
+  directory: ProviderDirectory;
+  funding: ChannelFunding;
+  /** One query at a time per provider (per channel). */
+  locks: KeyedMutex;
+  defaults: RequestDefaults;
+  registryCacheMs?: number;
+}
+
+/** What the completion did, for the request log. */
+export interface CompletionOutcome {
+  model?: string;
+  provider?: Address;
+  cost?: bigint;
+}
+
+// Failures before any text: the next provider may do better (ask()'s own rule, plus a provider gone from the registry).
+const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'NOT_FOUND']);
+const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];
+
+async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
+  if (!(await ctx.directory.knows(request.model))) {
+    return new OpenAiError(404, `The model '${request.model}' does not exist or no provider on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
+  }
+  const f = request.filter;
+  if ((await ctx.directory.candidates(f)).length === 0) {
+    const limits = [f.maxCompletionPrice !== undefined && `max_price ${formatPricePerMillion(f.maxCompletionPrice)} TON per 1M tokens`, f.architecture && `architecture ${f.architecture}`, f.provider && 'the given provider']
+      .filter(Boolean)
+      .join(', ');
+    return new OpenAiError(404, `No provider serves '${request.model}' within ${limits}.`, 'invalid_request_error', 'no_matching_provider', 'model');
+  }
+  ctx.directory.invalidate();
+  return new OpenAiError(503, `No provider of '${request.model}' answers right now.`, 'server_error', 'provider_unavailable');
+}
+
+/**
+ * POST /v1/chat/completions and /v1/completions: one paid, end-to-end
+ * encrypted query through ask(), pinned to one provider at a time so the
+ * provider's lock can be held for the whole query and its payment. Streams
+ * open only with the first text, so a failure before it is still a plain HTTP
+ * error, and the next provider can be tried.
+ */
+export async function serveCompletion(ctx: CompletionContext, kind: CompletionKind, body: unknown, res: ServerResponse, signal: AbortSignal, outcome: CompletionOutcome): Promise<void> {
+  const request = parseCompletionRequest(kind, body, ctx.defaults);
+  const out = new CompletionResponses(kind, ctx.network);
+  const candidates = (await ctx.directory.candidates(request.filter)).filter((p) => p.live);
+  if (candidates.length === 0) throw await noProvider(ctx, request);
+  let streaming = false;
+  try {
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      const record = candidate.record;
+      outcome.provider = record.owner;
+      outcome.model = record.model;
+      const open = () => {
+        if (streaming) return;
+        streaming = true;
+        httpIo.openEvents(res, out.providerHeaders(record.owner, record.model), TRAILERS);
+        if (kind === 'chat') httpIo.sendEvent(res, out.chunk(record.model, {opener: true}, request.includeUsage));
+      };
+      let result: AskResult;
+      try {
+        result = await ctx.locks.run(
+          record.owner.toRawString(),
+          () =>
+            ask({
+              client: ctx.client,
+              registry: ctx.registry,
+              store: ctx.store,
+              prompt: request.prompt,
+              messages: request.messages,
+              maxTokens: request.maxTokens,
+              temperature: request.temperature,
+              filter: {...request.filter, provider: record.owner},
+              registryCacheMs: ctx.registryCacheMs,
+              openChannel: ctx.funding.openChannel,
+              onLowBalance: ctx.funding.onLowBalance,
+              onText: request.stream
+                ? (text) => {
+                    open();
+                    httpIo.sendEvent(res, out.chunk(record.model, {text}, request.includeUsage));
+                  }
+                : undefined,
+              signal,
+            }),
+          signal,
+        );
+      } catch (error) {
+        // Without a stream nothing reached the client and nothing was paid: any provider may try again.
+        if (!streaming && !signal.aborted && isCocoonError(error) && RETRYABLE.has(error.code)) {
+          lastError = error;
+          ctx.directory.invalidate();
+          continue;
+        }
+        throw error;
+      }
+      outcome.cost = result.cost;
+      if (!request.stream) {
+        httpIo.sendJson(res, 200, out.body(result), {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)});
+        return;
+      }
+      open();
+      httpIo.sendEvent(res, out.chunk(result.provider.model, {finish: result.finishReason}, request.includeUsage, {cocoon: {...out.cocoon(result), cost_ton: out.usage(result).cost_ton}}));
+      if (request.includeUsage) httpIo.sendEvent(res, out.usageChunk(result));
+      httpIo.sendEvent(res, '[DONE]');
+      res.addTrailers(out.costHeaders(result));
+      res.end();
+      return;
+    }
+    throw lastError ?? new CocoonError('PROVIDER_UNAVAILABLE', 'No provider answered.');
+  } catch (error) {
+    if (!streaming) throw error;
+    // The stream has begun: the error goes in an event, as OpenAI sends it; SDKs raise it. Nothing was paid.
+    httpIo.sendEvent(res, OpenAiError.from(error).body());
+    res.end();
+  }
+}

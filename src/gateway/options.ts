@@ -1,0 +1,69 @@
+import type {Address} from '@ton/core';
+import type {ChainClient} from '../chain/client.js';
+import type {ChannelStore} from '../consumer/channel-store.js';
+import type {WalletSender} from '../wallet/wallet-sender.js';
+import type {FundingEvent} from './funding.js';
+
+/** One answered HTTP request, for the operator's log. Never carries the API key or any text. */
+export interface GatewayRequestEvent {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  /** Model and provider that answered (completions). */
+  model?: string;
+  provider?: Address;
+  /** nanoTON paid for the answer. */
+  cost?: bigint;
+  /** The error message sent, for failed requests. */
+  error?: string;
+}
+
+/** Options of startGateway. */
+export interface GatewayOptions {
+  /** Chain of the network and its registry. Required. */
+  client: ChainClient;
+  registry: Address;
+  /** The consumer's channels (one per provider); the gateway updates their signed totals. Required. */
+  store: ChannelStore;
+  /** Unlocks the paying wallet when a channel must be opened or topped up; never called otherwise. Required. */
+  unlockWallet: () => Promise<{name: string; sender: WalletSender}>;
+  /** nanoTON a new channel is opened with, and the least a top-up adds. Required. */
+  deposit: bigint;
+  /** Close delay of new channels, seconds. Default: 3600. */
+  closeDelay?: number;
+  /** Top up a channel too low for a request (by `deposit`); otherwise answer 402. Default: false. */
+  autoTopUp?: boolean;
+  /** Listen address. Anything but loopback requires `apiKey`. Default: 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one. Default: 8741. */
+  port?: number;
+  /** Clients must send `Authorization: Bearer <apiKey>`. Default: none (loopback only). */
+  apiKey?: string;
+  /** Largest request body, bytes (beyond: 413). Default: 1 MiB. */
+  maxBodyBytes?: number;
+  /** max_tokens of a chat request that sets none. Default: 256. */
+  defaultMaxTokens?: number;
+  /** Requests that may wait per provider before more are refused (503). Default: 64. */
+  maxQueuePerProvider?: number;
+  /** Reuse a provider discovery (registry and liveness) younger than this, ms. Default: 5000. */
+  discoveryCacheMs?: number;
+  /** Reuse a registry read younger than this, ms. Default: discovery's (15 s). */
+  registryCacheMs?: number;
+  /** On close, how long answers in flight may finish before they are cut (and not paid), ms. Default: 10,000. */
+  shutdownGraceMs?: number;
+  /** Told after every request. */
+  onRequest?: (event: GatewayRequestEvent) => void;
+  /** Told after the gateway moved money on chain (a channel opened or topped up). */
+  onFunding?: (event: FundingEvent) => void;
+  /** Closes the gateway when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** Base URL, e.g. http://127.0.0.1:8741 (the OpenAI base URL is this plus /v1). */
+  url: string;
+  /** Stop taking requests, let answers in flight finish (up to the grace period), then close. */
+  close(): Promise<void>;
+}

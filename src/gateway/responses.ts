@@ -1,0 +1,116 @@
+import {randomBytes} from 'node:crypto';
+import type {Address} from '@ton/core';
+import {formatTon} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
+import type {NetworkName} from '../config/settings.js';
+import type {AskResult} from '../consumer/ask.js';
+import type {FinishReason} from '../inference/types.js';
+import type {CompletionKind} from './request.js';
+
+/** OpenAI's `usage`, with the cost of the answer as Cocoon's extension. */
+export interface GatewayUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** What this answer cost, in TON (decimal string) and nanoTON (integer string). */
+  cost_ton: string;
+  cost_nanoton: string;
+}
+
+/**
+ * Builds the response bodies, stream chunks and headers of one completion,
+ * in OpenAI's exact shapes (`chat.completion`, `chat.completion.chunk`,
+ * `text_completion`), plus Cocoon's extension fields.
+ */
+export class CompletionResponses {
+  /** The completion's id (`chatcmpl-…` or `cmpl-…`), also sent as x-request-id. */
+  readonly id: string;
+  /** Unix seconds. */
+  readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly kind: CompletionKind,
+    private readonly network: NetworkName,
+  ) {
+    this.id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`;
+  }
+
+  private address(a: Address): string {
+    return formatAddress(a, this.network);
+  }
+
+  private finish(reason: FinishReason): 'stop' | 'length' {
+    return reason === 'length' ? 'length' : 'stop';
+  }
+
+  /** usage with the cost. */
+  usage(result: AskResult): GatewayUsage {
+    const {promptTokens, completionTokens} = result.usage;
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      cost_ton: formatTon(result.cost),
+      cost_nanoton: result.cost.toString(),
+    };
+  }
+
+  /** Cocoon's extension on the final body or chunk: who answered, on which channel, and the receipt. */
+  cocoon(result: AskResult) {
+    return {
+      provider: this.address(result.provider.address),
+      architecture: result.provider.architecture,
+      channel: formatAddress(result.channel, this.network, {bounceable: true}),
+      channel_total_ton: formatTon(result.total),
+      query_id: result.receipt.queryId,
+      receipt: result.receipt,
+      voucher_posted: result.voucherPosted,
+      trust: result.trust,
+    };
+  }
+
+  /** Headers naming the provider, sent before the answer (streams) or with it. */
+  providerHeaders(provider: Address, model: string): Record<string, string> {
+    return {'x-request-id': this.id, 'x-cocoon-provider': this.address(provider), 'x-cocoon-model': model};
+  }
+
+  /** Headers (or stream trailers) with the cost, once it is known. */
+  costHeaders(result: AskResult): Record<string, string> {
+    return {'x-cocoon-cost-ton': formatTon(result.cost), 'x-cocoon-cost-nanoton': result.cost.toString(), 'x-cocoon-channel-total-ton': formatTon(result.total)};
+  }
+
+  /** The whole (non-streaming) response body. */
+  body(result: AskResult): object {
+    const head = {id: this.id, object: this.kind === 'chat' ? 'chat.completion' : 'text_completion', created: this.created, model: result.provider.model};
+    const finish_reason = this.finish(result.finishReason);
+    const choice =
+      this.kind === 'chat'
+        ? {index: 0, message: {role: 'assistant', content: result.text, refusal: null}, logprobs: null, finish_reason}
+        : {index: 0, text: result.text, logprobs: null, finish_reason};
+    return {...head, ...(this.kind === 'chat' ? {system_fingerprint: null} : {}), choices: [choice], usage: this.usage(result), cocoon: this.cocoon(result)};
+  }
+
+  /**
+   * One stream chunk. `delta` is text (or the chat role opener); `finish` ends
+   * the choice; with `includeUsage` every chunk carries `usage: null` as OpenAI's do.
+   */
+  chunk(model: string, part: {text?: string; opener?: boolean; finish?: FinishReason}, includeUsage: boolean, extra: object = {}): object {
+    const finish_reason = part.finish ? this.finish(part.finish) : null;
+    const choice =
+      this.kind === 'chat'
+        ? {index: 0, delta: part.opener ? {role: 'assistant', content: ''} : part.text === undefined ? {} : {content: part.text}, logprobs: null, finish_reason}
+        : {index: 0, text: part.text ?? '', logprobs: null, finish_reason};
+    return {...this.chunkHead(model), choices: [choice], ...(includeUsage ? {usage: null} : {}), ...extra};
+  }
+
+  /** The last chunk when `stream_options.include_usage` is set: no choices, the usage. */
+  usageChunk(result: AskResult): object {
+    return {...this.chunkHead(result.provider.model), choices: [], usage: this.usage(result)};
+  }
+
+  private chunkHead(model: string) {
+    return this.kind === 'chat'
+      ? {id: this.id, object: 'chat.completion.chunk', created: this.created, model, system_fingerprint: null}
+      : {id: this.id, object: 'text_completion', created: this.created, model};
+  }
+}
