@@ -1,6 +1,7 @@
 import type {ServerResponse} from 'node:http';
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {formatPricePerMillion} from '../chain/units.js';
 import type {NetworkName} from '../config/settings.js';
 import {ask, type AskResult} from '../consumer/ask.js';
@@ -11,6 +12,7 @@ import type {ChannelFunding} from './funding.js';
 import {httpIo} from './http-io.js';
 import type {KeyedMutex} from './keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
+import type {RequestPacer} from './pacer.js';
 import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
 import {CompletionResponses} from './responses.js';
 
@@ -24,6 +26,8 @@ export interface CompletionContext {
   funding: ChannelFunding;
   /** One query at a time per provider (per channel). */
   locks: KeyedMutex;
+  /** Keeps the gateway under each provider's per-address rate limit. */
+  pacer: RequestPacer;
   defaults: RequestDefaults;
   registryCacheMs?: number;
 }
@@ -37,6 +41,8 @@ export interface CompletionOutcome {
 
 // Failures before any text: the next provider may do better (ask()'s own rule, plus a provider gone from the registry).
 const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'NOT_FOUND']);
+// Requests one ask() sends a provider: its liveness check, the query, the voucher.
+const REQUESTS_PER_ASK = 3;
 const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];
 
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
@@ -81,31 +87,7 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       };
       let result: AskResult;
       try {
-        result = await ctx.locks.run(
-          record.owner.toRawString(),
-          () =>
-            ask({
-              client: ctx.client,
-              registry: ctx.registry,
-              store: ctx.store,
-              prompt: request.prompt,
-              messages: request.messages,
-              maxTokens: request.maxTokens,
-              temperature: request.temperature,
-              filter: {...request.filter, provider: record.owner},
-              registryCacheMs: ctx.registryCacheMs,
-              openChannel: ctx.funding.openChannel,
-              onLowBalance: ctx.funding.onLowBalance,
-              onText: request.stream
-                ? (text) => {
-                    open();
-                    httpIo.sendEvent(res, out.chunk(record.model, {text}, request.includeUsage));
-                  }
-                : undefined,
-              signal,
-            }),
-          signal,
-        );
+        result = await ctx.locks.run(record.owner.toRawString(), () => askPinned(ctx, request, record, open, res, out, signal), signal);
       } catch (error) {
         // Without a stream nothing reached the client and nothing was paid: any provider may try again.
         if (!streaming && !signal.aborted && isCocoonError(error) && RETRYABLE.has(error.code)) {
@@ -134,5 +116,51 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
     // The stream has begun: the error goes in an event, as OpenAI sends it; SDKs raise it. Nothing was paid.
     httpIo.sendEvent(res, OpenAiError.from(error).body());
     res.end();
+  }
+}
+
+/** True for a refusal that passes in a moment: rate limited, or the channel still busy with the last answer. */
+function transient(error: unknown): number | undefined {
+  if (!isCocoonError(error)) return undefined;
+  const details = (error.details ?? {}) as {wireCode?: string; retryAfterMs?: number};
+  if (error.code === 'BUSY' && (details.wireCode === 'RATE_LIMITED' || details.wireCode === 'CHANNEL_BUSY')) return details.retryAfterMs ?? 500;
+  // ask()'s own liveness check reports a rate-limited /v1/info only in its message.
+  if (error.code === 'PROVIDER_UNAVAILABLE' && /HTTP 429/.test(error.message)) return 1000;
+  return undefined;
+}
+
+/** ask() pinned to one provider, paced under its rate limit; a transient refusal before any text is retried twice. */
+async function askPinned(ctx: CompletionContext, request: GatewayRequest, record: ProviderRecord, open: () => void, res: ServerResponse, out: CompletionResponses, signal: AbortSignal): Promise<AskResult> {
+  const provider = record.owner;
+  let started = false;
+  for (let attempt = 0; ; attempt++) {
+    await ctx.pacer.take(provider.toRawString(), REQUESTS_PER_ASK, signal);
+    try {
+      return await ask({
+        client: ctx.client,
+        registry: ctx.registry,
+        store: ctx.store,
+        prompt: request.prompt,
+        messages: request.messages,
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        filter: {...request.filter, provider},
+        registryCacheMs: ctx.registryCacheMs,
+        openChannel: ctx.funding.openChannel,
+        onLowBalance: ctx.funding.onLowBalance,
+        onText: request.stream
+          ? (text) => {
+              started = true;
+              open();
+              httpIo.sendEvent(res, out.chunk(record.model, {text}, request.includeUsage));
+            }
+          : undefined,
+        signal,
+      });
+    } catch (error) {
+      const wait = transient(error);
+      if (wait === undefined || started || attempt >= 2 || signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }

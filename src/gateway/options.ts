@@ -46,6 +46,11 @@ export interface GatewayOptions {
   defaultMaxTokens?: number;
   /** Requests that may wait per provider before more are refused (503). Default: 64. */
   maxQueuePerProvider?: number;
+  /**
+   * Requests a second the gateway sends each provider (it counts ~3 per answer).
+   * Providers admit 30 at once and 10 a second per address. Default: burst 24, 9 a second.
+   */
+  pacing?: {burst?: number; perSecond?: number};
   /** Reuse a provider discovery (registry and liveness) younger than this, ms. Default: 5000. */
   discoveryCacheMs?: number;
   /** Reuse a registry read younger than this, ms. Default: discovery's (15 s). */

@@ -9,6 +9,7 @@ import {ChannelFunding} from './funding.js';
 import {httpIo} from './http-io.js';
 import {KeyedMutex} from './keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
+import {RequestPacer} from './pacer.js';
 import type {Gateway, GatewayOptions} from './options.js';
 
 export type {Gateway, GatewayOptions, GatewayRequestEvent} from './options.js';
@@ -51,6 +52,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     directory,
     funding: new ChannelFunding({...options, onEvent: options.onFunding}),
     locks: new KeyedMutex(options.maxQueuePerProvider ?? 64),
+    pacer: new RequestPacer(options.pacing),
     defaults: {chatMaxTokens: options.defaultMaxTokens ?? 256, completionMaxTokens: 16},
     registryCacheMs: options.registryCacheMs,
   };

@@ -1,0 +1,148 @@
+// The gateway against a real market: a devnet, a provider serving the test
+// model, and a funded consumer wallet, spoken to with the official openai client.
+import {Address} from '@ton/core';
+import OpenAI from 'openai';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {Settings} from '../../src/config/settings.js';
+import {ChannelStore} from '../../src/consumer/channel-store.js';
+import {explainExit} from '../../src/chain/exit-messages.js';
+import {startGateway, type Gateway, type GatewayOptions} from '../../src/gateway/server.js';
+import {openChain} from '../../src/provider/setup.js';
+import {WalletStore} from '../../src/wallet/store.js';
+import {unlockWallet} from '../../src/wallet/service.js';
+import {WalletSender} from '../../src/wallet/wallet-sender.js';
+import {MODEL, PRICES, startMarket, type Market} from './setup.js';
+
+let market: Market;
+let options: GatewayOptions;
+let gateway: Gateway;
+let openai: OpenAI;
+let store: ChannelStore;
+
+const paid = () => BigInt(store.get(market.provider.address.toRawString())?.paid ?? '0');
+const expectedCost = (u: {prompt_tokens: number; completion_tokens: number}) => BigInt(u.prompt_tokens) * PRICES.prompt + BigInt(u.completion_tokens) * PRICES.completion;
+type CocoonUsage = OpenAI.CompletionUsage & {cost_ton: string; cost_nanoton: string};
+
+beforeAll(async () => {
+  market = await startMarket();
+  // The in-process gateway reads the consumer's settings, wallets and channels like the CLI does.
+  process.env.COCOON_HOME = market.home;
+  process.env.COCOON_DEVNET_PORT = market.env.COCOON_DEVNET_PORT;
+  const chain = await openChain(await Settings.open());
+  store = new ChannelStore('devnet');
+  options = {
+    ...chain,
+    store,
+    deposit: 1_000_000_000n,
+    port: 0,
+    discoveryCacheMs: 2000,
+    unlockWallet: async () => {
+      const keyPair = await unlockWallet(new WalletStore(), 'me', 'pw');
+      return {name: 'me', sender: await WalletSender.create({client: chain.client, keyPair, explainExit})};
+    },
+  };
+  gateway = await startGateway(options);
+  openai = new OpenAI({baseURL: `${gateway.url}/v1`, apiKey: 'not-needed-on-loopback', maxRetries: 0});
+}, 240_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await market?.stop();
+});
+
+describe('gateway: the OpenAI API backed by the network', () => {
+  it('lists the network’s models with prices and provider counts', async () => {
+    const models = [];
+    for await (const m of openai.models.list()) models.push(m);
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({id: MODEL, object: 'model', owned_by: 'cocoon'});
+    expect((models[0] as unknown as {cocoon: object}).cocoon).toMatchObject({
+      providers: 1,
+      live_providers: 1,
+      architectures: ['llama'],
+      price_per_1m_tokens: {prompt: {min: '1', max: '1'}, completion: {min: '100', max: '100'}},
+    });
+    expect((await openai.models.retrieve(MODEL)).id).toBe(MODEL);
+  });
+
+  it('chat completion (not streamed): opens the channel, pays exactly the receipt, says so in headers and usage', async () => {
+    const {data, response} = await openai.chat.completions
+      .create({model: MODEL, messages: [{role: 'system', content: 'Tell a story.'}, {role: 'user', content: 'Once upon a time'}], max_tokens: 20, temperature: 0})
+      .withResponse();
+    expect(data.object).toBe('chat.completion');
+    expect(data.choices[0]!.message.role).toBe('assistant');
+    expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(['stop', 'length']).toContain(data.choices[0]!.finish_reason);
+    const usage = data.usage as CocoonUsage;
+    expect(usage.completion_tokens).toBeGreaterThan(0);
+    expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+    expect(BigInt(usage.cost_nanoton)).toBe(expectedCost(usage));
+    expect(response.headers.get('x-cocoon-cost-nanoton')).toBe(usage.cost_nanoton);
+    expect(response.headers.get('x-cocoon-cost-ton')).toBe(usage.cost_ton);
+    expect(Address.parse(response.headers.get('x-cocoon-provider')!).equals(market.provider.address)).toBe(true);
+    expect(paid()).toBe(BigInt(usage.cost_nanoton));
+  });
+
+  it("chat completion streamed: OpenAI's SSE exactly, usage last with include_usage, [DONE]", async () => {
+    const before = paid();
+    const stream = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'The cat'}], max_tokens: 20, stream: true, stream_options: {include_usage: true}});
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks[0]!.choices[0]!.delta).toEqual({role: 'assistant', content: ''});
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === chunks[0]!.id)).toBe(true);
+    const finish = chunks.at(-2)!;
+    expect(['stop', 'length']).toContain(finish.choices[0]!.finish_reason);
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    const usage = last.usage as CocoonUsage;
+    expect(BigInt(usage.cost_nanoton)).toBe(expectedCost(usage));
+    expect(paid() - before).toBe(BigInt(usage.cost_nanoton));
+
+    // The wire itself: `data: {json}\n\n` events, no usage chunk unless asked, `data: [DONE]` last.
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({model: MODEL, messages: [{role: 'user', content: 'The dog'}], max_tokens: 10, stream: true}),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(Address.parse(res.headers.get('x-cocoon-provider')!).equals(market.provider.address)).toBe(true);
+    const wire = await res.text();
+    expect(wire).toMatch(/^(data: \{.*\}\n\n)+data: \[DONE\]\n\n$/);
+    const events = wire.split('\n\n').filter(Boolean).slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)));
+    expect(events.some((e) => 'usage' in e)).toBe(false);
+    expect(events.at(-1).cocoon.cost_ton).toMatch(/^\d/);
+  });
+
+  it('completions, streamed and not', async () => {
+    const {data, response} = await openai.completions.create({model: MODEL, prompt: 'Once upon a time', max_tokens: 12}).withResponse();
+    expect(data.object).toBe('text_completion');
+    expect(data.choices[0]!.text.length).toBeGreaterThan(0);
+    expect(BigInt(response.headers.get('x-cocoon-cost-nanoton')!)).toBe(expectedCost(data.usage!));
+    const stream = await openai.completions.create({model: MODEL, prompt: 'Once upon a time', max_tokens: 12, stream: true, stream_options: {include_usage: true}});
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? '';
+      usage = chunk.usage ?? usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('eight concurrent requests are all answered, one at a time on the channel, and paid exactly', async () => {
+    const before = paid();
+    const answers = await Promise.all(
+      Array.from({length: 8}, (_, i) =>
+        i % 2 === 0
+          ? openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: `Story number ${i}`}], max_tokens: 12})
+          : openai.completions.create({model: MODEL, prompt: `Story number ${i}`, max_tokens: 12}),
+      ),
+    );
+    const costs = answers.map((a) => BigInt((a.usage as CocoonUsage).cost_nanoton));
+    expect(costs.every((c) => c > 0n)).toBe(true);
+    expect(paid() - before).toBe(costs.reduce((a, b) => a + b));
+  });
+});

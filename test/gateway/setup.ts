@@ -1,0 +1,57 @@
+// A devnet with one provider serving the test model, and a funded consumer
+// wallet, all through the built CLI — the market the gateway tests run against.
+import {Address} from '@ton/core';
+import {runCli} from '../helpers/cli.js';
+import {freePort} from '../helpers/disk.js';
+import {tempHome} from '../helpers/home.js';
+import {startBackground, type Background} from '../helpers/process.js';
+import {testModel} from '../inference/model.js';
+
+/** The running market. */
+export interface Market {
+  /** COCOON_HOME of the consumer (and of the devnet). */
+  home: string;
+  /** Environment every CLI call of the suite needs. */
+  env: Record<string, string>;
+  provider: {address: Address; node: Background};
+  /** Stop the provider and the devnet. */
+  stop(): Promise<void>;
+}
+
+/** Model name the provider registers. */
+export const MODEL = 'stories';
+/** Provider prices, nanoTON per token (1 and 100 TON per 1M tokens, high so costs are large numbers). */
+export const PRICES = {prompt: 1000n, completion: 100_000n};
+
+async function ok(home: string, env: Record<string, string>, args: string[]) {
+  const r = await runCli([...args, '--json'], {home, env, timeoutMs: 120_000});
+  if (r.code !== 0) throw new Error(`cocoon ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r.json;
+}
+
+/** Start a devnet, register and start one provider, fund the consumer wallet `me`. */
+export async function startMarket(): Promise<Market> {
+  const home = tempHome();
+  const env = {COCOON_DEVNET_PORT: String(await freePort()), COCOON_WALLET_PASSWORD: 'pw', COCOON_NODE_PASSWORD: 'npw', COCOON_INFERENCE_GPU: 'off'};
+  await ok(home, env, ['devnet', 'start', '--detach']);
+  const providerHome = tempHome();
+  // Both wallets are made at once (each CLI run costs seconds); the faucet funds one at a time (its seqno).
+  await Promise.all([ok(home, env, ['wallet', 'create', 'me']), ok(providerHome, env, ['wallet', 'create', 'gpu'])]);
+  await ok(home, env, ['devnet', 'fund', 'me', '20']);
+  await ok(providerHome, env, ['devnet', 'fund', 'gpu', '5']);
+  const port = await freePort();
+  const reg = await ok(providerHome, env, [
+    'provide', 'register', '--model', testModel(), '--model-name', MODEL, '--stake', '1',
+    '--price-prompt', '1', '--price-completion', '100', '--port', String(port), '--yes',
+  ]);
+  const node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '1'], {home: providerHome, env, ready: /serving \S+/});
+  return {
+    home,
+    env,
+    provider: {address: Address.parse(reg.record.owner), node},
+    async stop() {
+      node.child.kill('SIGKILL');
+      await runCli(['devnet', 'stop'], {home, env});
+    },
+  };
+}
