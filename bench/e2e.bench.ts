@@ -60,6 +60,7 @@ interface Sample {
   /** First text → last text (the stream's own rate). */
   streamMs: number;
   tokens: number;
+  promptTokens: number;
 }
 const rate = (s: Sample) => s.tokens / (s.totalMs / 1000);
 const streamRate = (s: Sample) => (s.tokens - 1) / (s.streamMs / 1000);
@@ -136,7 +137,7 @@ async function viaAsk(prompt: string): Promise<Sample> {
   });
   const end = performance.now();
   if (!answer.voucherPosted) throw new Error('voucher not accepted');
-  return {ttftMs: first - started, totalMs: end - started, streamMs: last - first, tokens: answer.usage.completionTokens};
+  return {ttftMs: first - started, totalMs: end - started, streamMs: last - first, tokens: answer.usage.completionTokens, promptTokens: answer.usage.promptTokens};
 }
 
 // --- node-llama-cpp alone, same model, threads and context size
@@ -150,6 +151,7 @@ async function direct(prompt: string): Promise<Sample> {
   let first = 0;
   let last = 0;
   let tokens = 0;
+  const promptTokens = model.tokenize(prompt, true).length;
   await completion.generateCompletion(prompt, {
     maxTokens,
     temperature: 0,
@@ -160,7 +162,7 @@ async function direct(prompt: string): Promise<Sample> {
     onToken: (t) => (tokens += t.length),
   });
   const end = performance.now();
-  return {ttftMs: first - started, totalMs: end - started, streamMs: last - first, tokens};
+  return {ttftMs: first - started, totalMs: end - started, streamMs: last - first, tokens, promptTokens};
 }
 
 // Warm up both (the first ask also opens the channel on chain).
@@ -188,7 +190,7 @@ const endToEnd = row(rate);
 const streaming = row(streamRate);
 const ttft = row((s) => s.ttftMs);
 const ttftOverheadMs = median(a.map((s, i) => b[i]!.ttftMs - s.ttftMs));
-const tokens = {direct: median(a.map((s) => s.tokens)), ask: median(b.map((s) => s.tokens))};
+const tokens = {direct: median(a.map((s) => s.tokens)), ask: median(b.map((s) => s.tokens)), askPrompt: median(b.map((s) => s.promptTokens))};
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d});
 console.log(`\n| | node-llama-cpp direct | cocoon ask | ask / direct (medians) | median pairwise |\n|---|---:|---:|---:|---:|`);
 console.log(`| tokens/s, call → answer (ask: + receipt, voucher) | ${fmt(endToEnd.direct)} | ${fmt(endToEnd.ask)} | ${fmt(endToEnd.ratioOfMedians, 3)} | ${fmt(endToEnd.medianPairwiseRatio, 3)} |`);

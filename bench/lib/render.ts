@@ -1,0 +1,298 @@
+// Turns the benchmarks' JSON results into the tables of docs/benchmarks.md
+// (bench/run.ts fills bench/benchmarks.template.md with them).
+
+/** A result as a benchmark emitted it, plus what the runner adds. */
+export interface Stored {
+  bench: string;
+  measuredAt: string;
+  loadavgStart?: number;
+  loadavgEnd?: number;
+  /** The command that produced it (set by the runner). */
+  command?: string;
+  /** Run with --quick (shorter). */
+  quick?: boolean;
+  seconds?: number;
+  [key: string]: unknown;
+}
+
+/** The run as a whole, for the header. */
+export interface RunInfo {
+  date: string;
+  command: string;
+  machine: string;
+  loadavgStart: number;
+  loadavgEnd: number;
+  seconds: number;
+  ran: string[];
+  kept: string[];
+  failed: string[];
+  model: string;
+}
+
+const n = (x: number, d = 0) => x.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d});
+const mib = (bytes: number) => `${n(bytes / 2 ** 20, 1)} MiB`;
+const day = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+const table = (head: string[], align: string[], rows: Array<Array<string | number>>) =>
+  [`| ${head.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const ordinal = (k: number) => n(k) + (k % 100 >= 11 && k % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th'));
+/** nanoTON (as a decimal string or bigint) → TON with up to 9 decimals. */
+export function ton(nano: bigint | string): string {
+  const v = BigInt(nano);
+  const whole = v / 1_000_000_000n;
+  const frac = (v % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+/** "Measured … (load …), command" line under each section. */
+export function measuredLine(r: Stored | undefined, ranNow: boolean): string {
+  if (!r) return '_Not measured yet: run `npm run bench`._';
+  const load = r.loadavgStart !== undefined ? `, load average ${n(r.loadavgStart, 1)} → ${n(r.loadavgEnd ?? 0, 1)}` : '';
+  const kept = ranNow ? '' : ' — **kept from an earlier run** (not rerun this time)';
+  return `_Measured ${day(r.measuredAt)}${load}${r.quick ? ', quick mode' : ''}${r.seconds ? `, ${n(r.seconds)} s` : ''}: \`${r.command ?? r.bench}\`${kept}._`;
+}
+
+export function runHeader(run: RunInfo): string {
+  const lines = [
+    `Last run: **${day(run.date)}**, \`${run.command}\`, ${n(run.seconds / 60, 1)} min in all, load average ${n(run.loadavgStart, 2)} at the start and ${n(run.loadavgEnd, 2)} at the end.`,
+    `Machine: ${run.machine}. Model: ${run.model}.`,
+  ];
+  if (run.kept.length > 0) lines.push(`Not rerun this time (figures kept from their own date, shown under each): ${run.kept.join(', ')}.`);
+  if (run.failed.length > 0) lines.push(`**Failed this time** (earlier figures kept): ${run.failed.join(', ')}.`);
+  return lines.join('\n');
+}
+
+interface Startup extends Stored {
+  runs: number;
+  rows: Array<{command: string; medianMs: number; p90Ms: number; ratio: number}>;
+}
+export function startup(r: Startup): string {
+  return table(['command', 'median ms', 'p90 ms', '× bare node'], ['---', '---:', '---:', '---:'], r.rows.map((x) => [`\`${x.command}\``, n(x.medianMs), n(x.p90Ms), n(x.ratio, 2)])) + `\n\n${r.runs} runs per command.`;
+}
+
+interface GasRow {
+  operation: string;
+  gas: number;
+  bound?: number;
+  target?: string;
+  feeV5r1: string;
+  feeTreasury: string;
+}
+interface Gas extends Stored {
+  prefill: number;
+  rows: GasRow[];
+}
+export function gas(r: Gas): string {
+  const verdict = (fee: string, target?: string) => (target === undefined ? '' : BigInt(fee) <= BigInt(target) ? ' ✓' : ' ✗');
+  const rows = r.rows.map((x) => [
+    x.operation.replace(/\((\d+)th record\)/, (_, k: string) => `(${ordinal(Number(k))} record)`),
+    n(x.gas),
+    x.bound ? n(x.bound) : '',
+    ton(x.feeV5r1) + verdict(x.feeV5r1, x.target),
+    ton(x.feeTreasury) + verdict(x.feeTreasury, x.target),
+    x.target ? `≤ ${ton(x.target)}` : '',
+  ]);
+  return `The registry holds ${n(r.prefill)} records before the measured registration.\n\n` + table(['operation', 'gas', 'gas bound', 'all-in from v5r1, TON', 'all-in from sandbox wallet, TON', 'target, TON'], ['---', '---:', '---:', '---:', '---:', '---:'], rows);
+}
+
+/** The claim fees from the gas table: external claim, and a claim sent from the provider's wallet. */
+export function claimFees(r: Gas): {external: bigint; fromWallet: bigint} {
+  const find = (re: RegExp) => BigInt(r.rows.find((x) => re.test(x.operation))?.feeV5r1 ?? '0');
+  return {external: find(/claim voucher \(external/), fromWallet: find(/claim voucher \(from provider wallet/)};
+}
+
+interface E2e extends Stored {
+  model: string;
+  threads: number;
+  maxTokens: number;
+  rounds: number;
+  contextSize: number;
+  tokens: {direct: number; ask: number; askPrompt?: number};
+  endToEnd: Cmp;
+  streaming: Cmp;
+  ttftMs: Cmp;
+  ttftOverheadMs: number;
+}
+interface Cmp {
+  direct: number;
+  ask: number;
+  ratioOfMedians: number;
+  medianPairwiseRatio: number;
+}
+export function e2e(r: E2e): string {
+  return (
+    `${r.model}, ${r.threads} thread, ${r.maxTokens} tokens greedy (${r.tokens.ask} generated by ask, ${r.tokens.direct} direct; ${r.tokens.askPrompt ?? '?'} prompt tokens), context ${r.contextSize}, ${r.rounds} rounds.\n\n` +
+    table(['', 'node-llama-cpp direct', 'cocoon `ask`', 'ask ÷ direct (medians)', 'median pairwise ratio'], ['---', '---:', '---:', '---:', '---:'], [
+      ['tokens/s, call → paid answer', n(r.endToEnd.direct), n(r.endToEnd.ask), `**${n(r.endToEnd.ratioOfMedians, 3)}**`, n(r.endToEnd.medianPairwiseRatio, 3)],
+      ['tokens/s while streaming (first → last text)', n(r.streaming.direct), n(r.streaming.ask), n(r.streaming.ratioOfMedians, 3), n(r.streaming.medianPairwiseRatio, 3)],
+      ['time to first text, ms', n(r.ttftMs.direct, 1), n(r.ttftMs.ask, 1), '', ''],
+    ]) +
+    `\n\nTime-to-first-token overhead of \`ask\`: **${n(r.ttftOverheadMs, 1)} ms** (median of the pairwise differences).`
+  );
+}
+
+interface Peak {
+  maxRssBytes: number;
+  heapUsed: number;
+}
+interface Memory extends Stored {
+  model: string;
+  modelFileBytes: number;
+  asks: number;
+  nodeFloor: Peak;
+  cliFloor: Peak;
+  askFirst: Peak;
+  askSteady: Peak;
+  bare: Peak;
+  provider: Peak & {vmHwmBeforeStopBytes: number};
+  providerBeyondModelBytes: number;
+  askBeyondCliFloorBytes: number;
+}
+export function memory(r: Memory): string {
+  return (
+    `${r.model} (${mib(r.modelFileBytes)} file).\n\n` +
+    table(['process', 'peak RSS', 'peak V8 heap used'], ['---', '---:', '---:'], [
+      ['`node -e ""` (floor)', mib(r.nodeFloor.maxRssBytes), mib(r.nodeFloor.heapUsed)],
+      ['`cocoon --version` (CLI floor)', mib(r.cliFloor.maxRssBytes), mib(r.cliFloor.heapUsed)],
+      ['`cocoon ask`, first (opens the channel)', mib(r.askFirst.maxRssBytes), mib(r.askFirst.heapUsed)],
+      [`\`cocoon ask\`, next ${r.asks - 1} (median)`, mib(r.askSteady.maxRssBytes), mib(r.askSteady.heapUsed)],
+      ['bare node-llama-cpp: model + context + one answer', mib(r.bare.maxRssBytes), mib(r.bare.heapUsed)],
+      [`\`cocoon provide start\`, serving ${r.asks} asks`, mib(r.provider.maxRssBytes), mib(r.provider.heapUsed)],
+    ]) +
+    `\n\nThe provider beyond the model (provider − bare node-llama-cpp): **${mib(r.providerBeyondModelBytes)}** RSS (VmHWM read from /proc while serving: ${mib(r.provider.vmHwmBeforeStopBytes)}). ` +
+    `\`ask\` beyond the CLI's own floor: **${mib(r.askBeyondCliFloorBytes)}**.`
+  );
+}
+
+interface Registry extends Stored {
+  providers: number;
+  registerSeconds: number;
+  snapshotMs: number;
+  parseMs: number;
+  getterMs: number;
+  ratio: number;
+  cellsPerRecord: number;
+  bitsPerRecord: number;
+  rentPerRecordTonYear: string;
+  recordsUnderCellLimit: number;
+}
+export function registry(r: Registry): string {
+  const k = n(r.providers);
+  return (
+    table(['read', 'time'], ['---', '---:'], [
+      [`all ${k} records from the data cell (\`Registry.getSnapshot\`: one getState + parse), best of 5`, `${n(r.snapshotMs, 1)} ms (${n((r.snapshotMs * 1000) / r.providers)} µs/record)`],
+      ['of which parsing the data cell (`readRegistryData`)', `${n(r.parseMs, 1)} ms`],
+      [`one \`get_provider\` call per record, ${k} calls`, `${n(r.getterMs)} ms (${n(r.getterMs / r.providers, 1)} ms/record)`],
+      ['ratio get-method / data-cell read', `${n(r.ratio)}×`],
+    ]) +
+    `\n\nState per record: ${n(r.cellsPerRecord, 2)} cells and ${n(r.bitsPerRecord)} bits; storage rent ${r.rentPerRecordTonYear} TON per record per year (basechain: 1 nanoTON per bit, 500 per cell, per 2^16 s); ~${n(r.recordsUnderCellLimit)} records fit under the 65,536-cell account-state limit. Registering the ${k} took ${n(r.registerSeconds)} s of sandbox time.`
+  );
+}
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+interface Engine extends Stored {
+  model: string;
+  threads: number;
+  rounds: number;
+  direct: Rate;
+  directStreaming: Rate;
+  engine: Rate;
+  ratios: {wallNoText: number; cpuNoText: number; wallStreaming: number; cpuStreaming: number};
+  channelUsPerToken: number;
+  concurrency: Array<{parallel: number; aggregate: number; perSequence: number; ttftMs: number}>;
+}
+export function engine(r: Engine): string {
+  return (
+    `${r.model}, ${r.threads} thread, ${r.rounds} rounds.\n\n` +
+    table(['path', 'generation tok/s, wall clock', 'tokens per CPU-second'], ['---', '---:', '---:'], [
+      ['node-llama-cpp direct, no text (`onToken` only)', n(r.direct.wall), n(r.direct.cpu)],
+      ['node-llama-cpp direct, streaming text (`onTextChunk`)', n(r.directStreaming.wall), n(r.directStreaming.cpu)],
+      ['cocoon engine (async iterator of events)', n(r.engine.wall), n(r.engine.cpu)],
+    ]) +
+    `\n\nEngine ÷ direct, CPU time: **${n(r.ratios.cpuNoText, 3)}** against the no-text baseline, **${n(r.ratios.cpuStreaming, 3)}** against the streaming baseline (wall clock ${n(r.ratios.wallNoText, 2)} and ${n(r.ratios.wallStreaming, 2)}). ` +
+    `The event channel and async iteration alone: ${n(r.channelUsPerToken, 2)} µs per token = ${n((r.channelUsPerToken * r.directStreaming.cpu) / 1e4, 2)} % of a token.`
+  );
+}
+export function concurrency(r: Engine): string {
+  return table(['parallel sequences', 'aggregate tok/s', 'per-sequence tok/s', 'mean TTFT ms', '× 1 sequence'], ['---:', '---:', '---:', '---:', '---:'], r.concurrency.map((c) => [c.parallel, n(c.aggregate), n(c.perSequence), n(c.ttftMs, 1), n(c.aggregate / r.concurrency[0]!.aggregate, 2)]));
+}
+
+interface Protocol extends Stored {
+  crypto: {requestBytes: number; sealUs: number; openUs: number; pushUs: number; pullUs: number};
+  fullPath: {tokens: number; sequential: Load; concurrent: Load & {consumers: number}; wire: {responseBytes: number; textBytes: number; overheadPerToken: number}};
+  realEngine?: {model: string; maxTokens: number; runs: number; endToEnd: PCmp; streaming: PCmp; ttftMs: {engine: number; protocol: number}};
+}
+interface Load {
+  queries: number;
+  qps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+interface PCmp {
+  engine: number;
+  protocol: number;
+  ratioOfMedians: number;
+  medianPairwiseRatio: number;
+}
+export function protocolCrypto(r: Protocol): string {
+  const c = r.crypto;
+  return table(['operation', 'time'], ['---', '---:'], [
+    [`seal a ${c.requestBytes}-byte request (ephemeral X25519 key pair, X25519, HKDF ×2, AEAD)`, `${n(c.sealUs)} µs (${n(1e6 / c.sealUs)}/s)`],
+    ['open it (X25519, HKDF ×2, AEAD)', `${n(c.openUs)} µs (${n(1e6 / c.openUs)}/s)`],
+    ['secretstream push / pull of one token frame', `${n(c.pushUs, 1)} / ${n(c.pullUs, 1)} µs`],
+    ['seal + open per query', `${n(c.sealUs + c.openUs)} µs → ≤ ${n(1e6 / (c.sealUs + c.openUs))} queries/s per core`],
+  ]);
+}
+export function protocolFull(r: Protocol): string {
+  const f = r.fullPath;
+  return table(['load', 'queries/s', 'latency p50', 'p99'], ['---', '---:', '---:', '---:'], [
+    [`1 consumer, sequential (${n(f.sequential.queries)} queries)`, n(f.sequential.qps), `${n(f.sequential.p50Ms, 1)} ms`, `${n(f.sequential.p99Ms, 1)} ms`],
+    [`${f.concurrent.consumers} consumers (${f.concurrent.consumers} channels) at once`, n(f.concurrent.qps), `${n(f.concurrent.p50Ms, 1)} ms`, `${n(f.concurrent.p99Ms, 1)} ms`],
+  ]);
+}
+export function protocolWire(r: Protocol): string {
+  const w = r.fullPath.wire;
+  return `Bytes on the wire: a ${r.fullPath.tokens}-token answer (${w.textBytes} B of text) is ${w.responseBytes} B, i.e. **${n(w.overheadPerToken, 1)} B of overhead per token** with the default 10 ms text coalescing (preamble 32 B, each text frame 22 B + text, final frame ~205 B). One frame per token would be 22 B per token plus the fixed ~237 B.`;
+}
+export function protocolReal(r: Protocol): string {
+  const e = r.realEngine;
+  if (!e) return '_Skipped: no model._';
+  return (
+    `${e.model}, ${e.maxTokens} tokens, ${e.runs} pairs.\n\n` +
+    table(['', 'engine alone', 'through the protocol', 'ratio of medians', 'median pairwise ratio'], ['---', '---:', '---:', '---:', '---:'], [
+      ['end to end (request → verified receipt)', `${n(e.endToEnd.engine)} tok/s`, `${n(e.endToEnd.protocol)} tok/s`, n(e.endToEnd.ratioOfMedians, 3), n(e.endToEnd.medianPairwiseRatio, 3)],
+      ['while streaming (first text → last token)', `${n(e.streaming.engine)} tok/s`, `${n(e.streaming.protocol)} tok/s`, n(e.streaming.ratioOfMedians, 3), n(e.streaming.medianPairwiseRatio, 3)],
+      ['time to first text', `${n(e.ttftMs.engine, 1)} ms`, `${n(e.ttftMs.protocol, 1)} ms`, '', ''],
+    ])
+  );
+}
+
+/**
+ * Fee per query at the default claim threshold, from the claim's all-in fee,
+ * at stated prices and answer size; and per query if every query were claimed.
+ */
+export function fees(g: Gas, answer: {promptTokens: number; completionTokens: number}, thresholdNano = 1_000_000_000n): {markdown: string; atDefault: {perQuery: number; everyQuery: number; queriesPerClaim: bigint; cost: bigint}} {
+  const {external, fromWallet} = claimFees(g);
+  // TON per 1M tokens, prompt / completion: the defaults of `provide register`, then dearer offers.
+  const offers: Array<[string, bigint, bigint]> = [
+    ['0.05 / 0.2 (`provide register` defaults)', 50n, 200n],
+    ['0.5 / 2', 500n, 2_000n],
+    ['5 / 20', 5_000n, 20_000n],
+  ];
+  let atDefault = {perQuery: 0, everyQuery: 0, queriesPerClaim: 0n, cost: 0n};
+  const rows = offers.map(([label, p, c], i) => {
+    const cost = BigInt(answer.promptTokens) * p + BigInt(answer.completionTokens) * c;
+    const queries = (thresholdNano + cost - 1n) / cost;
+    const perQuery = Number(external) / Number(queries);
+    if (i === 0) atDefault = {perQuery: perQuery / 1e9, everyQuery: Number(external) / 1e9, queriesPerClaim: queries, cost};
+    return [label, ton(cost), n(Number(queries)), ton(BigInt(Math.round(perQuery))), `${n((perQuery / Number(cost)) * 100, 4)} %`, `${ton(external)} (${n(Number(external) / Number(cost), 1)}× the answer)`];
+  });
+  const markdown =
+    `Assumptions: an answer of ${answer.promptTokens} prompt + ${answer.completionTokens} completion tokens (the e2e bench's); claim threshold ${ton(thresholdNano)} TON; ` +
+    `claim all-in fee ${ton(external)} TON (external message; ${ton(fromWallet)} TON when sent from the provider's wallet instead); queries per claim rounded up.\n\n` +
+    table(['price, TON per 1M prompt / completion tokens', 'answer costs, TON', 'queries per 1-TON claim', 'fee per query, TON', 'fee ÷ price', 'claiming after every query, TON per query'], ['---', '---:', '---:', '---:', '---:', '---:'], rows) +
+    `\n\nAt the 1-TON threshold the fee is about a quarter of a per cent of what the answers paid, whatever the price; claiming after every query would cost more than the answer at these prices (which is why the node's settler never claims less than 0.005 TON, its \`minClaim\`).`;
+  return {markdown, atDefault};
+}
