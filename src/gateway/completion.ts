@@ -37,6 +37,8 @@ export interface CompletionOutcome {
   model?: string;
   provider?: Address;
   cost?: bigint;
+  /** Why a stream ended early (its status was already 200). */
+  error?: string;
 }
 
 // Failures before any text: the next provider may do better (ask()'s own rule, plus a provider gone from the registry).
@@ -114,7 +116,9 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
   } catch (error) {
     if (!streaming) throw error;
     // The stream has begun: the error goes in an event, as OpenAI sends it; SDKs raise it. Nothing was paid.
-    httpIo.sendEvent(res, OpenAiError.from(error).body());
+    const failure = OpenAiError.from(error);
+    outcome.error = failure.message;
+    httpIo.sendEvent(res, failure.body());
     res.end();
   }
 }

@@ -107,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       .finally(() => {
         inflight.delete(entry);
         const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-        options.onRequest?.({method: req.method ?? '', path, status: error?.status ?? res.statusCode, ms: Math.round(performance.now() - started), ...outcome, error: error?.message});
+        options.onRequest?.({method: req.method ?? '', path, status: error?.status ?? res.statusCode, ms: Math.round(performance.now() - started), ...outcome, error: error?.message ?? outcome.error});
       });
     const entry = {abort, done};
     inflight.add(entry);

@@ -6,7 +6,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Settings} from '../../src/config/settings.js';
 import {ChannelStore} from '../../src/consumer/channel-store.js';
 import {explainExit} from '../../src/chain/exit-messages.js';
-import {startGateway, type Gateway, type GatewayOptions} from '../../src/gateway/server.js';
+import {startGateway, type Gateway, type GatewayOptions, type GatewayRequestEvent} from '../../src/gateway/server.js';
+import {viewChannel} from '../../src/consumer/channels.js';
+import {runCli} from '../helpers/cli.js';
+import {freePort} from '../helpers/disk.js';
+import {startBackground} from '../helpers/process.js';
 import {openChain} from '../../src/provider/setup.js';
 import {WalletStore} from '../../src/wallet/store.js';
 import {unlockWallet} from '../../src/wallet/service.js';
@@ -18,6 +22,7 @@ let options: GatewayOptions;
 let gateway: Gateway;
 let openai: OpenAI;
 let store: ChannelStore;
+const events: GatewayRequestEvent[] = [];
 
 const paid = () => BigInt(store.get(market.provider.address.toRawString())?.paid ?? '0');
 const expectedCost = (u: {prompt_tokens: number; completion_tokens: number}) => BigInt(u.prompt_tokens) * PRICES.prompt + BigInt(u.completion_tokens) * PRICES.completion;
@@ -36,6 +41,7 @@ beforeAll(async () => {
     deposit: 1_000_000_000n,
     port: 0,
     discoveryCacheMs: 2000,
+    onRequest: (e) => events.push(e),
     unlockWallet: async () => {
       const keyPair = await unlockWallet(new WalletStore(), 'me', 'pw');
       return {name: 'me', sender: await WalletSender.create({client: chain.client, keyPair, explainExit})};
@@ -144,5 +150,81 @@ describe('gateway: the OpenAI API backed by the network', () => {
     const costs = answers.map((a) => BigInt((a.usage as CocoonUsage).cost_nanoton));
     expect(costs.every((c) => c > 0n)).toBe(true);
     expect(paid() - before).toBe(costs.reduce((a, b) => a + b));
+  });
+
+  it('unknown model → 404 model_not_found; no provider within max_price → 404; too little in the channel → 402 insufficient_quota', async () => {
+    const missing = await openai.chat.completions.create({model: 'gpt-4o', messages: [{role: 'user', content: 'hi'}]}).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).error).toEqual({message: expect.stringMatching(/gpt-4o/), type: 'invalid_request_error', param: 'model', code: 'model_not_found'});
+    const cheap = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'hi'}], cocoon: {max_price: '50'}} as never).catch((e: unknown) => e);
+    expect((cheap as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+    expect((cheap as InstanceType<typeof OpenAI.APIError>).code).toBe('no_matching_provider');
+    const before = paid();
+    const poor = await openai.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
+    expect((poor as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    expect((poor as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({type: 'insufficient_quota', code: 'insufficient_quota'});
+    expect(paid()).toBe(before);
+  });
+
+  it('a client that disconnects mid-stream pays nothing, and the next request goes through', async () => {
+    const before = paid();
+    const abort = new AbortController();
+    const res = await fetch(`${gateway.url}/v1/completions`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({model: MODEL, prompt: 'Once upon a time', max_tokens: 3000, temperature: 1, stream: true}),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    abort.abort();
+    await expect.poll(() => events.find((e) => e.path === '/v1/completions' && e.error !== undefined && e.status === 200)).toBeTruthy();
+    expect(paid()).toBe(before);
+    const next = await openai.completions.create({model: MODEL, prompt: 'The end', max_tokens: 5});
+    expect(paid() - before).toBe(BigInt((next.usage as CocoonUsage).cost_nanoton));
+  });
+
+  it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
+    const topping = await startGateway({...options, autoTopUp: true, onRequest: undefined});
+    try {
+      const record = store.get(market.provider.address.toRawString())!;
+      const before = await viewChannel(options.client, record);
+      const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
+      // 20,000 tokens may cost 2 TON: the channel is topped up, then the provider refuses a limit above its 4096.
+      const answer = await client.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
+      expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+      const after = await viewChannel(options.client, record);
+      // What arrives is the top-up less the message's gas.
+      expect(after.deposited - before.deposited).toBeGreaterThan(1_990_000_000n);
+    } finally {
+      await topping.close();
+    }
+  });
+
+  it('`cocoon gateway` serves the API, asks for the key from the environment, never logs it, and stops on SIGINT', async () => {
+    const refused = await runCli(['gateway', '--host', '0.0.0.0'], {home: market.home, env: market.env});
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/without an API key[\s\S]*COCOON_GATEWAY_API_KEY/);
+    const key = 'sk-test-' + 'k'.repeat(24);
+    const port = await freePort();
+    const cli = await startBackground(['gateway', '--port', String(port)], {home: market.home, env: {...market.env, COCOON_GATEWAY_API_KEY: key}, ready: /gateway listening on/});
+    try {
+      const base = `http://127.0.0.1:${port}/v1`;
+      const anonymous = await new OpenAI({baseURL: base, apiKey: 'wrong', maxRetries: 0}).models.list().catch((e: unknown) => e);
+      expect(anonymous).toBeInstanceOf(OpenAI.AuthenticationError);
+      const noKey = await fetch(`${base}/models`);
+      expect(noKey.status).toBe(401);
+      expect(await noKey.json()).toEqual({error: {message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_api_key'}});
+      const client = new OpenAI({baseURL: base, apiKey: key, maxRetries: 0});
+      const answer = await client.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'Hello'}], max_tokens: 8});
+      expect(answer.choices[0]!.message.content!.length).toBeGreaterThan(0);
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toMatch(/POST \/v1\/chat\/completions 200 \d+ms stories by \S+: [\d.]+ TON/);
+      expect(cli.output()).toMatch(/stopped/);
+      expect(cli.output()).not.toContain(key);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
   });
 });
