@@ -41,8 +41,9 @@ export interface CompletionOutcome {
   error?: string;
 }
 
-// Failures before any text: the next provider may do better (ask()'s own rule, plus a provider gone from the registry).
-const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'NOT_FOUND']);
+// Failures before any text: the next provider may do better. ask()'s own rule, plus a provider gone from the
+// registry and a provider whose engine failed or whose receipt did not check out (nothing was paid either way).
+const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'NOT_FOUND', 'MODEL_ERROR', 'PROTOCOL_ERROR']);
 // Requests one ask() sends a provider: its liveness check, the query, the voucher.
 const REQUESTS_PER_ASK = 3;
 const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];

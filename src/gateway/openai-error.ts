@@ -55,5 +55,10 @@ const STATUS: Partial<Record<ErrorCode, [number, OpenAiErrorType, string]>> = {
   PROVIDER_UNAVAILABLE: [503, 'server_error', 'provider_unavailable'],
   BUSY: [503, 'server_error', 'provider_busy'],
   TIMEOUT: [504, 'server_error', 'timeout'],
+  // Upstream failures: the provider's engine or its answer, or the chain.
+  MODEL_ERROR: [502, 'server_error', 'provider_error'],
+  PROTOCOL_ERROR: [502, 'server_error', 'provider_error'],
+  CHAIN_ERROR: [502, 'server_error', 'chain_error'],
+  CHAIN_UNAVAILABLE: [503, 'server_error', 'chain_unavailable'],
   ABORTED: [499, 'server_error', 'cancelled'],
 };

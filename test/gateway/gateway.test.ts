@@ -178,7 +178,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
     const reader = res.body!.getReader();
     expect((await reader.read()).done).toBe(false);
     abort.abort();
-    await expect.poll(() => events.find((e) => e.path === '/v1/completions' && e.error !== undefined && e.status === 200)).toBeTruthy();
+    await expect.poll(() => events.find((e) => e.path === '/v1/completions' && e.error !== undefined && e.status === 200), {timeout: 15_000}).toBeTruthy();
     expect(paid()).toBe(before);
     const next = await openai.completions.create({model: MODEL, prompt: 'The end', max_tokens: 5});
     expect(paid() - before).toBe(BigInt((next.usage as CocoonUsage).cost_nanoton));
