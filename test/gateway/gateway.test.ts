@@ -24,7 +24,7 @@ let openai: OpenAI;
 let store: ChannelStore;
 const events: GatewayRequestEvent[] = [];
 
-const paid = () => BigInt(store.get(market.provider.address.toRawString())?.paid ?? '0');
+const paid = () => BigInt(store.get(market.providers[0]!.address.toRawString())?.paid ?? '0');
 const expectedCost = (u: {prompt_tokens: number; completion_tokens: number}) => BigInt(u.prompt_tokens) * PRICES.prompt + BigInt(u.completion_tokens) * PRICES.completion;
 type CocoonUsage = OpenAI.CompletionUsage & {cost_ton: string; cost_nanoton: string};
 
@@ -63,10 +63,10 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({id: MODEL, object: 'model', owned_by: 'cocoon'});
     expect((models[0] as unknown as {cocoon: object}).cocoon).toMatchObject({
-      providers: 1,
-      live_providers: 1,
+      providers: 2,
+      live_providers: 2,
       architectures: ['llama'],
-      price_per_1m_tokens: {prompt: {min: '1', max: '1'}, completion: {min: '100', max: '100'}},
+      price_per_1m_tokens: {prompt: {min: '1', max: '1'}, completion: {min: '100', max: '200'}},
     });
     expect((await openai.models.retrieve(MODEL)).id).toBe(MODEL);
   });
@@ -85,7 +85,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect(BigInt(usage.cost_nanoton)).toBe(expectedCost(usage));
     expect(response.headers.get('x-cocoon-cost-nanoton')).toBe(usage.cost_nanoton);
     expect(response.headers.get('x-cocoon-cost-ton')).toBe(usage.cost_ton);
-    expect(Address.parse(response.headers.get('x-cocoon-provider')!).equals(market.provider.address)).toBe(true);
+    expect(Address.parse(response.headers.get('x-cocoon-provider')!).equals(market.providers[0]!.address)).toBe(true);
     expect(paid()).toBe(BigInt(usage.cost_nanoton));
   });
 
@@ -114,7 +114,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(Address.parse(res.headers.get('x-cocoon-provider')!).equals(market.provider.address)).toBe(true);
+    expect(Address.parse(res.headers.get('x-cocoon-provider')!).equals(market.providers[0]!.address)).toBe(true);
     const wire = await res.text();
     expect(wire).toMatch(/^(data: \{.*\}\n\n)+data: \[DONE\]\n\n$/);
     const events = wire.split('\n\n').filter(Boolean).slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)));
@@ -187,7 +187,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
   it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
     const topping = await startGateway({...options, autoTopUp: true, onRequest: undefined});
     try {
-      const record = store.get(market.provider.address.toRawString())!;
+      const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
       // 20,000 tokens may cost 2 TON: the channel is topped up, then the provider refuses a limit above its 4096.
@@ -226,5 +226,16 @@ describe('gateway: the OpenAI API backed by the network', () => {
     } finally {
       cli.child.kill('SIGKILL');
     }
+  });
+
+  it('a provider that is down is replaced by the next one (which gets its own channel)', async () => {
+    const [cheap, dear] = market.providers;
+    cheap!.node.child.kill('SIGKILL');
+    await cheap!.node.exited;
+    const {data, response} = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'The dog'}], max_tokens: 10}).withResponse();
+    expect(Address.parse(response.headers.get('x-cocoon-provider')!).equals(dear!.address)).toBe(true);
+    const usage = data.usage as CocoonUsage;
+    expect(BigInt(usage.cost_nanoton)).toBe(BigInt(usage.prompt_tokens) * PRICES.prompt + BigInt(usage.completion_tokens) * 2n * PRICES.completion);
+    expect(store.get(dear!.address.toRawString())!.paid).toBe(usage.cost_nanoton);
   });
 });

@@ -1,4 +1,4 @@
-// A devnet with one provider serving the test model, and a funded consumer
+// A devnet with two providers serving the test model, and a funded consumer
 // wallet, all through the built CLI — the market the gateway tests run against.
 import {Address} from '@ton/core';
 import {runCli} from '../helpers/cli.js';
@@ -13,15 +13,18 @@ export interface Market {
   home: string;
   /** Environment every CLI call of the suite needs. */
   env: Record<string, string>;
-  provider: {address: Address; node: Background};
+  /** The providers, cheapest first. */
+  providers: Array<{address: Address; node: Background}>;
   /** Stop the provider and the devnet. */
   stop(): Promise<void>;
 }
 
 /** Model name the provider registers. */
 export const MODEL = 'stories';
-/** Provider prices, nanoTON per token (1 and 100 TON per 1M tokens, high so costs are large numbers). */
+/** Prices of the cheaper provider, nanoTON per token (1 and 100 TON per 1M tokens: high, so costs are large numbers). */
 export const PRICES = {prompt: 1000n, completion: 100_000n};
+/** Completion prices of the two providers, TON per 1M tokens. */
+const COMPLETION_PRICES = ['100', '200'];
 
 async function ok(home: string, env: Record<string, string>, args: string[]) {
   const r = await runCli([...args, '--json'], {home, env, timeoutMs: 120_000});
@@ -29,28 +32,32 @@ async function ok(home: string, env: Record<string, string>, args: string[]) {
   return r.json;
 }
 
-/** Start a devnet, register and start one provider, fund the consumer wallet `me`. */
+/** Start a devnet, register and start two providers of one model (the second dearer), fund the consumer wallet `me`. */
 export async function startMarket(): Promise<Market> {
   const home = tempHome();
   const env = {COCOON_DEVNET_PORT: String(await freePort()), COCOON_WALLET_PASSWORD: 'pw', COCOON_NODE_PASSWORD: 'npw', COCOON_INFERENCE_GPU: 'off'};
   await ok(home, env, ['devnet', 'start', '--detach']);
-  const providerHome = tempHome();
-  // Both wallets are made at once (each CLI run costs seconds); the faucet funds one at a time (its seqno).
-  await Promise.all([ok(home, env, ['wallet', 'create', 'me']), ok(providerHome, env, ['wallet', 'create', 'gpu'])]);
+  const homes = COMPLETION_PRICES.map(() => tempHome());
+  // Both providers' wallets are made at once (each CLI run costs seconds); the faucet funds one at a time (its seqno).
+  await Promise.all([ok(home, env, ['wallet', 'create', 'me']), ...homes.map((h) => ok(h, env, ['wallet', 'create', 'gpu']))]);
   await ok(home, env, ['devnet', 'fund', 'me', '20']);
-  await ok(providerHome, env, ['devnet', 'fund', 'gpu', '5']);
-  const port = await freePort();
-  const reg = await ok(providerHome, env, [
-    'provide', 'register', '--model', testModel(), '--model-name', MODEL, '--stake', '1',
-    '--price-prompt', '1', '--price-completion', '100', '--port', String(port), '--yes',
-  ]);
-  const node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '1'], {home: providerHome, env, ready: /serving \S+/});
+  for (const h of homes) await ok(h, env, ['devnet', 'fund', 'gpu', '5']);
+  const providers = await Promise.all(
+    homes.map(async (h, i) => {
+      const reg = await ok(h, env, [
+        'provide', 'register', '--model', testModel(), '--model-name', MODEL, '--stake', '1',
+        '--price-prompt', '1', '--price-completion', COMPLETION_PRICES[i]!, '--port', String(await freePort()), '--yes',
+      ]);
+      const node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '1'], {home: h, env, ready: /serving \S+/});
+      return {address: Address.parse(reg.record.owner), node};
+    }),
+  );
   return {
     home,
     env,
-    provider: {address: Address.parse(reg.record.owner), node},
+    providers,
     async stop() {
-      node.child.kill('SIGKILL');
+      for (const p of providers) p.node.child.kill('SIGKILL');
       await runCli(['devnet', 'stop'], {home, env});
     },
   };
