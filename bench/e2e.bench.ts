@@ -9,10 +9,11 @@
  * on-chain channel checks, file ledger), and a consumer that asks through ask():
  * registry read and liveness probe (no discovery cache: every query reads the
  * chain), channel state read, sealed request, streamed frames, verified receipt,
- * voucher saved and posted. The baseline is node-llama-cpp alone: getLlama,
+ * voucher saved and posted. A third arm asks with the registry read cached
+ * for 15 s, as `cocoon ask` does by default. The baseline is node-llama-cpp alone: getLlama,
  * loadModel, LlamaCompletion with the same prompt, maxTokens, greedy sampling,
- * threads and context size. Rounds alternate ABBA so that drift in machine load
- * hits both sides; figures are medians.
+ * threads and context size. The arms take turns in rotating order so that drift
+ * in machine load hits all alike; figures are medians.
  *
  * Model: COCOON_BENCH_MODEL, else COCOON_TEST_MODELS/stories260K.gguf, else
  * ../shared/models/stories260K.gguf. COCOON_BENCH_THREADS (default 1),
@@ -32,7 +33,8 @@ import {explainExit} from '../src/chain/exit-messages.js';
 import {parseAddress} from '../src/chain/units.js';
 import {ask} from '../src/consumer/ask.js';
 import {ChannelStore} from '../src/consumer/channel-store.js';
-import {openChannel} from '../src/consumer/channels.js';
+import {openChannel, viewChannel} from '../src/consumer/channels.js';
+import {discoverProviders} from '../src/consumer/discovery.js';
 import {generateNodeKey} from '../src/crypto/node-key.js';
 import {createEngine} from '../src/inference/engine.js';
 import {readGgufModelInfo} from '../src/inference/gguf.js';
@@ -52,6 +54,8 @@ const PRICE_PROMPT = 50n;
 const PRICE_COMPLETION = 200n;
 const loadavgStart = os.loadavg()[0]!;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-e2e-bench-'));
+// The discovery cache lives under COCOON_HOME: keep it away from the user's.
+process.env.COCOON_HOME = path.join(dir, 'home');
 
 /** One answer: wall time from the call to the first text and to the end, and the tokens it carried. */
 interface Sample {
@@ -65,7 +69,7 @@ interface Sample {
 const rate = (s: Sample) => s.tokens / (s.totalMs / 1000);
 const streamRate = (s: Sample) => (s.tokens - 1) / (s.streamMs / 1000);
 
-console.log(`# e2e bench: ${path.basename(modelPath)}, ${threads} thread(s), ${maxTokens} tokens greedy, ${rounds} ABBA rounds; ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
+console.log(`# e2e bench: ${path.basename(modelPath)}, ${threads} thread(s), ${maxTokens} tokens greedy, ${rounds} rounds in rotating order; ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
 
 // --- the market, in process
 const setupStarted = performance.now();
@@ -113,7 +117,8 @@ const channels = new ChannelStore('devnet', path.join(dir, 'consumer-channels'))
 const contextSize = node.engine.model.contextSize;
 console.log(`market ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s: devnet ${server.url}, provider ${node.url}, context ${contextSize}`);
 
-async function viaAsk(prompt: string): Promise<Sample> {
+/** `cached`: reuse the registry read for 15 s (the CLI's default) instead of reading the chain for every query. */
+async function viaAsk(prompt: string, cached = false): Promise<Sample> {
   const started = performance.now();
   let first = 0;
   let last = 0;
@@ -125,7 +130,7 @@ async function viaAsk(prompt: string): Promise<Sample> {
     maxTokens,
     temperature: 0,
     filter: {model: name},
-    registryCacheMs: 0,
+    registryCacheMs: cached ? 15_000 : 0,
     onText: () => {
       last = performance.now();
       first ||= last;
@@ -168,35 +173,53 @@ async function direct(prompt: string): Promise<Sample> {
 // Warm up both (the first ask also opens the channel on chain).
 await viaAsk('Once upon a time');
 await direct('Once upon a time');
+await viaAsk('Once upon a time', true);
 const a: Sample[] = [];
 const b: Sample[] = [];
+const c: Sample[] = [];
 for (let i = 0; i < rounds; i++) {
   const prompt = `Once upon a time, story ${i + 1} began`;
-  if (i % 2 === 0) {
-    a.push(await direct(prompt));
-    b.push(await viaAsk(prompt));
-  } else {
-    b.push(await viaAsk(prompt));
-    a.push(await direct(prompt));
-  }
+  const arms = [async () => a.push(await direct(prompt)), async () => b.push(await viaAsk(prompt)), async () => c.push(await viaAsk(prompt, true))];
+  for (let k = 0; k < arms.length; k++) await arms[(i + k) % arms.length]!();
 }
 
-const row = (f: (s: Sample) => number) => {
+const row = (f: (s: Sample) => number, arm = b) => {
   const da = median(a.map(f));
-  const db = median(b.map(f));
-  return {direct: da, ask: db, ratioOfMedians: db / da, medianPairwiseRatio: median(a.map((s, i) => f(b[i]!) / f(s)))};
+  const db = median(arm.map(f));
+  return {direct: da, ask: db, ratioOfMedians: db / da, medianPairwiseRatio: median(a.map((s, i) => f(arm[i]!) / f(s)))};
 };
 const endToEnd = row(rate);
 const streaming = row(streamRate);
 const ttft = row((s) => s.ttftMs);
 const ttftOverheadMs = median(a.map((s, i) => b[i]!.ttftMs - s.ttftMs));
+const cachedRegistry = {endToEnd: row(rate, c), streaming: row(streamRate, c), ttftMs: row((s) => s.ttftMs, c), ttftOverheadMs: median(a.map((s, i) => c[i]!.ttftMs - s.ttftMs))};
 const tokens = {direct: median(a.map((s) => s.tokens)), ask: median(b.map((s) => s.tokens)), askPrompt: median(b.map((s) => s.promptTokens))};
+// Where the time before the first token goes: each chain read ask makes, timed alone.
+const timeIt = async (work: () => Promise<unknown>) => {
+  const times: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    const t = performance.now();
+    await work();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+};
+const channelRecord = channels.get(providerSender.address.toRawString())!;
+const breakdownMs = {
+  registryReadAndProbe: await timeIt(() => discoverProviders({client, registry, filter: {model: name}, cacheMs: 0})),
+  probeOnly: await timeIt(() => discoverProviders({client, registry, filter: {model: name}, cacheMs: 3_600_000})),
+  registryReadOnly: await timeIt(() => discoverProviders({client, registry, filter: {model: name}, cacheMs: 0, liveness: false})),
+  channelState: await timeIt(() => viewChannel(client, channelRecord)),
+};
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d});
 console.log(`\n| | node-llama-cpp direct | cocoon ask | ask / direct (medians) | median pairwise |\n|---|---:|---:|---:|---:|`);
 console.log(`| tokens/s, call → answer (ask: + receipt, voucher) | ${fmt(endToEnd.direct)} | ${fmt(endToEnd.ask)} | ${fmt(endToEnd.ratioOfMedians, 3)} | ${fmt(endToEnd.medianPairwiseRatio, 3)} |`);
 console.log(`| tokens/s while streaming (first → last text) | ${fmt(streaming.direct)} | ${fmt(streaming.ask)} | ${fmt(streaming.ratioOfMedians, 3)} | ${fmt(streaming.medianPairwiseRatio, 3)} |`);
 console.log(`| time to first text, ms | ${fmt(ttft.direct, 1)} | ${fmt(ttft.ask, 1)} | | |`);
-console.log(`time-to-first-token overhead of ask: ${fmt(ttftOverheadMs, 1)} ms (median of pairwise differences)`);
+console.log(`| tokens/s, call → answer, registry read cached 15 s (the CLI's default) | ${fmt(cachedRegistry.endToEnd.direct)} | ${fmt(cachedRegistry.endToEnd.ask)} | ${fmt(cachedRegistry.endToEnd.ratioOfMedians, 3)} | ${fmt(cachedRegistry.endToEnd.medianPairwiseRatio, 3)} |`);
+console.log(`| time to first text, ms, registry read cached | ${fmt(cachedRegistry.ttftMs.direct, 1)} | ${fmt(cachedRegistry.ttftMs.ask, 1)} | | |`);
+console.log(`time-to-first-token overhead of ask: ${fmt(ttftOverheadMs, 1)} ms, ${fmt(cachedRegistry.ttftOverheadMs, 1)} ms with the registry read cached (medians of pairwise differences)`);
+console.log(`before the query, timed alone (medians of 11): registry read + /v1/info probe ${fmt(breakdownMs.registryReadAndProbe, 1)} ms (read alone ${fmt(breakdownMs.registryReadOnly, 1)}, probe with the read cached ${fmt(breakdownMs.probeOnly, 1)}), channel state ${fmt(breakdownMs.channelState, 1)} ms`);
 console.log(`completion tokens per answer (median): direct ${tokens.direct}, ask ${tokens.ask}; load average ${loadavgStart.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}`);
 
 await context.dispose();
@@ -217,4 +240,6 @@ emitResult('e2e', {
   streaming,
   ttftMs: ttft,
   ttftOverheadMs,
+  cachedRegistry,
+  breakdownMs,
 });
