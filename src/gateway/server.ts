@@ -77,7 +77,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     authorize(req);
     const known = {'/v1/models': 'GET', '/v1/chat/completions': 'POST', '/v1/completions': 'POST'} as Record<string, string>;
     if (path.startsWith('/v1/models/') && method === 'GET') {
-      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/v1/models/'.length));
+      } catch {
+        throw new OpenAiError(400, 'The model id in the URL is not valid percent-encoding.', 'invalid_request_error', 'invalid_value', 'model');
+      }
       const entry = (await directory.models()).find((m) => m.id.toLowerCase() === id.toLowerCase());
       if (!entry) throw new OpenAiError(404, `The model '${id}' does not exist or no provider on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
       return httpIo.sendJson(res, 200, entry);
