@@ -7,7 +7,8 @@ import {CocoonError} from '../errors.js';
 
 export default class Gateway extends BaseCommand<typeof Gateway> {
   static override description =
-    'Serve an OpenAI-compatible API on this machine (/v1/models, /v1/chat/completions, /v1/completions) backed by the network: each request is an encrypted query paid from your channels (Ctrl-C stops)';
+    'Serve an OpenAI-compatible API on this machine (/v1/models, /v1/chat/completions, /v1/completions) backed by the network: each request is an encrypted query paid from your channels (Ctrl-C stops). ' +
+    'With COCOON_GATEWAY_API_KEY set, requests need `Authorization: Bearer <key>`; see docs/gateway.md';
   static override examples = [
     '<%= config.bin %> gateway',
     'COCOON_WALLET_PASSWORD=… <%= config.bin %> gateway --port 8080 --auto-topup',
@@ -16,6 +17,7 @@ export default class Gateway extends BaseCommand<typeof Gateway> {
   static override flags = {
     port: Flags.integer({description: 'Port', default: 8741, min: 0, max: 65_535}),
     host: Flags.string({description: 'Listen address; anything but loopback needs COCOON_GATEWAY_API_KEY', default: '127.0.0.1'}),
+    'require-key': Flags.boolean({description: 'Refuse to start unless COCOON_GATEWAY_API_KEY is set (even on loopback)'}),
     'auto-topup': Flags.boolean({description: 'Top up a channel that is too low for a request (otherwise the request gets 402)'}),
     deposit: Flags.string({description: 'TON per channel opened or top-up [default: setting channel.deposit]'}),
     'max-tokens': Flags.integer({description: 'max_tokens of chat requests that set none', default: 256, min: 1}),
@@ -29,6 +31,7 @@ export default class Gateway extends BaseCommand<typeof Gateway> {
     const log = createLogger(this.flags['log-level'] as LogLevel);
     // Secrets never come from argv (visible in `ps`): the key is read from the environment only.
     const apiKey = process.env.COCOON_GATEWAY_API_KEY || undefined;
+    if (this.flags['require-key'] && !apiKey) throw new CocoonError('USAGE', '--require-key is set and COCOON_GATEWAY_API_KEY is not.', {hint: 'Export COCOON_GATEWAY_API_KEY (never pass a key as a flag).'});
     const {parseTon, formatTon, parseAddress} = await import('../chain/units.js');
     const {formatAddress} = await import('../chain/wallet-contract.js');
     const {openChain} = await import('../provider/setup.js');

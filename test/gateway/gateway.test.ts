@@ -205,6 +205,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
     const refused = await runCli(['gateway', '--host', '0.0.0.0'], {home: market.home, env: market.env});
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/without an API key[\s\S]*COCOON_GATEWAY_API_KEY/);
+    expect((await runCli(['gateway', '--require-key'], {home: market.home, env: market.env})).code).toBe(2);
     const key = 'sk-test-' + 'k'.repeat(24);
     const port = await freePort();
     const cli = await startBackground(['gateway', '--port', String(port)], {home: market.home, env: {...market.env, COCOON_GATEWAY_API_KEY: key}, ready: /gateway listening on/});
