@@ -41,5 +41,8 @@ export {registerProvider, updateProvider, unregisterProvider, withdrawStake, get
 export {Settler, type ClaimReport} from './provider/settlement.js';
 export {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from './crypto/node-key.js';
 
+// OpenAI-compatible gateway
+export {startGateway, type Gateway, type GatewayOptions, type GatewayRequestEvent} from './gateway/server.js';
+
 // The one-command demo
 export {runDemo, type DemoReport} from './demo/demo.js';

@@ -3,6 +3,7 @@ import {CocoonError, isCocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
+import type {SamplingParams} from '../protocol/wire.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
@@ -19,7 +20,11 @@ export interface AskOptions {
   messages?: ChatMessage[];
   maxTokens: number;
   temperature?: number;
+  /** More sampling parameters (stop strings, top-p, seed). `temperature` wins over params.temperature. Default: the provider's. */
+  params?: SamplingParams;
   filter: ProviderFilter;
+  /** Providers already discovered and ranked (e.g. by a gateway's cache): skips discovery and its liveness checks. Default: discover. */
+  candidates?: DiscoveredProvider[];
   /** Reuse a registry read younger than this, ms (0: always read, write no cache). Default: discovery's. */
   registryCacheMs?: number;
   /** Opens a channel to a provider that has none yet (unlocks the wallet; may prompt). */
@@ -67,7 +72,7 @@ const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT']);
  * fails before streaming starts is replaced by the next one.
  */
 export async function ask(options: AskOptions): Promise<AskResult> {
-  const found = await discoverProviders({client: options.client, registry: options.registry, filter: options.filter, cacheMs: options.registryCacheMs});
+  const found = options.candidates ?? (await discoverProviders({client: options.client, registry: options.registry, filter: options.filter, cacheMs: options.registryCacheMs}));
   const candidates = rankProviders(found).filter((p) => p.live);
   if (candidates.length === 0) {
     const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
@@ -119,7 +124,7 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
       messages: options.messages,
       maxTokens: options.maxTokens,
       maxPrice: {prompt: record.promptPrice, completion: record.completionPrice},
-      params: options.temperature === undefined ? {} : {temperature: options.temperature},
+      params: {...options.params, ...(options.temperature === undefined ? {} : {temperature: options.temperature})},
       signal: options.signal,
     });
   let started = false;

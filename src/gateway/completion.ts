@@ -1,7 +1,7 @@
 import type {ServerResponse} from 'node:http';
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
-import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import type {DiscoveredProvider} from '../consumer/discovery.js';
 import {formatPricePerMillion} from '../chain/units.js';
 import type {NetworkName} from '../config/settings.js';
 import {ask, type AskResult} from '../consumer/ask.js';
@@ -44,8 +44,8 @@ export interface CompletionOutcome {
 // Failures before any text: the next provider may do better. ask()'s own rule, plus a provider gone from the
 // registry and a provider whose engine failed or whose receipt did not check out (nothing was paid either way).
 const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'NOT_FOUND', 'MODEL_ERROR', 'PROTOCOL_ERROR']);
-// Requests one ask() sends a provider: its liveness check, the query, the voucher.
-const REQUESTS_PER_ASK = 3;
+// Requests one ask() sends a provider: the query and the voucher (the gateway's directory did the liveness check).
+const REQUESTS_PER_ASK = 2;
 const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];
 
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
@@ -90,7 +90,7 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       };
       let result: AskResult;
       try {
-        result = await ctx.locks.run(record.owner.toRawString(), () => askPinned(ctx, request, record, open, res, out, signal), signal);
+        result = await ctx.locks.run(record.owner.toRawString(), () => askPinned(ctx, request, candidate, open, res, out, signal), signal);
       } catch (error) {
         // Without a stream nothing reached the client and nothing was paid: any provider may try again.
         if (!streaming && !signal.aborted && isCocoonError(error) && RETRYABLE.has(error.code)) {
@@ -135,7 +135,8 @@ function transient(error: unknown): number | undefined {
 }
 
 /** ask() pinned to one provider, paced under its rate limit; a transient refusal before any text is retried twice. */
-async function askPinned(ctx: CompletionContext, request: GatewayRequest, record: ProviderRecord, open: () => void, res: ServerResponse, out: CompletionResponses, signal: AbortSignal): Promise<AskResult> {
+async function askPinned(ctx: CompletionContext, request: GatewayRequest, candidate: DiscoveredProvider, open: () => void, res: ServerResponse, out: CompletionResponses, signal: AbortSignal): Promise<AskResult> {
+  const record = candidate.record;
   const provider = record.owner;
   let started = false;
   for (let attempt = 0; ; attempt++) {
@@ -149,7 +150,9 @@ async function askPinned(ctx: CompletionContext, request: GatewayRequest, record
         messages: request.messages,
         maxTokens: request.maxTokens,
         temperature: request.temperature,
+        params: request.params,
         filter: {...request.filter, provider},
+        candidates: [candidate],
         registryCacheMs: ctx.registryCacheMs,
         openChannel: ctx.funding.openChannel,
         onLowBalance: ctx.funding.onLowBalance,

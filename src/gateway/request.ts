@@ -3,6 +3,7 @@ import {parseAddress, parsePricePerMillion} from '../chain/units.js';
 import {isCocoonError} from '../errors.js';
 import type {ProviderFilter} from '../consumer/discovery.js';
 import type {ChatMessage} from '../inference/types.js';
+import type {SamplingParams} from '../protocol/wire.js';
 import {OpenAiError} from './openai-error.js';
 
 /** Which endpoint a request came to. */
@@ -18,6 +19,8 @@ export interface GatewayRequest {
   messages?: ChatMessage[];
   maxTokens: number;
   temperature?: number;
+  /** stop, top_p and seed, in the protocol's form. */
+  params: SamplingParams;
   stream: boolean;
   /** `stream_options.include_usage`: end the stream with a usage chunk. */
   includeUsage: boolean;
@@ -49,6 +52,10 @@ const CommonSchema = z
     model: z.string().min(1),
     max_tokens: MaxTokens,
     temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().gt(0).max(1).nullish(),
+    seed: z.number().int().nullish(),
+    // OpenAI allows up to 4 stop sequences, as a string or an array.
+    stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
     stream: z.boolean().nullish(),
     stream_options: z.object({include_usage: z.boolean().nullish()}).passthrough().nullish(),
     max_price: PriceSchema.optional(),
@@ -65,9 +72,6 @@ const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : set(v) && ty
 // Fields the network cannot honour yet: refused, never silently dropped.
 const COMMON_CHECKS: Check[] = [
   ['n', (v) => set(v) && v !== 1, 'Only n=1 is supported.'],
-  ['stop', (v) => set(v) && !(Array.isArray(v) && v.length === 0), 'Stop sequences are not supported by this gateway yet.'],
-  ['top_p', (v) => set(v) && v !== 1, 'Only top_p=1 is supported by this gateway yet.'],
-  ['seed', set, 'seed is not supported by this gateway yet.'],
   ['presence_penalty', (v) => set(v) && v !== 0, 'presence_penalty is not supported.'],
   ['frequency_penalty', (v) => set(v) && v !== 0, 'frequency_penalty is not supported.'],
   ['logit_bias', nonEmpty, 'logit_bias is not supported.'],
@@ -172,6 +176,11 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
     messages,
     maxTokens: maxTokens ?? (kind === 'chat' ? defaults.chatMaxTokens : defaults.completionMaxTokens),
     temperature: data.temperature ?? undefined,
+    params: {
+      ...(data.top_p == null ? {} : {topP: data.top_p}),
+      ...(data.seed == null ? {} : {seed: data.seed}),
+      ...(data.stop == null ? {} : {stop: typeof data.stop === 'string' ? [data.stop] : data.stop}),
+    },
     stream: data.stream ?? false,
     includeUsage: data.stream_options?.include_usage ?? false,
     filter: {

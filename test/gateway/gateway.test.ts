@@ -89,6 +89,20 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect(paid()).toBe(BigInt(usage.cost_nanoton));
   });
 
+  it('honours stop, top_p and seed: a stop string ends the text before it; one seed gives one text', async () => {
+    const base = {model: MODEL, prompt: 'Once upon a time', max_tokens: 24, temperature: 0};
+    const full = (await openai.completions.create(base)).choices[0]!.text;
+    const words = full.trim().split(/\s+/);
+    expect(words.length).toBeGreaterThan(3);
+    const cut = (await openai.completions.create({...base, stop: [words[2]!]})).choices[0]!;
+    expect(cut.text).not.toContain(words[2]!);
+    expect(full.startsWith(cut.text)).toBe(true);
+    const seeded = {...base, temperature: 1, top_p: 0.9, seed: 42};
+    const a = (await openai.completions.create(seeded)).choices[0]!.text;
+    const b = (await openai.completions.create(seeded)).choices[0]!.text;
+    expect(a).toBe(b);
+  });
+
   it("chat completion streamed: OpenAI's SSE exactly, usage last with include_usage, [DONE]", async () => {
     const before = paid();
     const stream = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'The cat'}], max_tokens: 20, stream: true, stream_options: {include_usage: true}});

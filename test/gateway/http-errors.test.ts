@@ -59,6 +59,8 @@ describe('gateway: refusals in OpenAI’s shape', () => {
     expect((await post('/v1/chat/completions', chat({temperature: 3}))).body.error).toMatchObject({param: 'temperature', code: 'invalid_value'});
     expect((await post('/v1/chat/completions', '[1, 2]')).status).toBe(400);
     expect((await post('/v1/chat/completions', chat({cocoon: {max_price: 'cheap'}}))).body.error).toMatchObject({param: 'cocoon.max_price'});
+    // Stop strings are supported, up to OpenAI's limit of four.
+    expect((await post('/v1/chat/completions', chat({stop: ['a', 'b', 'c', 'd', 'e']}))).body.error).toMatchObject({param: 'stop', code: 'invalid_value'});
   });
 
   it.each([
@@ -67,7 +69,6 @@ describe('gateway: refusals in OpenAI’s shape', () => {
     ['tool_choice', {tool_choice: 'required'}],
     ['response_format', {response_format: {type: 'json_schema', json_schema: {name: 's', schema: {}}}}],
     ['logprobs', {logprobs: true}],
-    ['stop', {stop: ['\n']}],
     ['audio', {audio: {voice: 'alloy', format: 'mp3'}}],
     ['messages.0.content.1.type', {messages: [{role: 'user', content: [{type: 'text', text: 'see'}, {type: 'image_url', image_url: {url: 'http://x'}}]}]}],
     ['messages.0.role', {messages: [{role: 'tool', content: 'x', tool_call_id: '1'}]}],
