@@ -8,6 +8,9 @@ import {fileURLToPath} from 'node:url';
 /** Repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Benchmarks import this module first thing, so this is the load when they start.
+const loadavgAtStart = os.loadavg()[0];
+
 /** Line prefix of the machine-readable result on stdout (the last line a benchmark prints). */
 export const JSON_PREFIX = 'BENCH_JSON ';
 
@@ -17,7 +20,7 @@ export const JSON_PREFIX = 'BENCH_JSON ';
  * `BENCH_JSON `, so a benchmark run by hand can still be collected.
  */
 export function emitResult(name: string, data: Record<string, unknown>): void {
-  const result = {bench: name, measuredAt: new Date().toISOString(), loadavgEnd: os.loadavg()[0], ...data};
+  const result = {bench: name, measuredAt: new Date().toISOString(), loadavgStart: loadavgAtStart, loadavgEnd: os.loadavg()[0], ...data};
   const json = JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   if (process.env.BENCH_OUT) fs.writeFileSync(process.env.BENCH_OUT, json);
   process.stdout.write(`${JSON_PREFIX}${json}\n`);
