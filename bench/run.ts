@@ -6,6 +6,8 @@
 //   npm run bench                 every bench, full length (under 10 min on 2 vCPUs)
 //   npm run bench -- --quick      shorter runs; skips the 1,000-provider registry read
 //   npm run bench -- e2e memory   only these; the others' last figures stay in the doc
+//   npm run bench -- --render     run nothing: rewrite the doc from the stored results
+//                                 (after editing bench/benchmarks.template.md)
 //
 // COCOON_BENCH_QUICK=1 is the same as --quick. A bench that is skipped or fails
 // keeps its last stored result, shown in the doc with the date it was measured.
@@ -20,6 +22,7 @@ import {findBenchModel, ROOT} from './lib/result.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.COCOON_BENCH_QUICK === '1';
 const only = args.filter((a) => !a.startsWith('--'));
+const renderOnly = args.includes('--render');
 const resultsDir = path.join(ROOT, 'bench', 'results');
 const docPath = path.join(ROOT, 'docs', 'benchmarks.md');
 
@@ -62,6 +65,7 @@ const kept: string[] = [];
 for (const bench of benches) {
   const selected = only.length === 0 || only.some((o) => bench.name.includes(o) || bench.file.includes(o));
   const env = quick ? bench.quick : bench.full;
+  if (renderOnly) continue;
   if (!selected || env === 'skip') {
     kept.push(bench.name);
     console.log(`\n=== ${bench.file}: skipped${env === 'skip' ? ' in quick mode' : ''}, its last figures stay in the doc ===`);
@@ -95,7 +99,8 @@ const load = (name: string): Stored | undefined => {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Stored) : undefined;
 };
 const results = Object.fromEntries(benches.map((b) => [b.name, load(b.name)]));
-const run: RunInfo = {
+const runFile = path.join(resultsDir, 'run.json');
+const run: RunInfo = renderOnly && fs.existsSync(runFile) ? (JSON.parse(fs.readFileSync(runFile, 'utf8')) as RunInfo) : {
   date: new Date(started).toISOString(),
   command: `npm run bench${quick ? ' -- --quick' : ''}${only.length ? ` -- ${only.join(' ')}` : ''}`,
   machine,
@@ -107,11 +112,13 @@ const run: RunInfo = {
   failed,
   model: `${path.basename(modelPath)} (${(fs.statSync(modelPath).size / 2 ** 20).toFixed(1)} MiB)`,
 };
+if (!renderOnly) fs.writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+const ranNow = new Set(run.ran);
 /** A bench's table with the line saying when and how it was measured (`stamp: false` for all but a bench's last table). */
 const section = <T extends Stored>(name: string, body: (r: T) => string, stamp = true) => {
   const r = results[name] as T | undefined;
   if (!r) return render.measuredLine(undefined, false);
-  return stamp ? `${body(r)}\n\n${render.measuredLine(r, ran.includes(name))}` : body(r);
+  return stamp ? `${body(r)}\n\n${render.measuredLine(r, ranNow.has(name))}` : body(r);
 };
 // Results are read back from JSON as `any`; each renderer declares the shape it reads.
 const e2e = results.e2e as any;
@@ -124,7 +131,7 @@ const fills: Record<string, () => string> = {
   e2e: () => section('e2e', render.e2e as any),
   memory: () => section('memory', render.memory as any),
   gas: () => section('gas', render.gas as any, false),
-  fees: () => (fees ? `${fees.markdown}\n\n${render.measuredLine(results.gas, ran.includes('gas'))}` : render.measuredLine(undefined, false)),
+  fees: () => (fees ? `${fees.markdown}\n\n${render.measuredLine(results.gas, ranNow.has('gas'))}` : render.measuredLine(undefined, false)),
   registry: () => section('registry-read', render.registry as any),
   engine: () => section('engine', render.engine as any, false),
   concurrency: () => section('engine', render.concurrency as any),
