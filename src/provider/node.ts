@@ -6,6 +6,7 @@ import type {NodeKey} from '../crypto/node-key.js';
 import type {InferenceEngine} from '../inference/types.js';
 import {ChainChannelGuard} from './chain-guard.js';
 import {FileChannelLedger} from './file-ledger.js';
+import type {RateLimitOptions} from './admission.js';
 import {getRegistration} from './registration.js';
 import {createProviderServer, type ProviderServer} from './server.js';
 import {Settler, type ClaimReport} from './settlement.js';
@@ -41,6 +42,8 @@ export interface ProviderNodeOptions {
   settleIntervalMs?: number;
   /** Shortest channel close delay accepted, seconds. Default: 600. */
   minCloseDelay?: number;
+  /** Per-source request limit (each paid answer costs a source 2–3 requests). Default: the server's (30 burst, 10/s). */
+  rateLimit?: RateLimitOptions;
   onEvent?: (event: NodeEvent) => void;
 }
 
@@ -89,6 +92,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       ledger,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
+      rateLimit: options.rateLimit,
     });
   } catch (error) {
     await engine.dispose();

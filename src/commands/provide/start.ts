@@ -19,6 +19,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     gpu: Flags.string({description: 'GPU backend [default: inference.gpu, auto]', options: ['auto', 'cuda', 'vulkan', 'metal', 'off']}),
     'claim-threshold': Flags.string({description: 'Claim a channel once this many TON are unclaimed [default: 1]'}),
     'settle-interval': Flags.integer({description: 'Seconds between settlement passes [default: 30]', min: 1}),
+    'rate-limit': Flags.integer({description: 'Requests per second one address may send, burst 3× that (a paid answer costs 2–3; raise it for gateways behind one IP) [default: 10]', min: 1}),
     'min-close-delay': Flags.integer({description: 'Refuse channels whose close delay is shorter, seconds (time to claim after a consumer starts closing) [default: 600]', min: 1}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
@@ -60,6 +61,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       claimThreshold: parseTon(this.flags['claim-threshold'] ?? '1'),
       settleIntervalMs: (this.flags['settle-interval'] ?? 30) * 1000,
       minCloseDelay: this.flags['min-close-delay'],
+      rateLimit: this.flags['rate-limit'] ? {refillPerSecond: this.flags['rate-limit'], capacity: 3 * this.flags['rate-limit']} : undefined,
       onEvent: (event) => {
         if (event.type === 'settled') {
           for (const r of event.reports.filter((x) => x.outcome === 'claimed')) log.info(`claimed ${formatTon(r.paidAfter - r.paidBefore)} TON from ${r.channel}`);
