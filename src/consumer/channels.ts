@@ -2,6 +2,7 @@ import {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import {Channel} from '../chain/contracts/channel.js';
+import {readChannelState} from '../chain/channel-state.js';
 import {DEFAULT_CLOSE_DELAY, type ChannelState} from '../chain/contracts/channel-codec.js';
 import {ed25519PublicKey} from '../crypto/ed25519.js';
 import type {WalletSender} from '../wallet/wallet-sender.js';
@@ -72,11 +73,10 @@ export interface ChannelView {
 
 /** On-chain state of a stored channel. */
 export async function viewChannel(client: ChainClient, record: ChannelRecord): Promise<ChannelView> {
-  const contract = channelContract(client, record);
-  const deployed = (await client.state(contract.address)).state === 'active';
+  // One get-method call: a channel that is not deployed (yet) simply does not answer it.
+  const s = await readChannelState(client, Address.parseRaw(record.channel));
   const signed = BigInt(record.paid);
-  if (!deployed) return {record, state: 'not deployed', deposited: 0n, claimed: 0n, signed, remaining: 0n, unlockAt: 0};
-  const s = await client.call(() => contract.getState());
+  if (!s) return {record, state: 'not deployed', deposited: 0n, claimed: 0n, signed, remaining: 0n, unlockAt: 0};
   return {record, state: s.state, deposited: s.deposited, claimed: s.paid, signed, remaining: s.deposited > signed ? s.deposited - signed : 0n, unlockAt: s.unlockAt};
 }
 

@@ -1,7 +1,7 @@
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import {Channel} from '../chain/contracts/channel.js';
-import type {ChannelState} from '../chain/contracts/channel-codec.js';
+import {readChannelState} from '../chain/channel-state.js';
 import type {ChannelGuard, ChannelTerms} from './channel-guard.js';
 
 /** Options of ChainChannelGuard. */
@@ -15,17 +15,6 @@ export interface ChainChannelGuardOptions {
   cacheMs?: number;
   /** Clock, ms. Default: Date.now. */
   now?: () => number;
-}
-
-/** Read a channel's full state, or undefined where no channel contract answers. */
-export async function readChannelState(client: ChainClient, channel: Address): Promise<ChannelState | undefined> {
-  try {
-    return await client.call((ton) => ton.open(Channel.createFromAddress(channel)).getState());
-  } catch (error) {
-    // A missing account or another contract's code fails the get-method: not a channel.
-    if ((error as {code?: string}).code === 'CHAIN_UNAVAILABLE') throw error;
-    return undefined;
-  }
 }
 
 /**

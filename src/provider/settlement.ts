@@ -2,7 +2,7 @@ import {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import {Channel} from '../chain/contracts/channel.js';
 import type {ChannelState} from '../chain/contracts/channel-codec.js';
-import {readChannelState} from './chain-guard.js';
+import {readChannelState} from '../chain/channel-state.js';
 import type {FileChannelLedger} from './file-ledger.js';
 
 /** Why a channel was or was not claimed. */

@@ -4,7 +4,7 @@ import type {ChainClient} from '../chain/client.js';
 import {formatTon} from '../chain/units.js';
 import {verifyInfo} from '../protocol/info.js';
 import {formatAddress} from '../chain/wallet-contract.js';
-import {readChannelState} from './chain-guard.js';
+import {readChannelState} from '../chain/channel-state.js';
 import {FileChannelLedger} from './file-ledger.js';
 import {getRegistration} from './registration.js';
 import {recordView, type RecordView} from './views.js';
