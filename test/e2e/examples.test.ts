@@ -1,6 +1,8 @@
 import {spawn} from 'node:child_process';
 import path from 'node:path';
-import {mnemonicNew} from '@ton/crypto';
+import {Address} from '@ton/core';
+import {mnemonicNew, mnemonicToPrivateKey} from '@ton/crypto';
+import {formatAddress, walletContract} from '../../src/chain/wallet-contract.js';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {BIN, ROOT, runCli} from '../helpers/cli.js';
 import {freePort} from '../helpers/disk.js';
@@ -55,12 +57,15 @@ describe('examples/', () => {
   });
 
   it('ci-ask.sh imports the wallet from COCOON_MNEMONIC and prints only the answer', async () => {
-    const words = (await mnemonicNew(24)).join(' ');
-    const imported = await runCli(['wallet', 'import', 'ci', '--json'], {home: consumerHome, env: {...env, COCOON_MNEMONIC: words}});
-    await runCli(['devnet', 'fund', 'ci', '5'], {home: consumerHome, env});
-    expect(imported.code).toBe(0);
-    const r = await run('bash', ['examples/ci-ask.sh'], {home: consumerHome, env: {COCOON_MNEMONIC: words, PROMPT: 'Once upon a time', MAX_TOKENS: '24'}});
+    const mnemonic = await mnemonicNew(24);
+    // Fund the wallet's address (as a CI secret's owner would), so the script itself imports the keystore.
+    const keys = await mnemonicToPrivateKey(mnemonic);
+    const address = (await walletContract(keys.publicKey, 'devnet')).address.toString({testOnly: true});
+    expect((await runCli(['devnet', 'fund', address, '5'], {home: consumerHome, env})).code).toBe(0);
+    expect((await runCli(['wallet', 'show', 'ci'], {home: consumerHome, env})).code).toBe(3);
+    const r = await run('bash', ['examples/ci-ask.sh'], {home: consumerHome, env: {COCOON_MNEMONIC: mnemonic.join(' '), PROMPT: 'Once upon a time', MAX_TOKENS: '24'}});
     expect(r.code, r.stderr).toBe(0);
+    expect((await runCli(['wallet', 'show', 'ci', '--json'], {home: consumerHome, env})).json.address).toBe(formatAddress(Address.parse(address), 'devnet'));
     expect(r.stdout.trim().length).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/cost [\d.]+ TON, \d+ tokens, provider \S+, trust provider-visible/);
   });
