@@ -1,12 +1,13 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import {readBody, sendJson as sendJsonBody} from '../http/body.js';
 import {OpenAiError} from './openai-error.js';
 
 /** Small HTTP helpers of the gateway: bounded JSON bodies, JSON and error answers, SSE events. */
 export const httpIo = {
   /**
-   * The request body parsed as JSON. A body over `limit` bytes is 413 (read to
-   * its end first, up to 16× the limit, so the client sees the answer rather
-   * than a reset connection); bad JSON is 400; a non-JSON content type is 415,
+   * The request body parsed as JSON. A body over `limit` bytes is 413 (an
+   * undeclared one is drained up to 16× the limit, so the client sees the
+   * answer rather than a reset connection); bad JSON is 400; a non-JSON content type is 415,
    * which also keeps browsers from posting here without a CORS preflight.
    */
   async readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -15,25 +16,11 @@ export const httpIo = {
       req.resume();
       throw new OpenAiError(415, "The request body must be JSON, sent with 'Content-Type: application/json'.", 'invalid_request_error', 'unsupported_media_type');
     }
-    const tooLarge = new OpenAiError(413, `The request body is larger than ${limit} bytes.`, 'invalid_request_error', 'request_too_large');
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limit * 16) {
-      req.destroy();
-      throw tooLarge;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit * 16) {
-        req.destroy();
-        throw tooLarge;
-      }
-      if (size <= limit) chunks.push(chunk as Buffer);
-    }
-    if (size > limit) throw tooLarge;
+    const read = await readBody(req, {limit, drainUpTo: limit * 16});
+    if (!read.ok && read.reason === 'too-large') throw new OpenAiError(413, `The request body is larger than ${limit} bytes.`, 'invalid_request_error', 'request_too_large');
+    if (!read.ok) throw new OpenAiError(400, 'The request body was cut off.', 'invalid_request_error', 'incomplete_body');
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      return JSON.parse(read.body.toString('utf8'));
     } catch (error) {
       throw new OpenAiError(400, `We could not parse the JSON body of your request: ${(error as Error).message}.`, 'invalid_request_error', 'invalid_json');
     }
@@ -41,9 +28,7 @@ export const httpIo = {
 
   /** Answer with a JSON body. */
   sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers});
-    res.end(text);
+    sendJsonBody(res, status, body, headers);
   },
 
   /** Answer with an OpenAI error body (nothing, if the answer has already begun). */

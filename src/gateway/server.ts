@@ -1,8 +1,8 @@
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {NetworkName} from '../config/settings.js';
 import {CocoonError} from '../errors.js';
+import {startHttpServer} from '../http/server.js';
 import {serveCompletion, type CompletionContext, type CompletionOutcome} from './completion.js';
 import {ProviderDirectory} from './directory.js';
 import {ChannelFunding} from './funding.js';
@@ -56,8 +56,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     defaults: {chatMaxTokens: options.defaultMaxTokens ?? 256, completionMaxTokens: 16},
     registryCacheMs: options.registryCacheMs,
   };
-  const inflight = new Set<{abort: AbortController; done: Promise<void>}>();
-  let closing = false;
 
   const authorize = (req: IncomingMessage) => {
     if (!expectedKey) return;
@@ -70,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: CompletionOutcome) => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://gateway').pathname.replace(/\/+$/, '') || '/';
-    if (closing) throw new OpenAiError(503, 'The gateway is shutting down.', 'server_error', 'shutting_down');
+    if (server.closing) throw new OpenAiError(503, 'The gateway is shutting down.', 'server_error', 'shutting_down');
     // A web page cannot reach a loopback gateway through a hostile DNS name (DNS rebinding).
     if (loopback && !isLoopback(hostName(req.headers.host))) throw new OpenAiError(403, 'Requests must name this machine (localhost) as their Host.', 'invalid_request_error', 'forbidden_host');
     if (path === '/healthz') return httpIo.sendJson(res, 200, {ok: true});
@@ -94,54 +92,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await serveCompletion(ctx, path === '/v1/chat/completions' ? 'chat' : 'completion', body, res, signal, outcome);
   };
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const abort = new AbortController();
-    // The client went away before the answer was whole: stop the query; nothing is paid for it.
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const outcome: CompletionOutcome = {};
-    let error: OpenAiError | undefined;
-    const done = route(req, res, abort.signal, outcome)
-      .catch((err: unknown) => {
+  const server = await startHttpServer({
+    host,
+    port: options.port ?? 8741,
+    // Headers and body must arrive promptly; answers may stream for long.
+    requestTimeoutMs: 60_000,
+    closeGraceMs: options.shutdownGraceMs ?? 10_000,
+    handle: async (req, res, {path, signal}) => {
+      const started = performance.now();
+      const outcome: CompletionOutcome = {};
+      let error: OpenAiError | undefined;
+      try {
+        await route(req, res, signal, outcome);
+      } catch (err) {
         error = OpenAiError.from(err);
         if (!req.complete) req.resume();
         httpIo.sendError(res, error, error.status === 401 ? {'www-authenticate': 'Bearer'} : {});
-      })
-      .finally(() => {
-        inflight.delete(entry);
-        const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      } finally {
         options.onRequest?.({method: req.method ?? '', path, status: error?.status ?? res.statusCode, ms: Math.round(performance.now() - started), ...outcome, error: error?.message ?? outcome.error});
-      });
-    const entry = {abort, done};
-    inflight.add(entry);
+      }
+    },
+    listenError: (err) => new CocoonError('USAGE', `Cannot listen on ${host}:${options.port ?? 8741}: ${err.message}`, {cause: err, hint: 'Choose another --port.'}),
+    signal: options.signal,
   });
-  // Slow-loris guards: headers and body must arrive promptly (answers may stream for long).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new CocoonError('USAGE', `Cannot listen on ${host}:${options.port ?? 8741}: ${err.message}`, {cause: err, hint: 'Choose another --port.'})));
-    server.listen(options.port ?? 8741, host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closed ??= (async () => {
-      closing = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 10_000).unref());
-      await Promise.race([Promise.all([...inflight].map((r) => r.done)), grace]);
-      for (const r of inflight) r.abort.abort();
-      await Promise.all([...inflight].map((r) => r.done));
-      server.closeAllConnections();
-      await stopped;
-    })();
-    return closed;
-  };
-  options.signal?.addEventListener('abort', () => void close(), {once: true});
-  return {url, close};
+  return {url: server.url, close: () => server.close()};
 }

@@ -12,7 +12,8 @@ import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
 import type {ServerContext} from './context.js';
-import {drained, readBody, sendError} from './http-util.js';
+import {drained, readBody} from '../http/body.js';
+import {sendError} from './http-util.js';
 import type {ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -60,7 +61,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
   const now = ctx.now();
   const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
   if (wait > 0) return reject('RATE_LIMITED', 'Too many requests from this address.', wait);
-  const read = await readBody(req, ctx.maxBodyBytes);
+  const read = await readBody(req, {limit: ctx.maxBodyBytes});
   if (!read.ok) {
     if (read.reason === 'too-large') {
       res.setHeader('connection', 'close'); // don't read the rest of an oversized body

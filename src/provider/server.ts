@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import {randomBytes} from 'node:crypto';
 import {CocoonError} from '../errors.js';
+import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
 import {PROTOCOL_VERSION, type ProviderInfo} from '../protocol/wire.js';
 import {RateLimiter, ReplayCache} from './admission.js';
@@ -82,69 +81,56 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     };
   };
 
-  let closing = false;
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const route = `${req.method} ${path}`;
-    res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', {route: knownRoute(route), status: String(res.statusCode)}));
-    // While closing, vouchers are still taken: they pay for answers already sent.
-    if (closing && route !== 'GET /healthz' && route !== 'POST /v1/voucher') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
-    const fail = (err: unknown) => {
+  let server: HttpServer | undefined;
+  const closing = () => server?.closing ?? false;
+  // A route table on the shared server; while closing, vouchers are still taken: they pay for answers already sent.
+  const routes: Record<string, RouteHandler> = {
+    'POST /v1/query': (req, res) => handleQuery(ctx, req, res),
+    'POST /v1/voucher': (req, res) => handleVoucher(ctx, req, res),
+    'GET /v1/info': (req, res) => {
+      // Each answer costs a signature: rate-limited like queries.
+      const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
+      if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
+      sendJson(res, signInfo(info(), ctx.nodeKey.ed25519Seed));
+    },
+    'GET /healthz': (_req, res) => sendJson(res, {ok: !closing()}, closing() ? 503 : 200),
+    'GET /metrics': (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/plain; version=0.0.4'});
+      res.end(ctx.metrics.render());
+    },
+  };
+  server = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    // Streams get a moment to write their final frame after their generation is stopped, then everything left is cut.
+    closeGraceMs: 2_000,
+    handle: (req, res, request) => {
+      const {route} = request;
+      res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', {route: route in routes ? route : 'other', status: String(res.statusCode)}));
+      if (closing() && route !== 'GET /healthz' && route !== 'POST /v1/voucher') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
+      const handler = routes[route];
+      if (handler) return handler(req, res, request);
+      req.resume();
+      sendError(res, 'NOT_FOUND', `No route ${route}.`);
+    },
+    onError: (err, _req, res) => {
       if (!res.headersSent) sendError(res, 'INTERNAL', 'Internal error.');
       else res.destroy(err instanceof Error ? err : undefined);
-    };
-    switch (route) {
-      case 'POST /v1/query':
-        return void handleQuery(ctx, req, res).catch(fail);
-      case 'POST /v1/voucher':
-        return void handleVoucher(ctx, req, res).catch(fail);
-      case 'GET /v1/info': {
-        // Each answer costs a signature: rate-limited like queries.
-        const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
-        if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
-        return sendJson(res, signInfo(info(), ctx.nodeKey.ed25519Seed));
-      }
-      case 'GET /healthz':
-        return sendJson(res, {ok: !closing}, closing ? 503 : 200);
-      case 'GET /metrics':
-        res.writeHead(200, {'content-type': 'text/plain; version=0.0.4'});
-        return void res.end(ctx.metrics.render());
-      default:
-        req.resume();
-        return sendError(res, 'NOT_FOUND', `No route ${route}.`);
-    }
+    },
+    listenError: (err) => new CocoonError('PROVIDER_UNAVAILABLE', `Cannot listen: ${err.message}`, {cause: err}),
   });
-  // Slow-loris guards: a client must send its headers and body promptly.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new CocoonError('PROVIDER_UNAVAILABLE', `Cannot listen: ${err.message}`, {cause: err})));
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-
+  const http = server;
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
-      closing = true;
+      const done = http.close();
       for (const g of ctx.generations) g.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Streams get a moment to write their final frame, then everything left is cut.
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      await done;
     })();
     return closed;
   };
   options.signal?.addEventListener('abort', () => void close(), {once: true});
   if (options.signal?.aborted) await close();
 
-  return {url: `http://${host}:${address.port}`, metrics: ctx.metrics, info, close};
-}
-
-function knownRoute(route: string): string {
-  return ['POST /v1/query', 'POST /v1/voucher', 'GET /v1/info', 'GET /healthz', 'GET /metrics'].includes(route) ? route : 'other';
+  return {url: http.url, metrics: ctx.metrics, info, close};
 }

@@ -3,7 +3,8 @@ import {Address} from '@ton/core';
 import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {VoucherPostSchema} from '../protocol/schemas.js';
 import type {ServerContext} from './context.js';
-import {readBody, sendError, sendJson} from './http-util.js';
+import {readBody} from '../http/body.js';
+import {sendError, sendJson} from './http-util.js';
 
 /**
  * POST /v1/voucher. Accepts a voucher for exactly the channel's owed total
@@ -18,7 +19,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   };
   const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
   if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
-  const read = await readBody(req, 4096);
+  const read = await readBody(req, {limit: 4096});
   if (!read.ok) return read.reason === 'too-large' ? refuse('Voucher body too large.', 'TOO_LARGE') : undefined;
   let json: unknown;
   try {

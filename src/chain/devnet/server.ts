@@ -1,8 +1,9 @@
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type http from 'node:http';
 import {Address} from '@ton/core';
 import {z} from 'zod';
 import {CocoonError} from '../../errors.js';
+import {readBody, sendJson} from '../../http/body.js';
+import {startHttpServer, type HttpServer} from '../../http/server.js';
 import {DevnetChain} from './chain.js';
 import {handleRpc} from './rpc.js';
 
@@ -33,71 +34,50 @@ export interface DevnetInfo {
 
 const FundSchema = z.object({address: z.string(), amount: z.string().regex(/^\d+$/, 'nanoTON as a decimal string')});
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new CocoonError('INVALID_INPUT', `Request body over ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
-  res.end(text);
-}
+const send = (res: http.ServerResponse, status: number, body: unknown) => sendJson(res, status, body);
 
 /**
  * The devnet's HTTP face: toncenter v2 JSON-RPC at /jsonRPC (so @ton/ton's
  * TonClient works unchanged), plus /healthz, /devnet/info and the faucet.
  */
 export class DevnetServer {
-  private constructor(
-    private readonly server: http.Server,
-    readonly chain: DevnetChain,
-  ) {}
+  private server!: HttpServer;
+
+  private constructor(readonly chain: DevnetChain) {}
 
   /** Open (or create) the chain and listen. */
   static async start(options: DevnetServerOptions): Promise<DevnetServer> {
     const chain = await DevnetChain.open({dir: options.dir});
     const limit = options.maxBodyBytes ?? 2 * 1024 * 1024;
-    const server = http.createServer();
-    const devnet = new DevnetServer(server, chain);
-    server.on('request', (req, res) => {
-      devnet.route(req, res, limit).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, {ok: false, error: (error as Error).message});
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
+    const devnet = new DevnetServer(chain);
+    const host = options.host ?? '127.0.0.1';
+    try {
+      devnet.server = await startHttpServer({
+        host,
+        port: options.port ?? 18_545,
+        // Requests in flight (a sendBoc being applied) finish before the chain closes.
+        closeGraceMs: 5_000,
+        handle: (req, res) => devnet.route(req, res, limit),
+        onError: (error, _req, res) => {
+          if (!res.headersSent) sendJson(res, 500, {ok: false, error: (error as Error).message});
+        },
+        listenError: (error) =>
           error.code === 'EADDRINUSE'
-            ? new CocoonError('CHAIN_UNAVAILABLE', `Port ${options.port} on ${options.host ?? '127.0.0.1'} is already in use.`, {
+            ? new CocoonError('CHAIN_UNAVAILABLE', `Port ${options.port} on ${host} is already in use.`, {
                 hint: 'Another devnet may be running (`cocoon devnet status`), or choose another port with --port.',
               })
             : error,
-        );
       });
-      server.listen(options.port ?? 18_545, options.host ?? '127.0.0.1', () => resolve());
-    });
+    } catch (error) {
+      await chain.close();
+      throw error;
+    }
     return devnet;
   }
 
   /** Base URL, e.g. http://127.0.0.1:18545. */
   get url(): string {
-    const address = this.server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return this.server.url;
   }
 
   /** Info for GET /devnet/info. */
@@ -121,11 +101,13 @@ export class DevnetServer {
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, {ok: true});
     if (req.method === 'GET' && url.pathname === '/devnet/info') return send(res, 200, this.info());
     if (req.method !== 'POST') return send(res, 404, {ok: false, error: `No route ${req.method} ${url.pathname}`});
+    const read = await readBody(req, {limit});
+    if (!read.ok) return send(res, read.reason === 'too-large' ? 413 : 400, {ok: false, error: read.reason === 'too-large' ? `Request body over ${limit} bytes` : 'Request body cut off', code: 400});
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req, limit));
-    } catch (error) {
-      return send(res, 400, {ok: false, error: error instanceof CocoonError ? error.message : 'Malformed JSON body', code: 400});
+      body = JSON.parse(read.body.toString('utf8'));
+    } catch {
+      return send(res, 400, {ok: false, error: 'Malformed JSON body', code: 400});
     }
     if (url.pathname === '/jsonRPC' || url.pathname === '/api/v2/jsonRPC') {
       return send(res, 200, await handleRpc(this.chain, body));
@@ -148,8 +130,7 @@ export class DevnetServer {
 
   /** Stop listening and finish in-flight work (state is already on disk). */
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
     await this.chain.close();
   }
 }
