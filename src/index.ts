@@ -11,7 +11,7 @@ export {ChainClient, chainEndpoint, type ChainEndpoint} from './chain/client.js'
 export {registryAddress} from './chain/registry-address.js';
 export {parseTon, formatTon, parseAddress, parsePricePerMillion, formatPricePerMillion} from './chain/units.js';
 export {walletContract, formatAddress} from './chain/wallet-contract.js';
-export {DevnetServer, type DevnetServerOptions, type DevnetInfo} from './chain/devnet/server.js';
+export {DevnetServer, type DevnetServerOptions, type DevnetInfo} from './devnet/server.js';
 export {Registry} from './chain/contracts/registry.js';
 export {Channel} from './chain/contracts/channel.js';
 export {readRegistryData, type RegistrySnapshot} from './chain/contracts/registry-reader.js';

@@ -1,6 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {NETWORKS, Settings, type NetworkName, type SettingKey} from '../config/settings.js';
+import type {AppContext, SecretSource} from '../app/context.js';
 
 /** Flags every command has, plus the command's own. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -53,6 +54,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected settings(extra: Partial<Record<SettingKey, unknown>> = {}): Promise<Settings> {
     this.settingsPromise ??= Settings.open({overrides: {network: (this.flags as {network?: string}).network, ...extra}});
     return this.settingsPromise;
+  }
+
+  /**
+   * The app context for this command: settings with its flags, passwords from
+   * the environment or a prompt, and `wallet` as the default wallet.
+   */
+  protected async app(options: {wallet?: string; settings?: Partial<Record<SettingKey, unknown>>; secrets?: SecretSource} = {}): Promise<AppContext> {
+    const [{AppContext}, {cliSecret}] = await Promise.all([import('../app/context.js'), import('./prompts.js')]);
+    return AppContext.open({settings: await this.settings(options.settings), secrets: options.secrets ?? cliSecret, wallet: options.wallet});
   }
 
   /** The network this command talks to. */

@@ -51,3 +51,17 @@ export async function askSecret(options: {message: string; envVar: string}): Pro
   const {password} = await import('@inquirer/prompts');
   return password({message: options.message, mask: '*'});
 }
+
+/**
+ * Passwords for an AppContext from the environment or a terminal prompt:
+ * COCOON_WALLET_PASSWORD for wallets, COCOON_NODE_PASSWORD for the node key
+ * (a new node key's password is asked twice).
+ */
+export async function cliSecret(request: {kind: 'wallet'; name: string} | {kind: 'node-key'; creating: boolean}): Promise<string> {
+  if (request.kind === 'wallet') return askPassword({message: `Password for wallet "${request.name}":`});
+  return askPassword({
+    message: request.creating ? "New password for this machine's provider node key:" : 'Password for the provider node key:',
+    envVar: 'COCOON_NODE_PASSWORD',
+    confirm: request.creating,
+  });
+}

@@ -19,56 +19,36 @@ export default class Gateway extends BaseCommand<typeof Gateway> {
     host: Flags.string({description: 'Listen address; anything but loopback needs COCOON_GATEWAY_API_KEY', default: '127.0.0.1'}),
     'require-key': Flags.boolean({description: 'Refuse to start unless COCOON_GATEWAY_API_KEY is set (even on loopback)'}),
     'auto-topup': Flags.boolean({description: 'Top up a channel that is too low for a request (otherwise the request gets 402)'}),
-    deposit: Flags.string({description: 'TON per channel opened or top-up [default: setting channel.deposit]'}),
+    deposit: Flags.string({description: 'GRAM per channel opened or top-up [default: setting channel.deposit]'}),
     'max-tokens': Flags.integer({description: 'max_tokens of chat requests that set none', default: 256, min: 1}),
     wallet: sharedFlags.wallet,
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
   async run(): Promise<{url: string; requests: number}> {
-    const settings = await this.settings();
-    const network = settings.get('network');
     const log = createLogger(this.flags['log-level'] as LogLevel);
     // Secrets never come from argv (visible in `ps`): the key is read from the environment only.
     const apiKey = process.env.COCOON_GATEWAY_API_KEY || undefined;
     if (this.flags['require-key'] && !apiKey) throw new CocoonError('USAGE', '--require-key is set and COCOON_GATEWAY_API_KEY is not.', {hint: 'Export COCOON_GATEWAY_API_KEY (never pass a key as a flag).'});
-    const {parseTon, formatTon, parseAddress} = await import('../chain/units.js');
-    const {formatAddress} = await import('../chain/wallet-contract.js');
-    const {openChain} = await import('../provider/setup.js');
-    const {ChannelStore} = await import('../consumer/channel-store.js');
-    const {unlockSender} = await import('../cli/consumer.js');
-    const {startGateway} = await import('../gateway/server.js');
-    const chain = await openChain(settings);
+    const {startAppGateway, gatewaySecret} = await import('../app/gateway.js');
+    const {requestLine, fundingLine} = await import('../cli/gateway-log.js');
+    const app = await this.app({wallet: this.flags.wallet, secrets: gatewaySecret});
     let requests = 0;
-    const gateway = await startGateway({
-      ...chain,
-      store: new ChannelStore(network),
-      deposit: parseTon(this.flags.deposit ?? settings.get('channel.deposit')),
-      closeDelay: settings.get('channel.closeDelay'),
-      autoTopUp: this.flags['auto-topup'],
+    const gateway = await startAppGateway(app, {
       host: this.flags.host,
       port: this.flags.port,
       apiKey,
       defaultMaxTokens: this.flags['max-tokens'],
-      unlockWallet: async () => {
-        // A server must not stop to prompt in the middle of a request.
-        if (!process.env.COCOON_WALLET_PASSWORD) {
-          throw new CocoonError('PAYMENT_REQUIRED', 'A payment channel must be opened or topped up, and the gateway has no wallet password.', {
-            hint: 'Start the gateway with COCOON_WALLET_PASSWORD set, or fund channels first with `cocoon channel open` / `cocoon channel topup`.',
-          });
-        }
-        return unlockSender(settings, this.flags.wallet);
-      },
+      autoTopUp: this.flags['auto-topup'],
+      deposit: this.flags.deposit,
       onRequest: (e) => {
         requests++;
-        const paid = e.cost === undefined ? '' : ` ${e.model} by ${e.provider ? formatAddress(e.provider, network) : '?'}: ${formatTon(e.cost)} TON`;
-        const line = `${e.method} ${e.path} ${e.status} ${e.ms}ms${paid}${e.error ? ` (${e.error})` : ''}`;
-        if (e.status >= 500) log.warn(line);
-        else log.info(line);
+        if (e.status >= 500) log.warn(requestLine(e, app.network));
+        else log.info(requestLine(e, app.network));
       },
-      onFunding: (e) => log.info(`${e.type === 'channel-opened' ? 'opened a channel to' : 'topped up the channel to'} ${formatAddress(parseAddress(e.provider), network)} with ${formatTon(e.amount)} TON`),
+      onFunding: (e) => log.info(fundingLine(e, app.network)),
     });
-    log.info(`gateway listening on ${gateway.url} (OpenAI base URL ${gateway.url}/v1) on ${network}${apiKey ? '; API key required' : ''}`);
+    log.info(`gateway listening on ${gateway.url} (OpenAI base URL ${gateway.url}/v1) on ${app.network}${apiKey ? '; API key required' : ''}`);
     const signal = await waitForStopSignal();
     log.info(`${signal}: finishing requests in flight, then stopping (Ctrl-C again to quit at once)`);
     await gateway.close();

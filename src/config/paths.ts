@@ -29,3 +29,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): CocoonPaths 
 export function dataPath(...parts: string[]): string {
   return path.join(resolvePaths().dataDir, ...parts);
 }
+
+/** Where this machine's provider node key lives: `<data dir>/node/node-key.json`. */
+export function nodeKeyPath(): string {
+  return dataPath('node', 'node-key.json');
+}

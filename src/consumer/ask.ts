@@ -1,5 +1,7 @@
 import {Address} from '@ton/core';
-import {CocoonError, isCocoonError} from '../errors.js';
+import {CocoonError} from '../errors.js';
+import {ProviderError} from '../protocol/errors.js';
+import {estimatePromptTokens, worstCaseCost} from '../protocol/pricing.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
@@ -8,7 +10,16 @@ import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
 import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
+import {withFailover} from './failover.js';
 
+
+/** How ask() gets a channel with enough deposit (FundingPolicy is the one implementation the CLI, gateway and SDK use). */
+export interface ChannelFunding {
+  /** Opens a channel to a provider that has none yet (unlocks the wallet; may prompt). */
+  openChannel(provider: ProviderRecord): Promise<ChannelRecord>;
+  /** Called when the channel cannot cover the query's worst case: top up and resolve, or throw. */
+  onLowBalance(record: ChannelRecord, remaining: bigint, needed: bigint): Promise<void>;
+}
 
 /** Options of ask. */
 export interface AskOptions {
@@ -27,14 +38,14 @@ export interface AskOptions {
   candidates?: DiscoveredProvider[];
   /** Reuse a registry read younger than this, ms (0: always read, write no cache). Default: discovery's. */
   registryCacheMs?: number;
-  /** Opens a channel to a provider that has none yet (unlocks the wallet; may prompt). */
-  openChannel: (provider: ProviderRecord) => Promise<ChannelRecord>;
-  /** Called when the channel cannot cover the query's worst case: top up and resolve, or throw. */
-  onLowBalance: (record: ChannelRecord, remaining: bigint, needed: bigint) => Promise<void>;
-  /** Each piece of text as it arrives. */
+  /** Opens and tops up channels. Required. */
+  funding: ChannelFunding;
+  /** Each piece of text as it arrives. Once it has been called, no other provider may answer instead. */
   onText?: (text: string) => void;
-  /** Told when a provider fails before streaming and the next one is tried. */
+  /** Told when a provider fails before any text and the next one is tried. */
   onFallback?: (provider: ProviderRecord, error: Error) => void;
+  /** Wraps each attempt on a provider (the gateway holds its per-provider lock and paces itself here). Default: none. */
+  around?: <T>(provider: DiscoveredProvider, attempt: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
 }
 
@@ -54,22 +65,17 @@ export interface AskResult {
   trust: TrustLevel;
 }
 
-/** Worst-case cost of a query: every prompt byte a token (plus template), every allowed completion token used. */
-export function worstCaseCost(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'maxTokens'>): bigint {
-  const text = options.prompt ?? (options.messages ?? []).map((m) => `${m.role}: ${m.content}\n`).join('');
-  const promptTokens = BigInt(Buffer.byteLength(text) + 64);
-  return promptTokens * record.promptPrice + BigInt(options.maxTokens) * record.completionPrice;
+/** Worst-case cost of a query on `record`: the byte-based prompt estimate and every allowed completion token. */
+export function queryWorstCase(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'maxTokens'>): bigint {
+  return worstCaseCost(estimatePromptTokens(options), options.maxTokens, {prompt: record.promptPrice, completion: record.completionPrice});
 }
-
-// Failures that happen before any text: the next provider may do better.
-const RETRYABLE = new Set(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT']);
 
 /**
  * One paid, end-to-end encrypted query: find fitting providers on chain, rank
  * them, make sure a channel with enough deposit exists (opening one lazily),
  * stream the answer, verify the receipt, and pay exactly its cost with a voucher
  * whose total is saved locally before it leaves this machine. A provider that
- * fails before streaming starts is replaced by the next one.
+ * fails before any text is replaced by the next one (withFailover).
  */
 export async function ask(options: AskOptions): Promise<AskResult> {
   const found = options.candidates ?? (await discoverProviders({client: options.client, registry: options.registry, filter: options.filter, cacheMs: options.registryCacheMs}));
@@ -80,32 +86,31 @@ export async function ask(options: AskOptions): Promise<AskResult> {
       hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list`.',
     });
   }
-  let lastError: Error | undefined;
-  for (const candidate of candidates) {
-    try {
-      return await askOne(options, candidate);
-    } catch (error) {
-      if (isCocoonError(error) && RETRYABLE.has(error.code) && !(error.details as {started?: boolean} | undefined)?.started) {
-        lastError = error;
-        options.onFallback?.(candidate.record, error);
-        continue;
-      }
-      throw error;
-    }
-  }
-  throw lastError!;
+  let delivered = false;
+  const onText = options.onText && ((text: string) => {
+    delivered = true;
+    options.onText!(text);
+  });
+  const around = options.around ?? (<T>(_p: DiscoveredProvider, attempt: () => Promise<T>) => attempt());
+  return withFailover({
+    candidates,
+    attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
+    delivered: () => delivered,
+    onFallback: (candidate, error) => options.onFallback?.(candidate.record, error),
+    signal: options.signal,
+  });
 }
 
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
   const record = candidate.record;
-  let channel = options.store.get(record.owner.toRawString()) ?? (await options.openChannel(record));
+  let channel = options.store.get(record.owner.toRawString()) ?? (await options.funding.openChannel(record));
   const view = await viewChannel(options.client, channel);
   if (view.state !== 'open') {
     throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
   }
-  const needed = worstCaseCost(record, options);
+  const needed = queryWorstCase(record, options);
   if (view.remaining < needed) {
-    await options.onLowBalance(channel, view.remaining, needed);
+    await options.funding.onLowBalance(channel, view.remaining, needed);
     channel = options.store.get(record.owner.toRawString())!;
   }
   const client = new ProviderClient({
@@ -117,8 +122,8 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
     powDifficulty: candidate.live?.info.pow.difficulty,
     autoPay: false,
   });
-  const query = () =>
-    client.query({
+  const run = async () => {
+    const stream = client.query({
       model: record.model,
       prompt: options.prompt,
       messages: options.messages,
@@ -127,30 +132,17 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
       params: {...options.params, ...(options.temperature === undefined ? {} : {temperature: options.temperature})},
       signal: options.signal,
     });
-  let started = false;
-  const run = async () => {
-    const stream = query();
-    for await (const piece of stream) {
-      started = true;
-      options.onText?.(piece);
-    }
+    for await (const piece of stream) options.onText?.(piece);
     return stream.result();
   };
-  let result;
-  try {
-    result = await run().catch(async (error: unknown) => {
-      // A charge left pending by an answer that never arrived whole: decline or pay it, then ask again.
-      const pending = (error as CocoonError).details?.pending as {receipt: string; signature: string} | undefined;
-      if (!started && isCocoonError(error) && pending) {
-        await client.settlePending(pending, options.signal);
-        return run();
-      }
-      throw error;
-    });
-  } catch (error) {
-    if (isCocoonError(error)) (error as {details?: Record<string, unknown>}).details = {...error.details, started};
+  const result = await run().catch(async (error: unknown) => {
+    // A charge left pending by an answer that never arrived whole: decline or pay it, then ask again.
+    if (ProviderError.isInstance(error) && error.pending && error.phase === 'before-text') {
+      await client.settlePending(error.pending, options.signal);
+      return run();
+    }
     throw error;
-  }
+  });
   // Persist the new total before the voucher leaves: a crash after this never underpays or double-signs.
   options.store.put({...channel, paid: result.total.toString()});
   let voucherPosted = true;

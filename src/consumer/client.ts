@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {signVoucher} from '../chain/contracts/voucher.js';
 import {sealRequest} from '../crypto/request-envelope.js';
 import {CocoonError, isCocoonError} from '../errors.js';
-import {malformed, wireError} from '../protocol/errors.js';
+import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderErrorPhase} from '../protocol/errors.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
@@ -89,7 +89,7 @@ export class ProviderClient {
       powDifficulty: this.pow ?? 0,
     });
     const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
-    if (!res.body) throw malformed('response (no body)');
+    if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
     let text = '';
     let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
     try {
@@ -98,13 +98,13 @@ export class ProviderClient {
           text += frame.text;
           yield frame.text;
         } else if (frame.type === 'error') {
-          throw wireError(frame.code, frame.message, frame.pending ? {pending: frame.pending} : {});
+          throw wireError(frame.code, frame.message, {pending: frame.pending});
         } else {
           final = frame;
         }
       }
     } catch (err) {
-      throw streamError(err, signal, userSignal);
+      throw providerError(streamError(err, signal, userSignal), text ? 'streaming' : 'before-text');
     }
     const signed = final!.signed;
     const r = signed.receipt;
@@ -118,7 +118,8 @@ export class ProviderClient {
     if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
     if (r.total !== this.paidTotal + r.cost) problems.push(`total ${r.total} ≠ paid ${this.paidTotal} + cost ${r.cost}`);
     if (problems.length > 0) {
-      throw new CocoonError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
+      throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
+        phase: 'after-text',
         details: {problems},
       });
     }
@@ -148,14 +149,14 @@ export class ProviderClient {
   }
 
   /**
-   * Clear a VOUCHER_OWED refusal (pass `err.details.pending`). If the pending
+   * Clear a VOUCHER_OWED refusal (pass the ProviderError's `pending`). If the pending
    * receipt is for the total this client already signed (the answer arrived,
    * only the voucher post failed), the voucher is posted again: 'paid'. If it
    * is for a total this client never accepted (the answer never arrived whole),
    * the charge is declined: 'waived'. A client that lost its `paid` state
    * would waive a charge it owes: persist `paid` after every answer.
    */
-  async settlePending(pending: {receipt: string; signature: string}, signal?: AbortSignal): Promise<'paid' | 'waived'> {
+  async settlePending(pending: PendingReceipt, signal?: AbortSignal): Promise<'paid' | 'waived'> {
     const bytes = Buffer.from(pending.receipt, 'hex');
     const receipt = decodeReceipt(bytes);
     if (!verifyReceipt(bytes, Buffer.from(pending.signature, 'hex'), this.options.provider.ed25519PublicKey) || !receipt.channel.equals(this.options.channel)) {
@@ -186,11 +187,18 @@ export class ProviderClient {
     try {
       res = await this.fetch(this.url(path), init);
     } catch (err) {
-      throw fetchError(err, init.signal ?? undefined, userSignal);
+      throw providerError(fetchError(err, init.signal ?? undefined, userSignal), 'before-text');
     }
     if (res.ok) return res;
     const parsed = ErrorBodySchema.safeParse(await res.json().catch(() => undefined));
-    if (!parsed.success) throw new CocoonError('PROVIDER_UNAVAILABLE', `Provider answered HTTP ${res.status} without a protocol error body.`);
+    if (!parsed.success) {
+      // A proxy in front of the provider (rate limit, gateway error): its Retry-After is in seconds.
+      const seconds = Number(res.headers.get('retry-after'));
+      throw new ProviderError('PROVIDER_UNAVAILABLE', `Provider answered HTTP ${res.status} without a protocol error body.`, {
+        status: res.status,
+        retryAfterMs: Number.isFinite(seconds) && seconds >= 0 && res.headers.has('retry-after') ? seconds * 1000 : undefined,
+      });
+    }
     throw wireError(parsed.data.error.code, parsed.data.error.message, {status: res.status, retryAfterMs: parsed.data.error.retryAfterMs});
   }
 }
@@ -214,8 +222,11 @@ function streamError(err: unknown, signal: AbortSignal, userSignal: AbortSignal 
   if (isCocoonError(err)) return err;
   const mapped = fetchError(err, signal, userSignal);
   if (mapped.code !== 'PROVIDER_UNAVAILABLE') return mapped;
-  return new CocoonError('PROVIDER_UNAVAILABLE', 'The answer is incomplete: the connection broke before the provider’s final frame.', {
-    cause: err,
-    details: {incomplete: true},
-  });
+  return new ProviderError('PROVIDER_UNAVAILABLE', 'The answer is incomplete: the connection broke before the provider’s final frame.', {cause: err, incomplete: true});
+}
+
+/** Every failure of a query as a ProviderError at the phase where it happened. */
+function providerError(err: CocoonError, phase: ProviderErrorPhase): ProviderError {
+  if (ProviderError.isInstance(err)) return err.at(phase);
+  return new ProviderError(err.code, err.message, {hint: err.hint, cause: err.cause ?? err, phase, details: err.details});
 }

@@ -1,12 +1,13 @@
 import {StreamOpener} from '../crypto/response-stream.js';
 import {CocoonError} from '../errors.js';
+import {ProviderError} from '../protocol/errors.js';
 import {decodeFramePayload, decodeResponsePreamble, FrameSplitter} from '../protocol/frames.js';
 import type {ResponseFrame} from '../protocol/wire.js';
 
 /**
  * Decrypt a response body into frames. Ends normally only after a frame with
- * TAG_FINAL; a body that stops earlier is an incomplete answer (PROTOCOL_ERROR,
- * details.incomplete), whatever text came before it.
+ * TAG_FINAL; a body that stops earlier is an incomplete answer (a PROVIDER_UNAVAILABLE
+ * ProviderError with `incomplete`), whatever text came before it.
  */
 export async function* readResponseFrames(body: AsyncIterable<Uint8Array>, responseKey: Uint8Array): AsyncGenerator<ResponseFrame> {
   const splitter = new FrameSplitter();
@@ -32,9 +33,7 @@ export async function* readResponseFrames(body: AsyncIterable<Uint8Array>, respo
       }
     }
     if (!finished || splitter.pending > 0) {
-      throw new CocoonError('PROTOCOL_ERROR', 'The answer is incomplete: the stream ended before the provider’s final frame.', {
-        details: {incomplete: true},
-      });
+      throw new ProviderError('PROVIDER_UNAVAILABLE', 'The answer is incomplete: the stream ended before the provider’s final frame.', {incomplete: true});
     }
   } finally {
     opener?.dispose();

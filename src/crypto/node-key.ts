@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {z} from 'zod';
-import {dataPath} from '../config/paths.js';
 import {CocoonError} from '../errors.js';
 import {ed25519PublicKey} from './ed25519.js';
 import {openWithPassword, PasswordBoxSchema, sealWithPassword, type KdfCost} from './password-box.js';
@@ -38,15 +37,10 @@ export async function generateNodeKey(secret: Uint8Array = randomBytes(64)): Pro
   return {x25519PublicKey: x.publicKey, x25519SecretKey: x.secretKey, ed25519PublicKey: ed25519PublicKey(seed), ed25519Seed: seed};
 }
 
-/** Default location: `<data dir>/node/node-key.json`. */
-export function nodeKeyPath(): string {
-  return dataPath('node', 'node-key.json');
-}
-
 /** Options shared by saveNodeKey and loadNodeKey. */
 export interface NodeKeyFileOptions {
-  /** File path. Default: nodeKeyPath(). */
-  path?: string;
+  /** File path (the CLI's is config's nodeKeyPath()). Required. */
+  path: string;
   /** Password. Default: env COCOON_NODE_PASSWORD; neither set is INVALID_INPUT. */
   password?: string;
   /** Argon2id cost when saving. Default: password-box defaults (~300 ms, 64 MiB). */
@@ -69,8 +63,8 @@ function password(o: NodeKeyFileOptions): string {
 const associatedData = (x: string, ed: string) => `cocoon-node-key:v1:${x}:${ed}`;
 
 /** Encrypt the node key under a password and write it (mode 0600, directory 0700, atomically). */
-export async function saveNodeKey(key: NodeKey, options: NodeKeyFileOptions = {}): Promise<string> {
-  const file = options.path ?? nodeKeyPath();
+export async function saveNodeKey(key: NodeKey, options: NodeKeyFileOptions): Promise<string> {
+  const file = options.path;
   const pw = password(options);
   if (!options.overwrite && (await fs.stat(file).catch(() => undefined))) {
     throw new CocoonError('ALREADY_EXISTS', `A node key already exists at ${file}.`, {hint: 'Use it, or overwrite it on purpose.'});
@@ -88,8 +82,8 @@ export async function saveNodeKey(key: NodeKey, options: NodeKeyFileOptions = {}
 }
 
 /** Read and decrypt the node key; checks that the decrypted secrets match the stored public keys. */
-export async function loadNodeKey(options: NodeKeyFileOptions = {}): Promise<NodeKey> {
-  const file = options.path ?? nodeKeyPath();
+export async function loadNodeKey(options: NodeKeyFileOptions): Promise<NodeKey> {
+  const file = options.path;
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');

@@ -1,8 +1,7 @@
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import type {ChannelStore} from '../consumer/channel-store.js';
-import type {WalletSender} from '../wallet/wallet-sender.js';
-import type {FundingEvent} from './funding.js';
+import type {ChannelFunding} from '../consumer/ask.js';
 
 /** One answered HTTP request, for the operator's log. Never carries the API key or any text. */
 export interface GatewayRequestEvent {
@@ -26,14 +25,11 @@ export interface GatewayOptions {
   registry: Address;
   /** The consumer's channels (one per provider); the gateway updates their signed totals. Required. */
   store: ChannelStore;
-  /** Unlocks the paying wallet when a channel must be opened or topped up; never called otherwise. Required. */
-  unlockWallet: () => Promise<{name: string; sender: WalletSender}>;
-  /** nanoTON a new channel is opened with, and the least a top-up adds. Required. */
-  deposit: bigint;
-  /** Close delay of new channels, seconds. Default: 3600. */
-  closeDelay?: number;
-  /** Top up a channel too low for a request (by `deposit`); otherwise answer 402. Default: false. */
-  autoTopUp?: boolean;
+  /**
+   * Opens channels and tops them up (the consumer's FundingPolicy: 'always' tops
+   * up a channel too low for a request, 'never' answers 402). Required.
+   */
+  funding: ChannelFunding;
   /** Listen address. Anything but loopback requires `apiKey`. Default: 127.0.0.1. */
   host?: string;
   /** Port; 0 picks a free one. Default: 8741. */
@@ -59,8 +55,6 @@ export interface GatewayOptions {
   shutdownGraceMs?: number;
   /** Told after every request. */
   onRequest?: (event: GatewayRequestEvent) => void;
-  /** Told after the gateway moved money on chain (a channel opened or topped up). */
-  onFunding?: (event: FundingEvent) => void;
   /** Closes the gateway when aborted. */
   signal?: AbortSignal;
 }

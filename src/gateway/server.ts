@@ -5,9 +5,8 @@ import {CocoonError} from '../errors.js';
 import {startHttpServer} from '../http/server.js';
 import {serveCompletion, type CompletionContext, type CompletionOutcome} from './completion.js';
 import {ProviderDirectory} from './directory.js';
-import {ChannelFunding} from './funding.js';
 import {httpIo} from './http-io.js';
-import {KeyedMutex} from './keyed-mutex.js';
+import {KeyedMutex} from '../consumer/keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
 import {RequestPacer} from './pacer.js';
 import type {Gateway, GatewayOptions} from './options.js';
@@ -50,7 +49,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store: options.store,
     network: options.store.network as NetworkName,
     directory,
-    funding: new ChannelFunding({...options, onEvent: options.onFunding}),
+    funding: options.funding,
     locks: new KeyedMutex(options.maxQueuePerProvider ?? 64),
     pacer: new RequestPacer(options.pacing),
     defaults: {chatMaxTokens: options.defaultMaxTokens ?? 256, completionMaxTokens: 16},

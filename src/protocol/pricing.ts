@@ -6,9 +6,25 @@ export function queryCost(usage: Usage, prices: Prices): bigint {
   return BigInt(usage.promptTokens) * prices.prompt + BigInt(usage.completionTokens) * prices.completion;
 }
 
-/** The most a query can cost: its counted prompt and every allowed completion token. */
+/**
+ * The most a query can cost: its prompt tokens and every allowed completion
+ * token. The provider passes the tokens it counted; the consumer, which has no
+ * tokenizer, passes estimatePromptTokens() (never fewer than the real count).
+ */
 export function worstCaseCost(promptTokens: number, maxTokens: number, prices: Prices): bigint {
   return queryCost({promptTokens, completionTokens: maxTokens}, prices);
+}
+
+/** Room for the chat template's tokens around the messages, in the consumer's estimate. */
+export const TEMPLATE_TOKEN_ALLOWANCE = 64;
+
+/**
+ * An upper bound on a prompt's tokens without a tokenizer: every UTF-8 byte a
+ * token (no tokenizer makes more tokens than bytes), plus the chat template's.
+ */
+export function estimatePromptTokens(input: {prompt?: string; messages?: ReadonlyArray<{role: string; content: string}>}): number {
+  const text = input.prompt ?? (input.messages ?? []).map((m) => `${m.role}: ${m.content}\n`).join('');
+  return Buffer.byteLength(text) + TEMPLATE_TOKEN_ALLOWANCE;
 }
 
 /** True when the consumer's ceiling covers the provider's prices on both counts. */

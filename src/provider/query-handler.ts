@@ -39,7 +39,7 @@ function engineRefusal(err: unknown, fallback: string): Refusal {
  * chat template (LlamaEngine.countPromptTokens), else its plain count plus a
  * margin per message for the template.
  */
-async function estimatePromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
+async function countPromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
   const exact = (ctx.engine as {countPromptTokens?: (r: GenerateRequest) => Promise<number>}).countPromptTokens;
   if (exact) return exact.call(ctx.engine, {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens});
   if (q.prompt !== undefined) return ctx.engine.countTokens(q.prompt);
@@ -137,7 +137,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
       const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
       throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoTON (query ${p.queryId}).`, pending);
     }
-    const promptTokens = await estimatePromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
+    const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
     const worst = worstCaseCost(promptTokens, q.maxTokens, ctx.prices);
     if (account.owed + worst > terms.deposit) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);

@@ -5,8 +5,8 @@ import {mnemonicNew, mnemonicToPrivateKey} from '@ton/crypto';
 import {TonClient, WalletContractV5R1} from '@ton/ton';
 import {afterEach, describe, expect, it} from 'vitest';
 import {ChainClient} from '../../src/chain/client.js';
-import {DevnetServer} from '../../src/chain/devnet/server.js';
-import {fundFromFaucet} from '../../src/chain/devnet/faucet.js';
+import {DevnetServer} from '../../src/devnet/server.js';
+import {fundFromFaucet} from '../../src/devnet/faucet.js';
 import {tempHome} from '../helpers/home.js';
 
 const servers: DevnetServer[] = [];

@@ -4,7 +4,7 @@ import {mnemonicNew} from '@ton/crypto';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ChainClient} from '../../src/chain/client.js';
 import {Channel} from '../../src/chain/contracts/channel.js';
-import {fundFromFaucet} from '../../src/chain/devnet/faucet.js';
+import {fundFromFaucet} from '../../src/devnet/faucet.js';
 import {explainExit} from '../../src/chain/exit-messages.js';
 import {parseAddress} from '../../src/chain/units.js';
 import {ed25519PublicKey} from '../../src/crypto/ed25519.js';

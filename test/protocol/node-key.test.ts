@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {generateNodeKey, loadNodeKey, nodeKeyPath, saveNodeKey} from '../../src/crypto/node-key.js';
+import {nodeKeyPath} from '../../src/config/paths.js';
+import {generateNodeKey, loadNodeKey, saveNodeKey} from '../../src/crypto/node-key.js';
 import {tempHome} from '../helpers/home.js';
 
 const kdf = {opslimit: 1, memlimit: 8192};

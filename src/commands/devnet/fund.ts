@@ -20,7 +20,7 @@ export default class DevnetFund extends BaseCommand<typeof DevnetFund> {
     const {resolveAddressOrWallet} = await import('../../wallet/service.js');
     const amount = parseTon(this.args.amount);
     const address = await resolveAddressOrWallet(this.args.target, new WalletStore(), 'devnet');
-    const {fundFromFaucet} = await import('../../chain/devnet/faucet.js');
+    const {fundFromFaucet} = await import('../../devnet/faucet.js');
     const {formatAddress} = await import('../../chain/wallet-contract.js');
     const url = `http://${settings.get('devnet.host')}:${settings.get('devnet.port')}`;
     const result = await this.spin('Funding', fundFromFaucet({url, address, amount}));

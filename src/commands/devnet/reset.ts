@@ -12,7 +12,7 @@ export default class DevnetReset extends BaseCommand<typeof DevnetReset> {
   };
 
   async run(): Promise<{dir: string; removed: boolean; wasRunning: boolean}> {
-    const control = await import('../../chain/devnet/control.js');
+    const control = await import('../../devnet/control.js');
     if (!(await confirmAction('Delete the devnet chain and everything on it?', {assumeYes: this.flags.yes}))) {
       throw new CocoonError('ABORTED', 'Reset cancelled; nothing was deleted.');
     }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {CocoonError} from '../../errors.js';
 import {waitForStopSignal} from '../../cli/signals.js';
-import type {DevnetStatus} from '../../chain/devnet/control.js';
+import type {DevnetStatus} from '../../devnet/control.js';
 
 export default class DevnetStart extends BaseCommand<typeof DevnetStart> {
   static override description = 'Start the local devnet: a TON chain on the TVM emulator with a toncenter-compatible API and a faucet';
@@ -17,7 +17,7 @@ export default class DevnetStart extends BaseCommand<typeof DevnetStart> {
     const settings = await this.settings({'devnet.port': this.flags.port, 'devnet.host': this.flags.host});
     const host = settings.get('devnet.host');
     const port = settings.get('devnet.port');
-    const control = await import('../../chain/devnet/control.js');
+    const control = await import('../../devnet/control.js');
     const current = await control.devnetStatus();
     if (current.running) {
       if (!this.flags.detach) {
@@ -32,7 +32,7 @@ export default class DevnetStart extends BaseCommand<typeof DevnetStart> {
       this.log(`devnet running at ${status.url} (pid ${status.pid}); stop it with \`cocoon devnet stop\``);
       return {...status, alreadyRunning: false};
     }
-    const {serveDevnet} = await import('../../chain/devnet/serve.js');
+    const {serveDevnet} = await import('../../devnet/serve.js');
     const {server, stop} = await serveDevnet({host, port});
     this.log(`devnet listening on ${server.url}  (JSON-RPC ${server.url}/jsonRPC); Ctrl-C stops it`);
     await waitForStopSignal();

@@ -1,5 +1,5 @@
 import type {Address} from '@ton/core';
-import {CocoonError} from '../../errors.js';
+import {CocoonError} from '../errors.js';
 
 /** A faucet payment. */
 export interface FundResult {

@@ -1,6 +1,6 @@
 import {Address, Cell, loadTransaction, type Message} from '@ton/core';
 import {z} from 'zod';
-import {CocoonError} from '../../errors.js';
+import {CocoonError} from '../errors.js';
 import type {DevnetChain, IndexedTx} from './chain.js';
 import {stackFromWire, stackToWire} from './stack.js';
 

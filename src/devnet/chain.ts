@@ -1,6 +1,6 @@
 import {Address, Cell, external, loadMessage, storeMessage, beginCell, toNano, type TupleItem} from '@ton/core';
 import type {Blockchain, BlockchainTransaction, SandboxContract, TreasuryContract} from '@ton/sandbox';
-import {CocoonError} from '../../errors.js';
+import {CocoonError} from '../errors.js';
 import {DevnetStateStore, type Genesis, type TxRecord} from './state-store.js';
 import {runGenesis} from './genesis.js';
 

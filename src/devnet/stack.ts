@@ -1,5 +1,5 @@
 import {Cell, type TupleItem} from '@ton/core';
-import {CocoonError} from '../../errors.js';
+import {CocoonError} from '../errors.js';
 
 /** A get-method argument in toncenter v2 form: ['num', '5'] or ['tvm.Cell', base64]. */
 export type WireStackInput = [string, unknown];

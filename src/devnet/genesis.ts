@@ -15,7 +15,7 @@ export interface GenesisContext {
 const DEPLOYERS: Array<(ctx: GenesisContext) => Promise<Record<string, string>>> = [
   // The provider registry, owned on devnet by the faucet (the devnet's own admin).
   async ({blockchain, faucet}) => {
-    const {deployGenesis} = await import('../contracts/genesis.js');
+    const {deployGenesis} = await import('../chain/contracts/genesis.js');
     const {registry} = await deployGenesis(blockchain, {deployer: faucet, owner: faucet.address});
     return {registry: registry.toRawString()};
   },

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {KeyedMutex} from '../../src/gateway/keyed-mutex.js';
+import {KeyedMutex} from '../../src/consumer/keyed-mutex.js';
 import {RequestPacer} from '../../src/gateway/pacer.js';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));

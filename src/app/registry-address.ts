@@ -1,8 +1,8 @@
 import type {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import type {Settings} from '../config/settings.js';
-import {fetchDevnetInfo} from './devnet/control.js';
-import {parseAddress} from './units.js';
+import {fetchDevnetInfo} from '../devnet/control.js';
+import {parseAddress} from '../chain/units.js';
 
 /**
  * The provider registry's address on the selected network: on devnet, the one

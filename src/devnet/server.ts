@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import {Address} from '@ton/core';
 import {z} from 'zod';
-import {CocoonError} from '../../errors.js';
-import {readBody, sendJson} from '../../http/body.js';
-import {startHttpServer, type HttpServer} from '../../http/server.js';
+import {CocoonError} from '../errors.js';
+import {readBody, sendJson} from '../http/body.js';
+import {startHttpServer, type HttpServer} from '../http/server.js';
 import {DevnetChain} from './chain.js';
 import {handleRpc} from './rpc.js';
 

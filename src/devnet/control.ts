@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {z} from 'zod';
-import {CocoonError} from '../../errors.js';
-import {dataPath} from '../../config/paths.js';
-import {writeFileAtomic} from '../../config/files.js';
+import {CocoonError} from '../errors.js';
+import {dataPath} from '../config/paths.js';
+import {writeFileAtomic} from '../config/files.js';
 import type {DevnetInfo} from './server.js';
 
 /** Where a devnet keeps its state, pid file and log. */

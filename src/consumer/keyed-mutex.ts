@@ -1,7 +1,7 @@
 import {CocoonError} from '../errors.js';
 
 /**
- * Runs tasks one at a time per key, in arrival order. The gateway keys it by
+ * Runs tasks one at a time per key, in arrival order. The gateway and the funding policy key it by
  * provider: a provider serves one query per channel at a time (a second is
  * refused as CHANNEL_BUSY), and each answer moves the channel's signed total,
  * which the next query must start from.

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {z} from 'zod';
-import {CocoonError} from '../../errors.js';
-import {writeFileAtomic} from '../../config/files.js';
+import {CocoonError} from '../errors.js';
+import {writeFileAtomic} from '../config/files.js';
 
 /** Files of a devnet's persisted state inside its directory. */
 export const STATE_FILE = 'state.json';

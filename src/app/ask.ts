@@ -1,0 +1,125 @@
+import {parseAddress, parsePricePerMillion, parseTon, formatTon} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
+import {ask, type AskResult} from '../consumer/ask.js';
+import type {ProviderFilter} from '../consumer/discovery.js';
+import type {FundingEvent, FundingMode, LowBalance} from '../consumer/funding.js';
+import {CocoonError} from '../errors.js';
+import type {AppContext} from './context.js';
+
+/** Provider filters as a user types them. */
+export interface FilterInput {
+  architecture?: string;
+  model?: string;
+  /** Highest completion price, GRAM per 1M tokens. */
+  maxPrice?: string;
+  /** Only this provider (wallet address). */
+  provider?: string;
+}
+
+/** One question to the network, as the CLI or an SDK user puts it. */
+export interface AskRequest {
+  prompt: string;
+  /** Makes it a chat query with this system message. */
+  system?: string;
+  maxTokens: number;
+  /** Sampling temperature 0–2. Default: the provider's. */
+  temperature?: number;
+  filter?: FilterInput;
+  /** GRAM to deposit when a channel is opened or topped up. Default: setting channel.deposit. */
+  deposit?: string;
+  /** What to do when the channel is too low. Default: 'never'. */
+  funding?: FundingMode;
+  /** Asked in 'confirm' mode before a top-up. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Each piece of text as it arrives. */
+  onText?: (text: string) => void;
+  /** Progress worth telling the user (a channel being opened, a provider replaced). */
+  onNote?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What `ask --json` prints. */
+export interface AskView {
+  text: string;
+  usage: {promptTokens: number; completionTokens: number};
+  finishReason: string;
+  /** GRAM. */
+  cost: string;
+  costNano: string;
+  provider: {address: string; model: string; architecture: string; endpoint: string};
+  channel: {address: string; spent: string};
+  receipt: {queryId: string; bytes: string; signature: string};
+  voucherPosted: boolean;
+  trust: string;
+}
+
+/** Typed filters from what the user typed. */
+export function parseFilter(input: FilterInput = {}): ProviderFilter {
+  return {
+    architecture: input.architecture,
+    model: input.model,
+    maxCompletionPrice: input.maxPrice ? parsePricePerMillion(input.maxPrice) : undefined,
+    provider: input.provider ? parseAddress(input.provider) : undefined,
+  };
+}
+
+/** Progress lines for money the funding policy moved. */
+export function fundingNote(event: FundingEvent, network: AppContext['network']): string {
+  const provider = formatAddress(parseAddress(event.provider), network);
+  return event.type === 'channel-opened' ? `opened a channel to ${provider} with ${formatTon(event.amount)} GRAM` : `topped up the channel to ${provider} with ${formatTon(event.amount)} GRAM`;
+}
+
+/** One paid, end-to-end encrypted question through the context's chain, channels and wallet. */
+export async function askNetwork(app: AppContext, request: AskRequest): Promise<AskResult> {
+  if (!request.prompt.trim()) throw new CocoonError('USAGE', 'No prompt given.', {hint: 'Pass it as an argument, or pipe it in with `-`.'});
+  if (request.temperature !== undefined && !(request.temperature >= 0 && request.temperature <= 2)) throw new CocoonError('INVALID_INPUT', '--temperature must be between 0 and 2.');
+  const network = app.network;
+  const filter = parseFilter(request.filter);
+  const deposit = parseTon(request.deposit ?? app.settings.get('channel.deposit'));
+  const question = (low: LowBalance) =>
+    `The channel has ${formatTon(low.remaining)} GRAM left; this query may cost up to ${formatTon(low.needed)} GRAM. Top up ${formatTon(low.amount)} GRAM?`;
+  const funding = await app.funding({
+    mode: request.funding ?? 'never',
+    deposit,
+    confirm: request.confirm && ((low) => request.confirm!(question(low))),
+    refusalHint: (low) =>
+      `Top it up with \`cocoon channel topup ${formatAddress(parseAddress(low.record.provider), network)} ${formatTon(low.amount)}\`, pass --yes to top up automatically, or lower --max-tokens.`,
+    onOpening: (provider, amount) => request.onNote?.(`opening a channel to ${formatAddress(provider, network)} with ${formatTon(amount)} GRAM`),
+  });
+  return ask({
+    ...(await app.chainAccess()),
+    store: app.channels,
+    prompt: request.system ? undefined : request.prompt,
+    messages: request.system ? [{role: 'system', content: request.system}, {role: 'user', content: request.prompt}] : undefined,
+    maxTokens: request.maxTokens,
+    temperature: request.temperature,
+    filter,
+    funding,
+    onText: request.onText,
+    onFallback: (p, error) => request.onNote?.(`provider ${formatAddress(p.owner, network)} failed (${error.message}); trying the next one`),
+    signal: request.signal,
+  });
+}
+
+/** The answer as `ask` shows it: a summary line and the `--json` view. */
+export function askView(result: AskResult, network: AppContext['network']): {summary: string; json: AskView} {
+  const trust = result.trust === 'attested' ? 'attested enclave' : "provider's process sees the plaintext (no enclave)";
+  const summary =
+    `— ${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
+    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}`;
+  return {
+    summary,
+    json: {
+      text: result.text,
+      usage: result.usage,
+      finishReason: result.finishReason,
+      cost: formatTon(result.cost),
+      costNano: result.cost.toString(),
+      provider: {address: formatAddress(result.provider.address, network), model: result.provider.model, architecture: result.provider.architecture, endpoint: result.provider.endpoint},
+      channel: {address: formatAddress(result.channel, network, {bounceable: true}), spent: formatTon(result.total)},
+      receipt: result.receipt,
+      voucherPosted: result.voucherPosted,
+      trust: result.trust,
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import type {Address} from '@ton/core';
+import {ChainClient} from '../chain/client.js';
+import {explainExit} from '../chain/exit-messages.js';
+import {walletContract} from '../chain/wallet-contract.js';
+import {nodeKeyPath} from '../config/paths.js';
+import type {NetworkName, Settings} from '../config/settings.js';
+import {ChannelStore} from '../consumer/channel-store.js';
+import {FundingPolicy, type FundingPolicyOptions, type PayingWallet} from '../consumer/funding.js';
+import {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from '../crypto/node-key.js';
+import {CocoonError} from '../errors.js';
+import type {RegistryAccess} from '../provider/registration.js';
+import {WalletStore} from '../wallet/store.js';
+import {unlockWallet} from '../wallet/service.js';
+import {WalletSender} from '../wallet/wallet-sender.js';
+import {registryAddress} from './registry-address.js';
+
+/** A secret the context needs: a wallet's password, or the node key's (`creating`: a new one, to be confirmed). */
+export type SecretRequest = {kind: 'wallet'; name: string} | {kind: 'node-key'; creating: boolean};
+
+/** Where passwords come from: the CLI prompts or reads the environment; a server reads the environment only. */
+export type SecretSource = (request: SecretRequest) => Promise<string>;
+
+/** Options of AppContext.open. */
+export interface AppContextOptions {
+  settings: Settings;
+  /** Supplies passwords when a wallet or the node key must be unlocked. Default: none (NO_TERMINAL when one is needed). */
+  secrets?: SecretSource;
+  /** The wallet to use unless a call names one (e.g. a --wallet flag). Default: the `wallet` setting, else the only wallet. */
+  wallet?: string;
+  /** The wallet store. Default: the data directory's. */
+  wallets?: WalletStore;
+  /** The consumer's channel store. Default: the data directory's, for the selected network. */
+  channels?: ChannelStore;
+  /** The node key file. Default: `<data>/node/node-key.json`. */
+  nodeKeyFile?: string;
+}
+
+/** FundingPolicy options the context fills in itself. */
+export type FundingOptions = Omit<FundingPolicyOptions, 'client' | 'store' | 'wallet'> & {
+  /** Pays from this wallet. Default: the context's. */
+  wallet?: string;
+};
+
+const noSecrets: SecretSource = async () => {
+  throw new CocoonError('NO_TERMINAL', 'A password is needed and nothing can supply one here.', {hint: 'Set COCOON_WALLET_PASSWORD (or COCOON_NODE_PASSWORD for the node key).'});
+};
+
+/**
+ * Settings turned into everything a command, the gateway, the demo or an SDK
+ * user needs: the chain client, the registry address, the stores, wallets
+ * unlocked on demand (once each), and the node key. Each part is built on
+ * first use, so a command pays only for what it touches.
+ */
+export class AppContext {
+  readonly settings: Settings;
+  readonly network: NetworkName;
+  readonly wallets: WalletStore;
+  private readonly secrets: SecretSource;
+  private chainClient?: Promise<ChainClient>;
+  private registryAt?: Promise<Address>;
+  private channelStore?: ChannelStore;
+  private readonly senders = new Map<string, Promise<WalletSender>>();
+
+  private constructor(private readonly options: AppContextOptions) {
+    this.settings = options.settings;
+    this.network = options.settings.get('network');
+    this.wallets = options.wallets ?? new WalletStore();
+    this.secrets = options.secrets ?? noSecrets;
+    this.channelStore = options.channels;
+  }
+
+  /** A context for `settings` (nothing is read or connected yet). */
+  static open(options: AppContextOptions): AppContext {
+    return new AppContext(options);
+  }
+
+  /** The chain client of the selected network (connected once). */
+  chain(): Promise<ChainClient> {
+    this.chainClient ??= ChainClient.fromSettings(this.settings);
+    return this.chainClient;
+  }
+
+  /** The provider registry's address (asked of the devnet, or from settings, once). */
+  registry(): Promise<Address> {
+    this.registryAt ??= registryAddress(this.settings);
+    // A failed lookup (devnet not started yet) is tried again next time.
+    this.registryAt.catch(() => (this.registryAt = undefined));
+    return this.registryAt;
+  }
+
+  /** The chain client and the registry address together. */
+  async chainAccess(): Promise<{client: ChainClient; registry: Address}> {
+    const [client, registry] = await Promise.all([this.chain(), this.registry()]);
+    return {client, registry};
+  }
+
+  /** The consumer's channels on this network. */
+  get channels(): ChannelStore {
+    this.channelStore ??= new ChannelStore(this.network);
+    return this.channelStore;
+  }
+
+  /** The wallet a call means: `requested`, else the context's, else the `wallet` setting, else the only one. */
+  walletName(requested?: string): string {
+    return this.wallets.resolveName(requested ?? this.options.wallet, this.settings.get('wallet') || undefined);
+  }
+
+  /** A stored wallet's address on this network (no password needed). */
+  async walletAddress(name?: string): Promise<Address> {
+    const keystore = this.wallets.load(this.walletName(name));
+    return (await walletContract(Buffer.from(keystore.publicKey, 'hex'), this.network)).address;
+  }
+
+  /** A wallet unlocked for signing (its password asked once per context). */
+  async sender(name?: string): Promise<PayingWallet> {
+    const wallet = this.walletName(name);
+    let sender = this.senders.get(wallet);
+    if (!sender) {
+      sender = (async () => {
+        this.wallets.load(wallet);
+        const unlocked = await unlockWallet(this.wallets, wallet, await this.secrets({kind: 'wallet', name: wallet}));
+        return WalletSender.create({client: await this.chain(), keyPair: unlocked, explainExit});
+      })();
+      this.senders.set(wallet, sender);
+      sender.catch(() => this.senders.delete(wallet));
+    }
+    return {name: wallet, sender: await sender};
+  }
+
+  /** The chain, the registry and a wallet that signs registry calls. */
+  async registryAccess(wallet?: string): Promise<RegistryAccess> {
+    const {sender} = await this.sender(wallet);
+    return {...(await this.chainAccess()), sender};
+  }
+
+  /** The funding policy for asks and gateways of this context. */
+  async funding(options: FundingOptions): Promise<FundingPolicy> {
+    const {wallet, ...rest} = options;
+    return new FundingPolicy({...rest, client: await this.chain(), store: this.channels, closeDelay: rest.closeDelay ?? this.settings.get('channel.closeDelay'), wallet: () => this.sender(wallet)});
+  }
+
+  /** Path of this machine's node key file. */
+  get nodeKeyFile(): string {
+    return this.options.nodeKeyFile ?? nodeKeyPath();
+  }
+
+  /** True when this machine has a node key. */
+  hasNodeKey(): boolean {
+    return fs.existsSync(this.nodeKeyFile);
+  }
+
+  /** The node key, unlocked; `create` makes (and saves, encrypted) one when there is none. */
+  async nodeKey(options: {create?: boolean} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
+    const file = this.nodeKeyFile;
+    if (this.hasNodeKey()) return {key: await loadNodeKey({path: file, password: await this.secrets({kind: 'node-key', creating: false})}), created: false, path: file};
+    if (!options.create) {
+      throw new CocoonError('NOT_FOUND', 'This machine has no provider node key yet.', {hint: 'Run `cocoon provide register` first (it creates one).'});
+    }
+    const password = await this.secrets({kind: 'node-key', creating: true});
+    const key = await generateNodeKey();
+    await saveNodeKey(key, {path: file, password});
+    return {key, created: true, path: file};
+  }
+}
