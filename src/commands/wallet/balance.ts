@@ -1,4 +1,5 @@
 import {Args} from '@oclif/core';
+import type {BalanceView} from '../../app/wallets.js';
 import {BaseCommand} from '../../cli/base-command.js';
 
 export default class WalletBalance extends BaseCommand<typeof WalletBalance> {
@@ -6,21 +7,11 @@ export default class WalletBalance extends BaseCommand<typeof WalletBalance> {
   static override examples = ['<%= config.bin %> wallet balance', '<%= config.bin %> wallet balance alice --json', '<%= config.bin %> wallet balance 0QCx…9aZ'];
   static override args = {target: Args.string({description: 'Wallet name or address (default: the default wallet)'})};
 
-  async run(): Promise<{address: string; network: string; balance: string; nano: string; state: string}> {
-    const settings = await this.settings();
-    const network = settings.get('network');
-    const {formatTon} = await import('../../chain/units.js');
-    const {formatAddress} = await import('../../chain/wallet-contract.js');
-    const {WalletStore} = await import('../../wallet/store.js');
-    const {resolveAddressOrWallet} = await import('../../wallet/service.js');
-    const store = new WalletStore();
-    const target = this.args.target ?? store.resolveName(undefined, settings.get('wallet') || undefined);
-    const address = await resolveAddressOrWallet(target, store, network);
-    const {ChainClient} = await import('../../chain/client.js');
-    const client = await ChainClient.fromSettings(settings);
-    const state = await this.spin('Reading balance', client.state(address));
-    const shown = formatAddress(address, network);
-    this.log(`${formatTon(state.balance)} TON  ${shown} (${network}${state.state === 'active' ? '' : `, ${state.state}`})`);
-    return {address: shown, network, balance: formatTon(state.balance), nano: state.balance.toString(), state: state.state};
+  async run(): Promise<BalanceView> {
+    const app = await this.app();
+    const {walletBalance} = await import('../../app/wallets.js');
+    const view = await walletBalance(app, {target: this.args.target, spin: (label, work) => this.spin(label, work)});
+    this.log(`${view.balance} GRAM  ${view.address} (${view.network}${view.state === 'active' ? '' : `, ${view.state}`})`);
+    return view;
   }
 }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
+import type {WalletView} from '../../app/wallets.js';
 import {BaseCommand} from '../../cli/base-command.js';
 import {askPassword, askSecret} from '../../cli/prompts.js';
-import type {WalletView} from '../../wallet/service.js';
 
 export default class WalletImport extends BaseCommand<typeof WalletImport> {
   static override description = 'Import a wallet from its 24-word mnemonic (prompted, or COCOON_MNEMONIC; never an argument)';
@@ -9,16 +9,16 @@ export default class WalletImport extends BaseCommand<typeof WalletImport> {
   static override args = {name: Args.string({description: 'Wallet name', default: 'default'})};
 
   async run(): Promise<WalletView> {
-    const network = await this.network();
-    const {WalletStore} = await import('../../wallet/store.js');
-    const {addWallet} = await import('../../wallet/service.js');
-    const store = new WalletStore();
-    store.assertAvailable(this.args.name);
-    const mnemonic = await askSecret({message: 'Mnemonic (24 words):', envVar: 'COCOON_MNEMONIC'});
-    const password = await askPassword({message: `Password for wallet "${this.args.name}":`, confirm: true});
-    const view = await this.spin('Encrypting keystore', addWallet({store, name: this.args.name, password, mnemonic, network}));
+    const app = await this.app();
+    const {addNewWallet} = await import('../../app/wallets.js');
+    const view = await addNewWallet(app, {
+      name: this.args.name,
+      mnemonic: () => askSecret({message: 'Mnemonic (24 words):', envVar: 'COCOON_MNEMONIC'}),
+      password: (name) => askPassword({message: `Password for wallet "${name}":`, confirm: true}),
+      spin: (label, work) => this.spin(label, work),
+    });
     this.log(`imported wallet "${view.name}"`);
-    this.log(`address (${network})  ${view.address}`);
+    this.log(`address (${view.network})  ${view.address}`);
     return view;
   }
 }
