@@ -14,7 +14,7 @@ import {Address} from '@ton/core';
 import {ProviderClient} from '../src/consumer/client.js';
 import {ed25519PublicKey} from '../src/crypto/ed25519.js';
 import {generateNodeKey} from '../src/crypto/node-key.js';
-import {openRequest, sealRequest} from '../src/crypto/request-envelope.js';
+import {openRequest, sealRequest} from '../src/protocol/envelope.js';
 import {StreamOpener, StreamSealer} from '../src/crypto/response-stream.js';
 import type {InferenceEngine} from '../src/inference/types.js';
 import {encodeTextPayload} from '../src/protocol/frames.js';

@@ -8,7 +8,6 @@ export {resolvePaths} from './config/paths.js';
 
 // Chain
 export {ChainClient, chainEndpoint, type ChainEndpoint} from './chain/client.js';
-export {registryAddress} from './chain/registry-address.js';
 export {parseTon, formatTon, parseAddress, parsePricePerMillion, formatPricePerMillion} from './chain/units.js';
 export {walletContract, formatAddress} from './chain/wallet-contract.js';
 export {DevnetServer, type DevnetServerOptions, type DevnetInfo} from './devnet/server.js';
@@ -29,7 +28,11 @@ export {createEngine, type LlamaEngineOptions} from './inference/engine.js';
 export type {InferenceEngine, GenerateRequest, EngineEvent, ChatMessage, Usage} from './inference/types.js';
 
 // Protocol: consumer and provider
-export {ask, type AskOptions, type AskResult} from './consumer/ask.js';
+export {ask, queryWorstCase, type AskOptions, type AskResult, type ChannelFunding} from './consumer/ask.js';
+export {FundingPolicy, type FundingMode, type FundingPolicyOptions, type FundingEvent} from './consumer/funding.js';
+export {withFailover, type FailoverOptions} from './consumer/failover.js';
+export {ProviderError, type ProviderErrorPhase, type PendingReceipt} from './protocol/errors.js';
+export {estimatePromptTokens, worstCaseCost, queryCost} from './protocol/pricing.js';
 export {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './consumer/discovery.js';
 export {ChannelStore, type ChannelRecord} from './consumer/channel-store.js';
 export {openChannel, topUpChannel, closeChannel, viewChannel} from './consumer/channels.js';
@@ -40,6 +43,12 @@ export {startProviderNode, type ProviderNode, type ProviderNodeOptions} from './
 export {registerProvider, updateProvider, unregisterProvider, withdrawStake, getRegistration, buildProfile} from './provider/registration.js';
 export {Settler, type ClaimReport} from './provider/settlement.js';
 export {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from './crypto/node-key.js';
+
+// The composition layer: settings → chain, registry, stores, wallets, node key
+export {AppContext, type AppContextOptions, type SecretSource, type SecretRequest} from './app/context.js';
+export {registryAddress} from './app/registry-address.js';
+export {askNetwork, askView, type AskRequest, type AskView} from './app/ask.js';
+export {startAppGateway} from './app/gateway.js';
 
 // OpenAI-compatible gateway
 export {startGateway, type Gateway, type GatewayOptions, type GatewayRequestEvent} from './gateway/server.js';

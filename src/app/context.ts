@@ -61,6 +61,7 @@ export class AppContext {
   private registryAt?: Promise<Address>;
   private channelStore?: ChannelStore;
   private readonly senders = new Map<string, Promise<WalletSender>>();
+  private unlockedNodeKey?: Promise<{key: NodeKey; created: boolean; path: string}>;
 
   private constructor(private readonly options: AppContextOptions) {
     this.settings = options.settings;
@@ -150,8 +151,14 @@ export class AppContext {
     return fs.existsSync(this.nodeKeyFile);
   }
 
-  /** The node key, unlocked; `create` makes (and saves, encrypted) one when there is none. */
-  async nodeKey(options: {create?: boolean} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
+  /** The node key, unlocked (once per context); `create` makes (and saves, encrypted) one when there is none. */
+  nodeKey(options: {create?: boolean} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
+    this.unlockedNodeKey ??= this.unlockNodeKey(options);
+    this.unlockedNodeKey.catch(() => (this.unlockedNodeKey = undefined));
+    return this.unlockedNodeKey;
+  }
+
+  private async unlockNodeKey(options: {create?: boolean}): Promise<{key: NodeKey; created: boolean; path: string}> {
     const file = this.nodeKeyFile;
     if (this.hasNodeKey()) return {key: await loadNodeKey({path: file, password: await this.secrets({kind: 'node-key', creating: false})}), created: false, path: file};
     if (!options.create) {

@@ -4,7 +4,7 @@ import {ProviderError} from '../protocol/errors.js';
 import {estimatePromptTokens, worstCaseCost} from '../protocol/pricing.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
-import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
+import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 import type {SamplingParams} from '../protocol/wire.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {signVoucher} from '../chain/contracts/voucher.js';
-import {sealRequest} from '../crypto/request-envelope.js';
+import {sealRequest} from '../protocol/envelope.js';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderErrorPhase} from '../protocol/errors.js';
 import {verifyInfo} from '../protocol/info.js';

@@ -1,5 +1,5 @@
 import type {Address} from '@ton/core';
-import type {ChatMessage} from '../inference/types.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import type {Prices, SamplingParams} from '../protocol/wire.js';
 
 /** The provider's keys, from its registry record. */

@@ -1,5 +1,5 @@
 import {CocoonError} from '../errors.js';
-import type {FinishReason, Usage} from '../inference/types.js';
+import type {FinishReason, Usage} from '../protocol/messages.js';
 import type {SignedReceipt} from '../protocol/wire.js';
 
 /**

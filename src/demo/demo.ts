@@ -2,24 +2,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {toNano} from '@ton/core';
-import {ChainClient} from '../chain/client.js';
+import {AppContext} from '../app/context.js';
 import {DevnetServer} from '../devnet/server.js';
 import {fundFromFaucet} from '../devnet/faucet.js';
-import {explainExit} from '../chain/exit-messages.js';
 import {formatTon, parseAddress} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
-import {generateNodeKey} from '../crypto/node-key.js';
+import type {NodeKey} from '../crypto/node-key.js';
+import {Settings} from '../config/settings.js';
 import {ask} from '../consumer/ask.js';
 import {ChannelStore} from '../consumer/channel-store.js';
-import {openChannel} from '../consumer/channels.js';
 import {createEngine} from '../inference/engine.js';
 import {modelSha256} from '../inference/hash.js';
 import {readGgufModelInfo} from '../inference/gguf.js';
 import {startProviderNode, type ProviderNode} from '../provider/node.js';
 import {buildProfile, registerProvider} from '../provider/registration.js';
 import {WalletStore} from '../wallet/store.js';
-import {addWallet, unlockWallet} from '../wallet/service.js';
-import {WalletSender} from '../wallet/wallet-sender.js';
+import {addWallet} from '../wallet/service.js';
 import {findDemoModel} from './demo-model.js';
 
 /** One visible step of the demo. */
@@ -97,9 +95,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const model = await step('model', () => findDemoModel({model: options.model, onProgress: options.onDownload}), (m) => `${m.path} (${m.source})`);
     server = await step('devnet', () => DevnetServer.start({dir: path.join(dir, 'devnet'), port: 0}), (s) => `local chain at ${s.url}, registry deployed at genesis`);
     const devnet = server;
-    const client = await ChainClient.connect({network: 'devnet', endpoint: `${devnet.url}/jsonRPC`});
-    const registry = parseAddress(devnet.info().contracts.registry!);
-    const store = new WalletStore(path.join(dir, 'wallets'));
+    const url = new URL(devnet.url);
+    // The demo's own world: settings pointing at its devnet, its own wallets and channels, its own password.
+    const settings = await Settings.open({configDir: path.join(dir, 'config'), env: {}, overrides: {network: 'devnet', 'devnet.host': url.hostname, 'devnet.port': Number(url.port)}});
+    const app = AppContext.open({
+      settings,
+      wallets: new WalletStore(path.join(dir, 'wallets')),
+      channels: new ChannelStore('devnet', path.join(dir, 'consumer-channels')),
+      nodeKeyFile: path.join(dir, 'node-key.json'),
+      secrets: async () => password,
+    });
+    const {client, registry} = await app.chainAccess();
+    const store = app.wallets;
     const providerView = await step('provider wallet', () => addWallet({store, name: 'provider', password, network: 'devnet'}), (w) => w.address);
     const consumerView = await step('consumer wallet', () => addWallet({store, name: 'consumer', password, network: 'devnet'}), (w) => w.address);
     await step(
@@ -108,11 +115,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         await fundFromFaucet({url: devnet.url, address: parseAddress(providerView.address), amount: toNano(5)});
         await fundFromFaucet({url: devnet.url, address: parseAddress(consumerView.address), amount: toNano(10)});
       },
-      () => '5 TON to the provider, 10 TON to the consumer',
+      () => '5 GRAM to the provider, 10 GRAM to the consumer',
     );
-    const providerSender = await WalletSender.create({client, keyPair: await unlockWallet(store, 'provider', password), explainExit});
-    const consumerSender = await WalletSender.create({client, keyPair: await unlockWallet(store, 'consumer', password), explainExit});
-    const nodeKey = await generateNodeKey();
+    const {sender: providerSender} = await app.sender('provider');
+    const {key: nodeKey} = await app.nodeKey({create: true});
     const info = await readGgufModelInfo(model.path);
     const sha256 = await modelSha256(model.path, {cache: false});
     const name = path.basename(model.path).replace(/\.gguf$/i, '');
@@ -149,19 +155,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
           minCloseDelay: 60,
         });
         const {updateProvider} = await import('../provider/registration.js');
-        await updateProvider({client, registry, sender: providerSender}, {profile: {...buildProfileFromRecord(record, nodeKey), endpoint: started.url}});
+        await updateProvider(await app.registryAccess('provider'), {profile: {...buildProfileFromRecord(record, nodeKey), endpoint: started.url}});
         return started;
       },
       (n) => `node-llama-cpp (${n.engine.backend}) behind the encrypted protocol at ${n.url}`,
     );
-    const channels = new ChannelStore('devnet', path.join(dir, 'consumer-channels'));
+    // The demo channel holds 2 GRAM: one answer never needs a top-up, so the policy never tops up.
+    const funding = await app.funding({mode: 'never', deposit: toNano(2), closeDelay: 3600, wallet: 'consumer'});
     const answer = await step(
       'ask',
       () =>
         ask({
           client,
           registry,
-          store: channels,
+          store: app.channels,
           prompt: options.prompt ?? 'Once upon a time',
           maxTokens: options.maxTokens ?? 48,
           temperature: 0,
@@ -169,10 +176,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
           registryCacheMs: 0,
           signal: options.signal,
           onText: options.onText,
-          openChannel: (p) => openChannel({client, store: channels, sender: consumerSender, walletName: 'consumer', provider: p.owner, deposit: toNano(2), closeDelay: 3600}),
-          onLowBalance: async () => {
-            throw new Error('unreachable: the demo channel holds 2 TON');
-          },
+          funding,
         }),
       (a) => `"${a.text.trim().slice(0, 60)}${a.text.length > 60 ? '…' : ''}" (${a.usage.promptTokens} + ${a.usage.completionTokens} tokens, end-to-end encrypted)`,
     );
@@ -206,7 +210,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   }
 }
 
-function buildProfileFromRecord(record: Awaited<ReturnType<typeof registerProvider>>, nodeKey: Awaited<ReturnType<typeof generateNodeKey>>) {
+function buildProfileFromRecord(record: Awaited<ReturnType<typeof registerProvider>>, nodeKey: NodeKey) {
   return buildProfile(
     {model: record.model, architecture: record.architecture, modelSha256: record.modelHash.toString('hex'), contextSize: record.contextSize, queriesPerDay: record.queriesPerDay, promptPrice: record.promptPrice, completionPrice: record.completionPrice, endpoint: record.endpoint},
     nodeKey,

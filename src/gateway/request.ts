@@ -2,7 +2,7 @@ import {z} from 'zod';
 import {parseAddress, parsePricePerMillion} from '../chain/units.js';
 import {isCocoonError} from '../errors.js';
 import type {ProviderFilter} from '../consumer/discovery.js';
-import type {ChatMessage} from '../inference/types.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import type {SamplingParams} from '../protocol/wire.js';
 import {OpenAiError} from './openai-error.js';
 

@@ -4,7 +4,7 @@ import {formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import type {NetworkName} from '../config/settings.js';
 import type {AskResult} from '../consumer/ask.js';
-import type {FinishReason} from '../inference/types.js';
+import type {FinishReason} from '../protocol/messages.js';
 import type {CompletionKind} from './request.js';
 
 /** OpenAI's `usage`, with the cost of the answer as Cocoon's extension. */

@@ -3,11 +3,9 @@
  * protocol benchmarks (which plug in a null engine). Nothing here does I/O.
  */
 
-/** One chat message. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
+
+export type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
 /** What to generate. Exactly one of `prompt` or `messages`. */
 export interface GenerateRequest {
@@ -29,14 +27,6 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
-/** Token counts as the engine's tokenizer counts them. */
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** Why generation ended. */
-export type FinishReason = 'stop' | 'length' | 'abort';
 
 /** One event of a generation stream: text chunks, then exactly one `done`. */
 export type EngineEvent =

@@ -1,10 +1,10 @@
 import {createHash, hkdfSync, randomBytes} from 'node:crypto';
 import {CocoonError} from '../errors.js';
-import {decodeRequestHeader, encodeRequestHeader} from '../protocol/header.js';
-import {solvePow} from '../protocol/pow.js';
-import {AEAD_ABYTES, KDF_LABELS, PROTOCOL_VERSION, REQUEST_HEADER_BYTES, type RequestHeader} from '../protocol/wire.js';
-import {sodium} from './sodium.js';
-import {x25519, x25519KeyPair} from './x25519.js';
+import {decodeRequestHeader, encodeRequestHeader} from './header.js';
+import {solvePow} from './pow.js';
+import {AEAD_ABYTES, KDF_LABELS, PROTOCOL_VERSION, REQUEST_HEADER_BYTES, type RequestHeader} from './wire.js';
+import {sodium} from '../crypto/sodium.js';
+import {x25519, x25519KeyPair} from '../crypto/x25519.js';
 
 /** The two one-query keys: one per direction (docs/protocol.md §3.2). */
 export interface SessionKeys {

@@ -1,4 +1,4 @@
-import type {FinishReason} from '../inference/types.js';
+import type {FinishReason} from './messages.js';
 import {malformed} from './errors.js';
 import {decodeReceipt} from './receipt.js';
 import {ErrorFrameSchema} from './schemas.js';

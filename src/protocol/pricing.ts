@@ -1,4 +1,4 @@
-import type {Usage} from '../inference/types.js';
+import type {Usage} from './messages.js';
 import type {Prices} from './wire.js';
 
 /** cost = promptTokens × prompt price + completionTokens × completion price (nanoTON). */

@@ -4,7 +4,7 @@
  * of truth in code. Nothing here does I/O.
  */
 import type {Address} from '@ton/core';
-import type {ChatMessage, FinishReason, Usage} from '../inference/types.js';
+import type {ChatMessage, FinishReason, Usage} from './messages.js';
 
 /** Protocol version carried in every binary header. */
 export const PROTOCOL_VERSION = 1;

@@ -34,6 +34,8 @@ export interface ChannelLedger {
   get(channel: string): Promise<ChannelAccount | undefined>;
   /** Store an account (replaces). */
   put(channel: string, account: ChannelAccount): Promise<void>;
+  /** Raw addresses of every channel with an account (what the settler walks). */
+  channels(): string[];
 }
 
 /** A ChannelLedger in memory: for tests, benchmarks and as a cache in front of a durable one. */
@@ -47,5 +49,9 @@ export class MemoryChannelLedger implements ChannelLedger {
 
   async put(channel: string, account: ChannelAccount): Promise<void> {
     this.accounts.set(channel, {...account});
+  }
+
+  channels(): string[] {
+    return [...this.accounts.keys()];
   }
 }

@@ -1,6 +1,6 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {performance} from 'node:perf_hooks';
-import {openRequest, type OpenedRequest} from '../crypto/request-envelope.js';
+import {openRequest, type OpenedRequest} from '../protocol/envelope.js';
 import {StreamSealer} from '../crypto/response-stream.js';
 import {isCocoonError} from '../errors.js';
 import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';

@@ -3,7 +3,7 @@ import type {ChainClient} from '../chain/client.js';
 import {Channel} from '../chain/contracts/channel.js';
 import type {ChannelState} from '../chain/contracts/channel-codec.js';
 import {readChannelState} from '../chain/channel-state.js';
-import type {FileChannelLedger} from './file-ledger.js';
+import type {ChannelLedger} from './ledger.js';
 
 /** Why a channel was or was not claimed. */
 export type ClaimOutcome = 'claimed' | 'below-threshold' | 'nothing-new' | 'too-small' | 'closed' | 'failed';
@@ -27,7 +27,7 @@ export interface ClaimReport {
 /** Options of Settler. */
 export interface SettlerOptions {
   client: ChainClient;
-  ledger: FileChannelLedger;
+  ledger: ChannelLedger;
   /** Claim when a channel's unclaimed vouchers reach this many nanoTON. */
   threshold: bigint;
   /**

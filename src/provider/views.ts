@@ -53,15 +53,3 @@ export function recordView(record: ProviderRecord, network: NetworkName): Record
     unlockAt: record.unlockAt ? iso(record.unlockAt) : null,
   };
 }
-
-/** Lines for a terminal. */
-export function renderRecord(view: RecordView): string[] {
-  return [
-    `provider   ${view.owner} (${view.status})`,
-    `model      ${view.model} [${view.architecture}], ctx ${view.contextSize}, sha256 ${view.modelSha256.slice(0, 16)}…`,
-    `prices     ${view.pricePrompt} TON / 1M prompt tokens, ${view.priceCompletion} TON / 1M completion tokens`,
-    `capacity   ${view.queriesPerDay} queries a day`,
-    `stake      ${view.stake} TON${view.unlockAt ? `, unlocks ${view.unlockAt}` : ''}`,
-    `endpoint   ${view.endpoint}`,
-  ];
-}

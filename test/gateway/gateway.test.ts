@@ -5,16 +5,12 @@ import OpenAI from 'openai';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Settings} from '../../src/config/settings.js';
 import {ChannelStore} from '../../src/consumer/channel-store.js';
-import {explainExit} from '../../src/chain/exit-messages.js';
 import {startGateway, type Gateway, type GatewayOptions, type GatewayRequestEvent} from '../../src/gateway/server.js';
 import {viewChannel} from '../../src/consumer/channels.js';
 import {runCli} from '../helpers/cli.js';
 import {freePort} from '../helpers/disk.js';
 import {startBackground} from '../helpers/process.js';
-import {openChain} from '../../src/provider/setup.js';
-import {WalletStore} from '../../src/wallet/store.js';
-import {unlockWallet} from '../../src/wallet/service.js';
-import {WalletSender} from '../../src/wallet/wallet-sender.js';
+import {AppContext} from '../../src/app/context.js';
 import {MODEL, PRICES, startMarket, type Market} from './setup.js';
 
 let market: Market;
@@ -22,6 +18,7 @@ let options: GatewayOptions;
 let gateway: Gateway;
 let openai: OpenAI;
 let store: ChannelStore;
+let app: AppContext;
 const events: GatewayRequestEvent[] = [];
 
 const paid = () => BigInt(store.get(market.providers[0]!.address.toRawString())?.paid ?? '0');
@@ -33,19 +30,15 @@ beforeAll(async () => {
   // The in-process gateway reads the consumer's settings, wallets and channels like the CLI does.
   process.env.COCOON_HOME = market.home;
   process.env.COCOON_DEVNET_PORT = market.env.COCOON_DEVNET_PORT;
-  const chain = await openChain(await Settings.open());
-  store = new ChannelStore('devnet');
+  app = AppContext.open({settings: await Settings.open(), secrets: async () => 'pw', wallet: 'me'});
+  store = app.channels;
   options = {
-    ...chain,
+    ...(await app.chainAccess()),
     store,
-    deposit: 1_000_000_000n,
+    funding: await app.funding({mode: 'never', deposit: 1_000_000_000n}),
     port: 0,
     discoveryCacheMs: 2000,
     onRequest: (e) => events.push(e),
-    unlockWallet: async () => {
-      const keyPair = await unlockWallet(new WalletStore(), 'me', 'pw');
-      return {name: 'me', sender: await WalletSender.create({client: chain.client, keyPair, explainExit})};
-    },
   };
   gateway = await startGateway(options);
   openai = new OpenAI({baseURL: `${gateway.url}/v1`, apiKey: 'not-needed-on-loopback', maxRetries: 0});
@@ -199,7 +192,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
   });
 
   it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
-    const topping = await startGateway({...options, autoTopUp: true, onRequest: undefined});
+    const topping = await startGateway({...options, funding: await app.funding({mode: 'always', deposit: 1_000_000_000n}), onRequest: undefined});
     try {
       const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
@@ -235,7 +228,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
       expect(answer.choices[0]!.message.content!.length).toBeGreaterThan(0);
       cli.child.kill('SIGINT');
       expect(await cli.exited).toBe(0);
-      expect(cli.output()).toMatch(/POST \/v1\/chat\/completions 200 \d+ms stories by \S+: [\d.]+ TON/);
+      expect(cli.output()).toMatch(/POST \/v1\/chat\/completions 200 \d+ms stories by \S+: [\d.]+ GRAM/);
       expect(cli.output()).toMatch(/stopped/);
       expect(cli.output()).not.toContain(key);
     } finally {

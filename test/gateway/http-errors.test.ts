@@ -18,8 +18,7 @@ const base: GatewayOptions = {
   client: {} as ChainClient,
   registry: new Address(0, Buffer.alloc(32)),
   store: new ChannelStore('devnet', tempHome()),
-  deposit: 1n,
-  unlockWallet: () => Promise.reject(new Error('not used')),
+  funding: {openChannel: () => Promise.reject(new Error('not used')), onLowBalance: () => Promise.reject(new Error('not used'))},
   port: 0,
   maxBodyBytes: 64 * 1024,
 };

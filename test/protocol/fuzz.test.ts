@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {readResponseFrames} from '../../src/consumer/response-reader.js';
-import {openRequest} from '../../src/crypto/request-envelope.js';
+import {openRequest} from '../../src/protocol/envelope.js';
 import {isCocoonError} from '../../src/errors.js';
 import {decodeFramePayload, decodeResponsePreamble, FrameSplitter} from '../../src/protocol/frames.js';
 import {decodeRequestHeader} from '../../src/protocol/header.js';
@@ -104,7 +104,7 @@ describe('decoders under fuzzing: no crash, only typed errors', () => {
 describe('the provider under fuzzed requests', () => {
   it('answers every mutated or random body with a protocol error and keeps serving', async () => {
     const {startRig} = await import('./setup.js');
-    const {sealRequest} = await import('../../src/crypto/request-envelope.js');
+    const {sealRequest} = await import('../../src/protocol/envelope.js');
     const {encodeQueryRequest} = await import('../../src/protocol/request.js');
     const {CHANNEL, MAX_PRICE} = await import('./setup.js');
     const rig = await startRig({rateLimit: {capacity: 1e6, refillPerSecond: 1e6}});

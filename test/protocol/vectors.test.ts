@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import {createHash, hkdfSync} from 'node:crypto';
 import {describe, expect, it} from 'vitest';
 import {readResponseFrames} from '../../src/consumer/response-reader.js';
-import {openRequest} from '../../src/crypto/request-envelope.js';
+import {openRequest} from '../../src/protocol/envelope.js';
 import {sodium} from '../../src/crypto/sodium.js';
 import {checkPow} from '../../src/protocol/pow.js';
 import {decodeReceipt, verifyReceipt} from '../../src/protocol/receipt.js';

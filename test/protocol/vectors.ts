@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {Address} from '@ton/core';
 import {signVoucher, voucherHash} from '../../src/chain/contracts/voucher.js';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
-import {sealRequest} from '../../src/crypto/request-envelope.js';
+import {sealRequest} from '../../src/protocol/envelope.js';
 import {StreamSealer} from '../../src/crypto/response-stream.js';
 import {x25519} from '../../src/crypto/x25519.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../../src/protocol/frames.js';

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core';
+import {renderRecord} from '../../cli/provider-view.js';
 import {BaseCommand} from '../../cli/base-command.js';
 import {sharedFlags} from '../../cli/flags.js';
 import {renderTable} from '../../cli/render.js';
@@ -12,25 +13,15 @@ export default class ProvideStatus extends BaseCommand<typeof ProvideStatus> {
   };
 
   async run(): Promise<ProviderStatusReport> {
-    const settings = await this.settings();
-    const network = settings.get('network');
-    const {readProviderConfig, ledgerDir} = await import('../../provider/local-config.js');
-    const local = readProviderConfig(network);
-    const {WalletStore} = await import('../../wallet/store.js');
-    const wallet = this.flags.wallet ?? local?.wallet ?? new WalletStore().resolveName(undefined, settings.get('wallet') || undefined);
-    const setup = await import('../../provider/setup.js');
-    const chain = await setup.openChain(settings);
-    const {providerStatus} = await import('../../provider/status.js');
-    const endpoint = this.flags.endpoint ?? (local ? `http://${local.host === '0.0.0.0' ? '127.0.0.1' : local.host}:${local.port}` : undefined);
-    const report = await this.spin('Reading the chain', providerStatus({...chain, network, wallet: await setup.walletAddress(settings, wallet), ledgerDir: ledgerDir(network), endpoint}));
-    this.log(`wallet     ${report.wallet.address}  ${report.wallet.balance} TON`);
-    if (report.registration) {
-      const {renderRecord} = await import('../../provider/views.js');
-      for (const line of renderRecord(report.registration)) this.log(line);
-    } else this.log('not registered (`cocoon provide register`)');
+    const app = await this.app();
+    const provide = await import('../../app/provide.js');
+    const report = await this.spin('Reading the chain', provide.status(app, {wallet: this.flags.wallet, endpoint: this.flags.endpoint}));
+    this.log(`wallet     ${report.wallet.address}  ${report.wallet.balance} GRAM`);
+    if (report.registration) for (const line of renderRecord(report.registration)) this.log(line);
+    else this.log('not registered (`cocoon provide register`)');
     const n = report.node;
     this.log(n.running ? `node       running at ${n.endpoint}: ${n.load?.active} active, ${n.load?.queued} queued; ${n.queries} queries, ${n.promptTokens} prompt + ${n.completionTokens} completion tokens served` : 'node       not running');
-    this.log(`earned     ${report.earnings.earned} TON (claimed ${report.earnings.claimed}, not yet ${report.earnings.unclaimed})`);
+    this.log(`earned     ${report.earnings.earned} GRAM (claimed ${report.earnings.claimed}, not yet ${report.earnings.unclaimed})`);
     if (report.channels.length > 0) this.log(renderTable(report.channels.map((c) => ({channel: c.channel, state: c.state, deposit: c.deposit, earned: c.voucher, claimed: c.claimed}))));
     return report;
   }

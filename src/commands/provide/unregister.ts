@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js';
 import {sharedFlags} from '../../cli/flags.js';
-import {askPassword, confirmAction} from '../../cli/prompts.js';
+import {confirmAction} from '../../cli/prompts.js';
 import {CocoonError} from '../../errors.js';
 import type {RecordView} from '../../provider/views.js';
 
@@ -9,19 +9,15 @@ export default class ProvideUnregister extends BaseCommand<typeof ProvideUnregis
   static override flags = {wallet: sharedFlags.wallet, yes: sharedFlags.yes};
 
   async run(): Promise<RecordView> {
-    const settings = await this.settings();
-    const {WalletStore} = await import('../../wallet/store.js');
-    const wallet = new WalletStore().resolveName(this.flags.wallet, settings.get('wallet') || undefined);
+    const app = await this.app({wallet: this.flags.wallet});
+    const wallet = app.walletName();
     if (!(await confirmAction(`Unregister wallet "${wallet}" (consumers stop choosing you; the stake unbonds)?`, {assumeYes: this.flags.yes}))) {
       throw new CocoonError('ABORTED', 'Still registered.');
     }
-    const setup = await import('../../provider/setup.js');
-    const access = await setup.openRegistryAccess(settings, {wallet, password: await askPassword({message: `Password for wallet "${wallet}":`})});
-    const {unregisterProvider} = await import('../../provider/registration.js');
-    const record = await this.spin('Unregistering', unregisterProvider(access));
-    const {recordView} = await import('../../provider/views.js');
-    const view = recordView(record, settings.get('network'));
-    this.log(`unbonding: the stake of ${view.stake} TON unlocks at ${view.unlockAt}; then run \`cocoon provide withdraw\``);
+    const provide = await import('../../app/provide.js');
+    await app.sender(); // the password prompt must not run under the spinner
+    const view = await this.spin('Unregistering', provide.unregister(app));
+    this.log(`unbonding: the stake of ${view.stake} GRAM unlocks at ${view.unlockAt}; then run \`cocoon provide withdraw\``);
     return view;
   }
 }

@@ -1,0 +1,56 @@
+import {formatPricePerMillion, formatTon} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
+import {discoverProviders, rankProviders} from '../consumer/discovery.js';
+import {parseFilter, type FilterInput} from './ask.js';
+import type {AppContext} from './context.js';
+import {noSpin, type Spin} from './wallets.js';
+
+/** One provider as `providers list --json` prints it. */
+export interface ProviderRow {
+  provider: string;
+  model: string;
+  architecture: string;
+  /** GRAM per 1M tokens. */
+  pricePrompt: string;
+  priceCompletion: string;
+  stake: string;
+  queriesPerDay: number;
+  contextSize: number;
+  endpoint: string;
+  live: boolean;
+  latencyMs?: number;
+  load?: {active: number; queued: number; parallel: number};
+  down?: string;
+}
+
+/** What to list. */
+export interface ListProvidersRequest {
+  filter?: FilterInput;
+  /** Ask each provider whether it is up. Default: true. */
+  check?: boolean;
+  spin?: Spin;
+}
+
+/** The registry's providers that match, cheapest first, with liveness unless `check` is false. */
+export async function listProviders(app: AppContext, request: ListProvidersRequest = {}): Promise<{providers: ProviderRow[]}> {
+  const network = app.network;
+  const chain = await app.chainAccess();
+  const filter = parseFilter(request.filter);
+  const found = await (request.spin ?? noSpin)('Reading the registry', discoverProviders({...chain, filter, liveness: request.check ?? true}));
+  const providers: ProviderRow[] = rankProviders(found).map(({record, live, down}) => ({
+    provider: formatAddress(record.owner, network),
+    model: record.model,
+    architecture: record.architecture,
+    pricePrompt: formatPricePerMillion(record.promptPrice),
+    priceCompletion: formatPricePerMillion(record.completionPrice),
+    stake: formatTon(record.stake),
+    queriesPerDay: record.queriesPerDay,
+    contextSize: record.contextSize,
+    endpoint: record.endpoint,
+    live: Boolean(live),
+    latencyMs: live?.latencyMs,
+    load: live && {active: live.info.load.active, queued: live.info.load.queued, parallel: live.info.load.parallel},
+    down,
+  }));
+  return {providers};
+}
