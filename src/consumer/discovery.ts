@@ -49,7 +49,8 @@ export interface DiscoveryOptions {
   fetch?: typeof fetch;
 }
 
-function matches(record: ProviderRecord, filter: ProviderFilter): boolean {
+/** True when a registry record fits `filter` (and is active): the one provider filter of discovery and the gateway. */
+export function matchesFilter(record: ProviderRecord, filter: ProviderFilter): boolean {
   if (record.status !== 'active') return false;
   if (filter.architecture && record.architecture.toLowerCase() !== filter.architecture.toLowerCase()) return false;
   if (filter.model && record.model.toLowerCase() !== filter.model.toLowerCase()) return false;
@@ -106,7 +107,7 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
  * with liveness from each one's signed /v1/info checked concurrently.
  */
 export async function discoverProviders(options: DiscoveryOptions): Promise<DiscoveredProvider[]> {
-  const records = (await registryRecords(options)).filter((r) => matches(r, options.filter ?? {}));
+  const records = (await registryRecords(options)).filter((r) => matchesFilter(r, options.filter ?? {}));
   if (options.liveness === false) return records.map((record) => ({record}));
   const doFetch = options.fetch ?? globalThis.fetch;
   return Promise.all(records.map(async (record) => ({record, ...(await probe(record, options.timeoutMs ?? 1500, doFetch))})));

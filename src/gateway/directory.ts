@@ -1,7 +1,7 @@
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import {formatPricePerMillion} from '../chain/units.js';
-import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from '../consumer/discovery.js';
+import {discoverProviders, matchesFilter, rankProviders, type DiscoveredProvider, type ProviderFilter} from '../consumer/discovery.js';
 
 /** Options of a ProviderDirectory. */
 export interface ProviderDirectoryOptions {
@@ -35,18 +35,7 @@ export interface ModelEntry {
   };
 }
 
-// The same rule as discovery's own filter; the directory filters its cached list locally.
-function matches(p: DiscoveredProvider, f: ProviderFilter): boolean {
-  const r = p.record;
-  return (
-    r.status === 'active' &&
-    (!f.model || r.model.toLowerCase() === f.model.toLowerCase()) &&
-    (!f.architecture || r.architecture.toLowerCase() === f.architecture.toLowerCase()) &&
-    (f.maxCompletionPrice === undefined || r.completionPrice <= f.maxCompletionPrice) &&
-    (f.maxPromptPrice === undefined || r.promptPrice <= f.maxPromptPrice) &&
-    (!f.provider || r.owner.equals(f.provider))
-  );
-}
+const matches = (p: DiscoveredProvider, f: ProviderFilter) => matchesFilter(p.record, f);
 
 const min = (xs: bigint[]) => xs.reduce((a, b) => (b < a ? b : a));
 const max = (xs: bigint[]) => xs.reduce((a, b) => (b > a ? b : a));

@@ -1,0 +1,75 @@
+// The settler and the durable ledger on a real devnet: what is claimed, when,
+// and that nothing is claimed twice or lost across a restart.
+import fs from 'node:fs';
+import path from 'node:path';
+import {toNano} from '@ton/core';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {readChannelState} from '../../src/chain/channel-state.js';
+import {signVoucher} from '../../src/chain/contracts/voucher.js';
+import {FileChannelLedger} from '../../src/provider/file-ledger.js';
+import {MemoryChannelLedger, type ChannelLedger} from '../../src/provider/ledger.js';
+import {Settler} from '../../src/provider/settlement.js';
+import {tempHome} from '../helpers/home.js';
+import {openTestChannel, startChain, type TestChain} from './devnet-network.js';
+
+let chain: TestChain;
+beforeAll(async () => {
+  chain = await startChain();
+});
+afterAll(async () => {
+  await chain?.close();
+});
+
+async function channelWithVoucher(ledger: ChannelLedger, amount: bigint) {
+  const provider = await chain.wallet(2);
+  const {channel, voucherKey} = await openTestChannel(chain, provider.address, toNano(2));
+  const raw = channel.address.toRawString();
+  await ledger.put(raw, {paid: amount, owed: amount, waived: 0, voucher: {amount, signature: signVoucher({channel: channel.address, amount}, voucherKey)}});
+  return {provider, channel, raw};
+}
+
+describe('Settler', () => {
+  it('waits for the threshold, claims once when forced, then finds nothing new', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {provider, channel, raw} = await channelWithVoucher(ledger, toNano('0.3'));
+    const settler = new Settler({client: chain.client, ledger, threshold: toNano(1), timeoutMs: 20_000});
+    const [below] = await settler.settle();
+    expect(below).toMatchObject({channel: raw, outcome: 'below-threshold', voucher: toNano('0.3'), paidBefore: 0n});
+    const before = await chain.client.balance(provider.address);
+    const [claimed] = await settler.settle({force: true});
+    expect(claimed).toMatchObject({outcome: 'claimed', paidBefore: 0n, paidAfter: toNano('0.3')});
+    expect((await readChannelState(chain.client, channel.address))?.paid).toBe(toNano('0.3'));
+    // The payout reaches the provider's wallet, less the external claim's fees (a few mGRAM).
+    const gained = (await chain.client.balance(provider.address)) - before;
+    expect(gained).toBeGreaterThan(toNano('0.29'));
+    expect(gained).toBeLessThanOrEqual(toNano('0.3'));
+    const [again] = await settler.settle({force: true});
+    expect(again).toMatchObject({outcome: 'nothing-new', paidBefore: toNano('0.3')});
+  });
+
+  it('skips a claim too small to pay for itself, even when forced', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {raw} = await channelWithVoucher(ledger, 1_000_000n);
+    const [report] = await new Settler({client: chain.client, ledger, threshold: 0n}).settle({force: true});
+    expect(report).toMatchObject({channel: raw, outcome: 'too-small', paidAfter: 0n});
+  });
+});
+
+describe('FileChannelLedger', () => {
+  it('keeps accounts across instances (a restart), lists them, and refuses a corrupt file', async () => {
+    const dir = path.join(tempHome(), 'ledger');
+    const first = new FileChannelLedger(dir);
+    const {raw} = await channelWithVoucher(first, toNano('0.2'));
+    const reopened = new FileChannelLedger(dir);
+    expect(reopened.channels()).toEqual([raw]);
+    const account = await reopened.get(raw);
+    expect(account).toMatchObject({paid: toNano('0.2'), owed: toNano('0.2'), waived: 0});
+    expect(Buffer.from(account!.voucher!.signature).length).toBe(64);
+    expect(await reopened.get('0:' + 'ab'.repeat(32))).toBeUndefined();
+    const file = path.join(dir, raw.replace(':', '_') + '.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    fs.writeFileSync(file, '{"paid": "1"');
+    await expect(new FileChannelLedger(dir).get(raw)).rejects.toMatchObject({code: 'CORRUPT_DATA'});
+    await expect(first.put('not-an-address', {paid: 0n, owed: 0n, waived: 0})).rejects.toMatchObject({code: 'INVALID_INPUT'});
+  });
+});
