@@ -86,7 +86,7 @@ describe('ask and channels, through the CLI on the devnet', () => {
     const json = await ok(consumerHome, ['ask', 'Once upon a time', '--max-price', '60', '--max-tokens', '20', '--temperature', '0']);
     expect(plain.stdout).toBe(json.text + '\n');
     expect(plain.stdout + plain.stderr).not.toMatch(/\u001b\[/);
-    expect(plain.stderr).toMatch(/TON \(\d+ prompt \+ \d+ completion tokens\); trust: provider's process sees the plaintext/);
+    expect(plain.stderr).toMatch(/GRAM \(\d+ prompt \+ \d+ completion tokens\); trust: provider's process sees the plaintext/);
   });
 
   it('SIGINT in the middle of a stream signs no voucher for it', async () => {
