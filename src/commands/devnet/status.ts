@@ -1,11 +1,11 @@
+import type {DevnetStatus} from '../../app/devnet.js';
 import {BaseCommand} from '../../cli/base-command.js';
-import type {DevnetStatus} from '../../devnet/control.js';
 
 export default class DevnetStatusCommand extends BaseCommand<typeof DevnetStatusCommand> {
   static override description = 'Show whether the devnet runs, where, and its genesis contracts';
 
   async run(): Promise<DevnetStatus> {
-    const {devnetStatus} = await import('../../devnet/control.js');
+    const {devnetStatus} = await import('../../app/devnet.js');
     const status = await devnetStatus();
     if (status.running && status.info) {
       this.log(`running   ${status.url} (pid ${status.pid})`);
