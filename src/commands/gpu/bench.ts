@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {createProgressBar} from '../../cli/progress.js';
 import {renderTable} from '../../cli/render.js';
-import type {BenchResult} from '../../inference/bench.js';
+import type {BenchRequest, BenchResult} from '../../app/gpu.js';
 
 export default class GpuBench extends BaseCommand<typeof GpuBench> {
   static override description =
@@ -19,14 +19,13 @@ export default class GpuBench extends BaseCommand<typeof GpuBench> {
   };
 
   async run(): Promise<BenchResult> {
-    const [{benchmarkModel}, {resolveModelPath}] = await Promise.all([import('../../inference/bench.js'), import('../../inference/models.js')]);
-    const modelPath = await resolveModelPath(this.flags.model);
+    const {benchmark} = await import('../../app/gpu.js');
     const bar = createProgressBar({label: 'Benchmarking', enabled: this.interactiveOutput, format: (n) => `${Math.round(n * 100)}%`});
     let result: BenchResult;
     try {
-      result = await benchmarkModel({
-        modelPath,
-        gpu: this.flags.gpu === 'cpu' ? false : (this.flags.gpu as 'auto' | 'cuda' | 'vulkan' | 'metal'),
+      result = await benchmark({
+        model: this.flags.model,
+        gpu: this.flags.gpu as BenchRequest['gpu'],
         threads: this.flags.threads,
         parallel: this.flags.parallel,
         promptTokens: this.flags['prompt-tokens'],

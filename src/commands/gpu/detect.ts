@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {formatBytes} from '../../cli/progress.js';
 import {renderTable} from '../../cli/render.js';
-import type {GpuReport} from '../../inference/gpu.js';
+import type {GpuReport} from '../../app/gpu.js';
 
 export default class GpuDetect extends BaseCommand<typeof GpuDetect> {
   static override description = 'Detect which inference backends work here (CUDA, Vulkan, Metal, CPU), VRAM, drivers, CPU, RAM, and which model sizes fit';
@@ -12,8 +12,8 @@ export default class GpuDetect extends BaseCommand<typeof GpuDetect> {
   };
 
   async run(): Promise<GpuReport> {
-    const {detectGpu} = await import('../../inference/gpu.js');
-    const report = await this.spin('Detecting GPUs', detectGpu({timeoutMs: this.flags.timeout}));
+    const {detectBackends} = await import('../../app/gpu.js');
+    const report = await this.spin('Detecting GPUs', detectBackends({timeoutMs: this.flags.timeout}));
     const backends = report.backends.map((b) => ({
       backend: b.type,
       status: b.works ? 'works' : b.supported ? `fails: ${b.error ?? '?'}` : 'not available',

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {formatBytes, formatCount} from '../../cli/progress.js';
-import type {ModelDetails} from '../../inference/models.js';
+import type {ModelDetails} from '../../app/models.js';
 
 export default class ModelsInspect extends BaseCommand<typeof ModelsInspect> {
   static override description = "Show a model's architecture, parameters, quantization and context length (from the GGUF header) and its SHA-256";
@@ -9,8 +9,8 @@ export default class ModelsInspect extends BaseCommand<typeof ModelsInspect> {
   static override args = {model: Args.string({description: 'A .gguf path, or a name from `cocoon models list`', required: true})};
 
   async run(): Promise<ModelDetails> {
-    const {inspectModel} = await import('../../inference/models.js');
-    const m = await this.spin('Reading model', inspectModel(this.args.model));
+    const {modelDetails} = await import('../../app/models.js');
+    const m = await this.spin('Reading model', modelDetails({model: this.args.model}));
     const lines: Array<[string, string]> = [
       ['name', m.name],
       ['path', m.path],

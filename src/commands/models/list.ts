@@ -1,18 +1,18 @@
 import {BaseCommand} from '../../cli/base-command.js';
 import {formatBytes, formatCount} from '../../cli/progress.js';
 import {renderTable} from '../../cli/render.js';
-import type {LocalModel} from '../../inference/models.js';
+import type {ModelListView} from '../../app/models.js';
 
 export default class ModelsList extends BaseCommand<typeof ModelsList> {
   static override description = 'List the GGUF models in the local store (and unfinished downloads)';
   static override examples = ['<%= config.bin %> models list', '<%= config.bin %> models list --json'];
 
-  async run(): Promise<{dir: string; models: LocalModel[]}> {
-    const {listModels, modelsDir} = await import('../../inference/models.js');
-    const models = await listModels();
+  async run(): Promise<ModelListView> {
+    const {localModels} = await import('../../app/models.js');
+    const view = await localModels();
     this.log(
       renderTable(
-        models.map((m) => ({
+        view.models.map((m) => ({
           file: m.file,
           size: formatBytes(m.sizeBytes),
           arch: m.info?.architecture ?? '-',
@@ -23,7 +23,7 @@ export default class ModelsList extends BaseCommand<typeof ModelsList> {
         })),
       ),
     );
-    this.note(`Store: ${modelsDir()}`);
-    return {dir: modelsDir(), models};
+    this.note(`Store: ${view.dir}`);
+    return view;
   }
 }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {createProgressBar, formatBytes} from '../../cli/progress.js';
-import type {PullResult} from '../../inference/models.js';
+import type {PullResult} from '../../app/models.js';
 
 export default class ModelsPull extends BaseCommand<typeof ModelsPull> {
   static override description = 'Download a model into the local store (hf: URI or https URL, resumable), or copy a local .gguf there';
@@ -13,13 +13,14 @@ export default class ModelsPull extends BaseCommand<typeof ModelsPull> {
   static override args = {uri: Args.string({description: 'hf:<user>/<repo>[:<quant>], hf:<user>/<repo>/<file>.gguf, an https URL or a local path', required: true})};
 
   async run(): Promise<PullResult> {
-    const {pullModel} = await import('../../inference/models.js');
+    const {pullIntoStore} = await import('../../app/models.js');
     const bar = createProgressBar({label: 'Downloading', enabled: this.interactiveOutput});
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     try {
-      const result = await pullModel(this.args.uri, {
+      const result = await pullIntoStore({
+        uri: this.args.uri,
         signal: controller.signal,
         onProgress: ({downloadedBytes, totalBytes}) => bar.update(downloadedBytes, totalBytes),
       });

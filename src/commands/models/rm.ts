@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {formatBytes} from '../../cli/progress.js';
-import type {RemoveResult} from '../../inference/models.js';
+import type {RemoveResult} from '../../app/models.js';
 
 export default class ModelsRm extends BaseCommand<typeof ModelsRm> {
   static override description = 'Delete a model (and its unfinished download) from the local store';
@@ -9,8 +9,8 @@ export default class ModelsRm extends BaseCommand<typeof ModelsRm> {
   static override args = {model: Args.string({description: 'A name from `cocoon models list`', required: true})};
 
   async run(): Promise<RemoveResult> {
-    const {removeModel} = await import('../../inference/models.js');
-    const result = await removeModel(this.args.model);
+    const {removeFromStore} = await import('../../app/models.js');
+    const result = await removeFromStore({model: this.args.model});
     for (const file of result.removed) this.log(`Removed ${file}`);
     this.log(`Freed ${formatBytes(result.freedBytes)}`);
     return result;
