@@ -33,7 +33,7 @@ export interface SettlerOptions {
   /**
    * Smallest amount worth an external claim, nanoTON: the channel deducts the
    * claim's gas and import fee from the payout and refuses a claim that does not
-   * cover them. Default: 0.01 TON.
+   * cover them (~0.003 GRAM). Default: 5,000,000 (0.005 GRAM).
    */
   minClaim?: bigint;
   /** Claim a closing channel when its unlock time is this near, seconds. Default: 600. */
@@ -55,14 +55,39 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * submits a voucher the chain already counts, so a claim is never made twice.
  */
 export class Settler {
-  private running?: Promise<ClaimReport[]>;
+  private running?: {forced: boolean; done: Promise<ClaimReport[]>};
+  private forcedNext?: Promise<ClaimReport[]>;
+  /** Per channel: the highest amount known to be settled on chain (paid, or written off by a close). */
+  private readonly settled = new Map<string, bigint>();
+  /** Channels seen closed on chain (re-read only if a newer voucher arrives: a closed channel can be re-opened). */
+  private readonly closed = new Set<string>();
 
   constructor(private readonly options: SettlerOptions) {}
 
-  /** One pass over every channel. Concurrent calls share the pass in flight. */
+  /**
+   * One pass over every channel. Concurrent calls share the pass in flight,
+   * except that a forced call never settles for an unforced pass: it waits for
+   * that one to end and then runs (or joins) a forced pass, so a shutdown
+   * during a timer pass still claims everything.
+   */
   settle(opts: {force?: boolean} = {}): Promise<ClaimReport[]> {
-    this.running ??= this.pass(Boolean(opts.force)).finally(() => (this.running = undefined));
-    return this.running;
+    const force = Boolean(opts.force);
+    const current = this.running;
+    if (current && (current.forced || !force)) return current.done;
+    if (current) {
+      this.forcedNext ??= current.done
+        .catch(() => undefined)
+        .then(() => {
+          this.forcedNext = undefined;
+          return this.settle({force: true});
+        });
+      return this.forcedNext;
+    }
+    const done: Promise<ClaimReport[]> = this.pass(force).finally(() => {
+      if (this.running?.done === done) this.running = undefined;
+    });
+    this.running = {forced: force, done};
+    return done;
   }
 
   private async pass(force: boolean): Promise<ClaimReport[]> {
@@ -76,12 +101,28 @@ export class Settler {
   private async settleChannel(channel: string, force: boolean): Promise<ClaimReport> {
     const account = await this.options.ledger.get(channel);
     const voucher = account?.voucher;
+    // The ledger first: without a voucher beyond what the chain is known to count, there is nothing to read for.
+    const known = this.settled.get(channel);
+    if (!voucher || (known !== undefined && voucher.amount <= known)) {
+      const outcome = this.closed.has(channel) ? 'closed' : 'nothing-new';
+      return {channel, outcome, voucher: voucher?.amount ?? 0n, paidBefore: known ?? 0n, paidAfter: known ?? 0n};
+    }
     const address = Address.parseRaw(channel);
     const state = await readChannelState(this.options.client, address);
     const paid = state?.paid ?? 0n;
-    const base = {channel, voucher: voucher?.amount ?? 0n, paidBefore: paid, paidAfter: paid, state: state?.state, unlockAt: state?.unlockAt};
-    if (!voucher || voucher.amount <= paid) return {...base, outcome: 'nothing-new'};
-    if (!state || state.state === 'closed') return {...base, outcome: 'closed'};
+    const base = {channel, voucher: voucher.amount, paidBefore: paid, paidAfter: paid, state: state?.state, unlockAt: state?.unlockAt};
+    if (state) this.settled.set(channel, paid);
+    if (voucher.amount <= paid) return {...base, outcome: 'nothing-new'};
+    // No channel answers there (or the read failed): report it, but look again next pass.
+    if (!state) return {...base, outcome: 'closed'};
+    if (state.state === 'closed') {
+      // Nothing on it can be claimed any more: remember that, so later passes make no read for it
+      // (unless a newer voucher arrives, which means it was re-opened and served again).
+      this.closed.add(channel);
+      this.settled.set(channel, voucher.amount);
+      return {...base, outcome: 'closed'};
+    }
+    this.closed.delete(channel);
     const due = voucher.amount - paid;
     const now = (this.options.now ?? (() => Math.floor(Date.now() / 1000)))();
     const deadlineNear = state.state === 'closing' && state.unlockAt - now <= (this.options.closeMarginSec ?? 600);
@@ -91,6 +132,7 @@ export class Settler {
       const contract = this.options.client.ton.open(Channel.createFromAddress(address));
       await this.options.client.call(() => contract.sendExternalClaim({amount: voucher.amount, signature: Buffer.from(voucher.signature)}));
       const paidAfter = await this.waitForPaid(address, voucher.amount);
+      this.settled.set(channel, paidAfter);
       return {...base, paidAfter, outcome: 'claimed'};
     } catch (error) {
       return {...base, outcome: 'failed', error: (error as Error).message};

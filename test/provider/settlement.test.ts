@@ -9,6 +9,7 @@ import {signVoucher} from '../../src/chain/contracts/voucher.js';
 import {FileChannelLedger} from '../../src/provider/file-ledger.js';
 import {MemoryChannelLedger, type ChannelLedger} from '../../src/provider/ledger.js';
 import {Settler} from '../../src/provider/settlement.js';
+import type {ChainClient} from '../../src/chain/client.js';
 import {tempHome} from '../helpers/home.js';
 import {openTestChannel, startChain, type TestChain} from './devnet-network.js';
 
@@ -52,6 +53,71 @@ describe('Settler', () => {
     const {raw} = await channelWithVoucher(ledger, 1_000_000n);
     const [report] = await new Settler({client: chain.client, ledger, threshold: 0n}).settle({force: true});
     expect(report).toMatchObject({channel: raw, outcome: 'too-small', paidAfter: 0n});
+  });
+});
+
+/** The devnet client, counting the chain calls made through it. */
+function countingClient(): {client: ChainClient; calls: () => number} {
+  let calls = 0;
+  const client = new Proxy(chain.client, {
+    get(target, prop, receiver) {
+      if (prop === 'call') {
+        return (...args: Parameters<ChainClient['call']>) => {
+          calls++;
+          return target.call(...args);
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+  return {client, calls: () => calls};
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Settler passes', () => {
+  it('a forced call during an unforced pass waits for it, then claims (Ctrl-C during a timer pass)', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {channel} = await channelWithVoucher(ledger, toNano('0.3'));
+    const settler = new Settler({client: chain.client, ledger, threshold: toNano(1), timeoutMs: 20_000});
+    const timerPass = settler.settle();
+    const shutdown = settler.settle({force: true});
+    const again = settler.settle({force: true});
+    const [timer] = await timerPass;
+    expect(timer).toMatchObject({outcome: 'below-threshold'});
+    const [forced] = await shutdown;
+    expect(forced).toMatchObject({outcome: 'claimed', paidAfter: toNano('0.3')});
+    // A second forced caller joins the same forced pass.
+    expect(await again).toBe(await shutdown);
+    expect((await readChannelState(chain.client, channel.address))?.paid).toBe(toNano('0.3'));
+  });
+
+  it('reads the chain only for channels with a voucher beyond what is known paid, and never again for closed ones', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {raw: paidRaw} = await channelWithVoucher(ledger, toNano('0.2'));
+    // A channel with an account but no voucher yet (served, never paid).
+    const provider = await chain.wallet(2);
+    const {channel: bare} = await openTestChannel(chain, provider.address, toNano(1));
+    await ledger.put(bare.address.toRawString(), {paid: 0n, owed: 0n, waived: 0});
+    // A channel the consumer closed with a voucher unclaimed.
+    const closer = await chain.wallet(2);
+    const {channel: closing, consumer, voucherKey} = await openTestChannel(chain, closer.address, toNano(1), 1);
+    const closedRaw = closing.address.toRawString();
+    await ledger.put(closedRaw, {paid: toNano('0.1'), owed: toNano('0.1'), waived: 0, voucher: {amount: toNano('0.1'), signature: signVoucher({channel: closing.address, amount: toNano('0.1')}, voucherKey)}});
+    await closing.sendStartClose(consumer.sender, {value: toNano('0.05')});
+    await sleep(2100);
+    await closing.sendFinishClose(consumer.sender, {value: toNano('0.05')});
+    expect((await readChannelState(chain.client, closing.address))?.state).toBe('closed');
+
+    const {client, calls} = countingClient();
+    const settler = new Settler({client, ledger, threshold: toNano(1), timeoutMs: 20_000});
+    const first = await settler.settle({force: true});
+    expect(Object.fromEntries(first.map((r) => [r.channel, r.outcome]))).toEqual({[paidRaw]: 'claimed', [bare.address.toRawString()]: 'nothing-new', [closedRaw]: 'closed'});
+    const afterFirst = calls();
+    const second = await settler.settle({force: true});
+    expect(calls()).toBe(afterFirst);
+    expect(Object.fromEntries(second.map((r) => [r.channel, r.outcome]))).toEqual({[paidRaw]: 'nothing-new', [bare.address.toRawString()]: 'nothing-new', [closedRaw]: 'closed'});
+    expect(second.find((r) => r.channel === paidRaw)).toMatchObject({paidBefore: toNano('0.2')});
   });
 });
 
