@@ -14,8 +14,42 @@ export type GpuOption = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 
 let modulePromise: Promise<LlamaCpp> | undefined;
 const instances = new Map<string, Promise<Llama>>();
-/** The last llama.cpp error lines, so load failures can say why. */
-const recentErrors: string[] = [];
+/**
+ * The last llama.cpp error lines, kept bounded. Marks are absolute counts of
+ * lines ever logged, so dropping old lines never shifts what a mark points at.
+ */
+export class ErrorLog {
+  private lines: string[] = [];
+  /** Lines dropped from the front so far. */
+  private dropped = 0;
+
+  constructor(
+    /** Lines kept at most; the oldest half is dropped beyond it. Default: 200. */
+    private readonly max = 200,
+  ) {}
+
+  /** Append a line. */
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.max) {
+      const drop = Math.ceil(this.max / 2);
+      this.lines = this.lines.slice(drop);
+      this.dropped += drop;
+    }
+  }
+
+  /** Position after the newest line, for `since`. */
+  mark(): number {
+    return this.dropped + this.lines.length;
+  }
+
+  /** Lines logged since `mark` that are still kept. */
+  since(mark: number): string[] {
+    return this.lines.slice(Math.max(0, mark - this.dropped));
+  }
+}
+
+const recentErrors = new ErrorLog();
 
 /** Import node-llama-cpp once. */
 export function importLlamaCpp(): Promise<LlamaCpp> {
@@ -25,12 +59,12 @@ export function importLlamaCpp(): Promise<LlamaCpp> {
 
 /** llama.cpp error messages logged since `since` (an index from `errorMark()`). */
 export function llamaErrorsSince(since: number): string[] {
-  return recentErrors.slice(since);
+  return recentErrors.since(since);
 }
 
 /** Position in the error log, for `llamaErrorsSince`. */
 export function errorMark(): number {
-  return recentErrors.length;
+  return recentErrors.mark();
 }
 
 /**
@@ -62,7 +96,6 @@ export function loadLlama(gpu: GpuOption = 'auto'): Promise<Llama> {
           logger: (level, message) => {
             if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
               recentErrors.push(message.trim());
-              if (recentErrors.length > 200) recentErrors.splice(0, 100);
             }
           },
         });
