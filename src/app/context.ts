@@ -34,6 +34,8 @@ export interface AppContextOptions {
   channels?: ChannelStore;
   /** The node key file. Default: `<data>/node/node-key.json`. */
   nodeKeyFile?: string;
+  /** Told about something the user should fix (a keystore others can read). Default: silent. */
+  onWarning?: (message: string) => void;
 }
 
 /** FundingPolicy options the context fills in itself. */
@@ -66,7 +68,7 @@ export class AppContext {
   private constructor(private readonly options: AppContextOptions) {
     this.settings = options.settings;
     this.network = options.settings.get('network');
-    this.wallets = options.wallets ?? new WalletStore();
+    this.wallets = options.wallets ?? new WalletStore(undefined, {onWarning: options.onWarning});
     this.secrets = options.secrets ?? noSecrets;
     this.channelStore = options.channels;
   }

@@ -62,7 +62,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected async app(options: {wallet?: string; settings?: Partial<Record<SettingKey, unknown>>; secrets?: SecretSource} = {}): Promise<AppContext> {
     const [{AppContext}, {cliSecret}] = await Promise.all([import('../app/context.js'), import('./prompts.js')]);
-    return AppContext.open({settings: await this.settings(options.settings), secrets: options.secrets ?? cliSecret, wallet: options.wallet});
+    return AppContext.open({settings: await this.settings(options.settings), secrets: options.secrets ?? cliSecret, wallet: options.wallet, onWarning: (message) => process.stderr.write(`Warning: ${message}\n`)});
   }
 
   /** The network this command talks to. */
@@ -102,10 +102,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (!isCocoonError(err)) {
       // oclif's own errors (bad flags, unknown command) keep oclif's handling and codes.
-      if ('oclif' in err || err.name === 'ExitPromptError') {
-        if (err.name === 'ExitPromptError') return this.catch(new CocoonError('ABORTED', 'Cancelled.'));
-        return super.catch(err);
+      if (err.name === 'ExitPromptError') return this.catch(new CocoonError('ABORTED', 'Cancelled.'));
+      // A flag or argument oclif could not parse: under --json it is our documented {"error"} with exit 2, not oclif's internals.
+      if ('oclif' in err && (err as {oclif?: {exit?: number}}).oclif?.exit === 2 && this.jsonEnabled()) {
+        const message = err.message
+          .split('\n')
+          .filter((line) => !/See more help with/.test(line))
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .join(': ')
+          .replace(/: :/g, ':');
+        return this.catch(new CocoonError('USAGE', message, {hint: `See \`${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help\`.`}));
       }
+      if ('oclif' in err) return super.catch(err);
       const wrapped = new CocoonError('INTERNAL', `Unexpected error: ${err.message}`, {
         hint: 'This is a bug in cocoon; run again with DEBUG=cocoon* for a stack trace and report it.',
         cause: err,

@@ -86,6 +86,16 @@ export async function ask(options: AskOptions): Promise<AskResult> {
       hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list`.',
     });
   }
+  // A completion longer than the model's context (or the node's limit) can never be served: refuse before any money moves.
+  const limit = (p: DiscoveredProvider) => Math.min(p.record.contextSize, p.live?.info.limits.maxTokens ?? Infinity);
+  const fitting = candidates.filter((p) => limit(p) >= options.maxTokens);
+  if (fitting.length === 0) {
+    const most = Math.max(...candidates.map(limit));
+    throw new CocoonError('INVALID_INPUT', `${options.maxTokens} completion tokens is more than any matching provider takes (at most ${most}: the model's context and the node's limit).`, {
+      hint: `Ask for at most ${most} tokens (--max-tokens / max_tokens).`,
+      details: {maxTokens: options.maxTokens, limit: most},
+    });
+  }
   let delivered = false;
   const onText = options.onText && ((text: string) => {
     delivered = true;
@@ -93,7 +103,7 @@ export async function ask(options: AskOptions): Promise<AskResult> {
   });
   const around = options.around ?? (<T>(_p: DiscoveredProvider, attempt: () => Promise<T>) => attempt());
   return withFailover({
-    candidates,
+    candidates: fitting,
     attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
     delivered: () => delivered,
     onFallback: (candidate, error) => options.onFallback?.(candidate.record, error),

@@ -96,7 +96,16 @@ export async function loadNodeKey(options: NodeKeyFileOptions): Promise<NodeKey>
   } catch (err) {
     throw new CocoonError('CORRUPT_DATA', `The node key file ${file} is not valid.`, {cause: err});
   }
-  const secret = await openWithPassword(parsed.box, password(options), associatedData(parsed.x25519PublicKey, parsed.ed25519PublicKey));
+  const secret = await openWithPassword(parsed.box, password(options), associatedData(parsed.x25519PublicKey, parsed.ed25519PublicKey)).catch((err: unknown) => {
+    // The box's own hint names the wallet's variable; this is the node key's password.
+    if (err instanceof CocoonError && err.code === 'BAD_PASSWORD') {
+      throw new CocoonError('BAD_PASSWORD', 'Wrong password for the provider node key (or its file was altered).', {
+        hint: 'Check the node key password or COCOON_NODE_PASSWORD (it is not the wallet password) and try again.',
+        cause: err,
+      });
+    }
+    throw err;
+  });
   if (secret.length !== 64) throw new CocoonError('CORRUPT_DATA', `The node key file ${file} holds a secret of the wrong size.`);
   const key = await generateNodeKey(secret);
   if (hex(key.x25519PublicKey) !== parsed.x25519PublicKey || hex(key.ed25519PublicKey) !== parsed.ed25519PublicKey) {

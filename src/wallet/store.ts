@@ -9,7 +9,16 @@ export type WalletEntry = {name: string; file: string; keystore: Keystore} | {na
 
 /** Keystore files in the data dir: `<name>.json`, mode 0600, in a 0700 directory. */
 export class WalletStore {
-  constructor(readonly dir: string = dataPath('wallets')) {}
+  private readonly warned = new Set<string>();
+
+  /**
+   * @param dir Keystore directory. Default: `<data>/wallets`.
+   * @param options.onWarning Told about a keystore other users can read (the CLI prints it). Default: silent.
+   */
+  constructor(
+    readonly dir: string = dataPath('wallets'),
+    private readonly options: {onWarning?: (message: string) => void} = {},
+  ) {}
 
   private file(name: string): string {
     return path.join(this.dir, `${name}.json`);
@@ -64,6 +73,12 @@ export class WalletStore {
       throw new CocoonError('NOT_FOUND', `No wallet named "${name}".`, {
         hint: names.length > 0 ? `Known wallets: ${names.join(', ')}.` : 'Create one with `cocoon wallet create` or `cocoon wallet import`.',
       });
+    }
+    const mode = fs.statSync(file).mode & 0o777;
+    // Encrypted, but an offline password-guessing attack needs only a copy: say so, as ssh does for keys.
+    if (process.platform !== 'win32' && mode & 0o077 && !this.warned.has(file)) {
+      this.warned.add(file);
+      this.options.onWarning?.(`The keystore ${file} can be read by other users (mode 0${mode.toString(8)}); run \`chmod 600 ${file}\`.`);
     }
     const keystore = parseKeystore(fs.readFileSync(file, 'utf8'), file);
     if (keystore.name !== name) throw new CocoonError('CORRUPT_DATA', `The keystore ${file} belongs to wallet "${keystore.name}", not "${name}".`);

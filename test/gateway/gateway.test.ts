@@ -191,18 +191,28 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect(paid() - before).toBe(BigInt((next.usage as CocoonUsage).cost_nanoton));
   });
 
+  it('refuses max_tokens beyond every provider’s context before any money moves', async () => {
+    const record = store.get(market.providers[0]!.address.toRawString())!;
+    const before = await viewChannel(options.client, record);
+    const answer = await openai.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
+    expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((answer as Error).message).toMatch(/20000 completion tokens is more than any matching provider takes/);
+    expect((await viewChannel(options.client, record)).deposited).toBe(before.deposited);
+  });
+
   it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
     const topping = await startGateway({...options, funding: await app.funding({mode: 'always', deposit: 1_000_000_000n}), onRequest: undefined});
     try {
       const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
-      // 20,000 tokens may cost 2 TON: the channel is topped up, then the provider refuses a limit above its 4096.
-      const answer = await client.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
+      // A 700 kB prompt may cost ~0.7 GRAM (a token per byte) plus 0.4 for 4,000 completion tokens: more than the
+      // channel holds, so it is topped up; the provider then refuses a prompt beyond the model's context.
+      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(350_000), max_tokens: 4000}).catch((e: unknown) => e);
       expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
       const after = await viewChannel(options.client, record);
-      // What arrives is the top-up less the message's gas.
-      expect(after.deposited - before.deposited).toBeGreaterThan(1_990_000_000n);
+      // What arrives is the top-up (at least the deposit, 1 GRAM) less the message's gas.
+      expect(after.deposited - before.deposited).toBeGreaterThan(1_090_000_000n);
     } finally {
       await topping.close();
     }
