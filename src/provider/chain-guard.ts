@@ -24,7 +24,7 @@ export interface ChainChannelGuardOptions {
  * delay leaves time to claim.
  */
 export class ChainChannelGuard implements ChannelGuard {
-  private readonly cache = new Map<string, {at: number; terms: ChannelTerms | undefined}>();
+  private readonly cache = new Map<string, {at: number; terms?: ChannelTerms; refusal?: string}>();
 
   constructor(private readonly options: ChainChannelGuardOptions) {}
 
@@ -33,20 +33,30 @@ export class ChainChannelGuard implements ChannelGuard {
     const key = channel.toRawString();
     const hit = this.cache.get(key);
     if (hit && now - hit.at < (this.options.cacheMs ?? 3000)) return hit.terms;
-    const terms = await this.fetch(channel);
-    this.cache.set(key, {at: now, terms});
-    return terms;
+    const found = await this.fetch(channel);
+    this.cache.set(key, {at: now, ...found});
+    return found.terms;
   }
 
-  private async fetch(channel: Address): Promise<ChannelTerms | undefined> {
+  /** Why the last lookup of `channel` found no terms. */
+  refusal(channel: Address): string | undefined {
+    return this.cache.get(channel.toRawString())?.refusal;
+  }
+
+  private async fetch(channel: Address): Promise<{terms?: ChannelTerms; refusal?: string}> {
     const state = await readChannelState(this.options.client, channel);
-    if (!state) return undefined;
+    if (!state) return {refusal: 'No payment channel is deployed at that address (open it first, and wait for the transaction).'};
     const derived = Channel.createFromConfig({consumer: state.consumer, provider: state.provider, consumerKey: state.consumerKey, closeDelay: state.closeDelay});
-    if (!derived.address.equals(channel)) return undefined;
-    if (!state.provider.equals(this.options.provider)) return undefined;
-    if (state.state !== 'open') return undefined;
-    if (state.closeDelay < (this.options.minCloseDelay ?? 600)) return undefined;
-    return {deposit: state.deposited, consumerKey: state.consumerKey};
+    if (!derived.address.equals(channel)) return {refusal: 'The contract at that address is not a Cocoon payment channel (its address does not match the channel code for its state).'};
+    if (!state.provider.equals(this.options.provider)) return {refusal: 'That payment channel pays another provider.'};
+    if (state.state !== 'open') return {refusal: `That payment channel is ${state.state}, not open; open a new channel to keep asking.`};
+    const min = this.options.minCloseDelay ?? 600;
+    if (state.closeDelay < min) {
+      return {
+        refusal: `This provider requires channels with a close delay of at least ${min} s (time to claim after a close starts); this channel's close delay is ${state.closeDelay} s. Open a channel with a longer close delay.`,
+      };
+    }
+    return {terms: {deposit: state.deposited, consumerKey: state.consumerKey}};
   }
 
   /** Forget cached terms (e.g. after a top-up). */

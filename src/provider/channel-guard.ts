@@ -16,7 +16,16 @@ export interface ChannelTerms {
 export interface ChannelGuard {
   /** Terms of an open channel to this provider, or undefined if there is none at `channel`. */
   lookup(channel: Address): Promise<ChannelTerms | undefined>;
+  /**
+   * Why the last lookup of `channel` found no terms, in words a consumer can
+   * act on (the policy and what the channel has). Optional: without it the
+   * refusal says only that there is no open channel.
+   */
+  refusal?(channel: Address): string | undefined;
 }
+
+/** The refusal text when a guard gives no reason. */
+export const NO_CHANNEL = 'No open payment channel to this provider at that address.';
 
 /** A ChannelGuard over a plain table (tests, benchmarks, local demos). */
 export class TableChannelGuard implements ChannelGuard {

@@ -14,6 +14,7 @@ import type {QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
+import {NO_CHANNEL} from './channel-guard.js';
 import type {ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -130,7 +131,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
   ctx.locks.add(channel);
   try {
     const terms = await ctx.guard.lookup(q.channel);
-    if (!terms) throw new Refusal('UNKNOWN_CHANNEL', 'No open payment channel to this provider at that address.');
+    if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
     const account: ChannelAccount = (await ctx.ledger.get(channel)) ?? {paid: 0n, owed: 0n, waived: 0};
     if (account.pending) {
       const p = account.pending;

@@ -2,6 +2,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
 import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {VoucherPostSchema} from '../protocol/schemas.js';
+import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
 import {sendError, sendJson} from './http-util.js';
@@ -37,7 +38,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   ctx.locks.add(key);
   try {
     const terms = await ctx.guard.lookup(channel);
-    if (!terms) return refuse('No open channel to this provider at that address.');
+    if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
     if (!verifyVoucher({channel, amount}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
     if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
     const account = (await ctx.ledger.get(key)) ?? {paid: 0n, owed: 0n, waived: 0};
