@@ -1,17 +1,21 @@
 import {Address, fromNano} from '@ton/core';
 import {CocoonError} from '../errors.js';
 
-/** Parse a TON amount as people write it ("1", "0.25", "1_000") into nanoTON. */
+/**
+ * Parse an amount of the network's coin as people write it ("1", "0.25",
+ * "1_000", "1.5 GRAM", "1.5 TON": Gram is Toncoin's name since June 2026, and
+ * either name is accepted) into nano units.
+ */
 export function parseTon(text: string): bigint {
-  const clean = text.trim().replaceAll('_', '');
+  const clean = text.trim().replaceAll('_', '').replace(/\s*(gram|ton)$/i, '');
   const match = /^(\d+)(?:\.(\d{1,9}))?$/.exec(clean);
   if (!match) {
-    throw new CocoonError('INVALID_INPUT', `"${text}" is not an amount of TON.`, {hint: 'Write it like 10, 0.5 or 0.000000001 (at most 9 decimals).'});
+    throw new CocoonError('INVALID_INPUT', `"${text}" is not an amount of GRAM.`, {hint: 'Write it like 10, 0.5, 1.5 GRAM or 0.000000001 (at most 9 decimals; TON is accepted as the old name).'});
   }
   return BigInt(match[1]!) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
 }
 
-/** nanoTON → "1.5" (no trailing zeros). */
+/** nano units → "1.5" (no trailing zeros). */
 export function formatTon(nano: bigint): string {
   return fromNano(nano);
 }
@@ -33,20 +37,20 @@ export function looksLikeAddress(text: string): boolean {
 }
 
 /**
- * A price in TON per 1M tokens (how people compare prices) → nanoTON per token
- * (what the registry stores). 1 nanoTON per token = 0.001 TON per 1M tokens.
+ * A price in GRAM per 1M tokens (how people compare prices) → nanoGRAM per
+ * token (what the registry stores). 1 nanoGRAM per token = 0.001 GRAM per 1M tokens.
  */
 export function parsePricePerMillion(text: string): bigint {
   const perMillion = parseTon(text);
   if (perMillion % 1_000_000n !== 0n) {
-    throw new CocoonError('INVALID_INPUT', `A price of ${text} TON per 1M tokens is not a whole number of nanoTON per token.`, {
-      hint: 'Prices move in steps of 0.001 TON per 1M tokens (1 nanoTON per token).',
+    throw new CocoonError('INVALID_INPUT', `A price of ${text} per 1M tokens is not a whole number of nanoGRAM per token.`, {
+      hint: 'Prices move in steps of 0.001 GRAM per 1M tokens (1 nanoGRAM per token).',
     });
   }
   return perMillion / 1_000_000n;
 }
 
-/** nanoTON per token → "TON per 1M tokens" text. */
+/** nanoGRAM per token → "GRAM per 1M tokens" text. */
 export function formatPricePerMillion(nanoPerToken: bigint): string {
   return formatTon(nanoPerToken * 1_000_000n);
 }

@@ -95,7 +95,7 @@ describe('foundation, through the CLI', () => {
     await failsCleanly(['wallet', 'balance', '--network', 'moon'], {code: 2, message: /Expected --network=moon to be one of: devnet, testnet, mainnet/});
     await failsCleanly(['wallet', 'balance', 'alice', '--json'], {code: 2, message: /Invalid value \\"moon\\" for network \(from COCOON_NETWORK\)/}, {COCOON_NETWORK: 'moon'});
     await failsCleanly(['wallet', 'send', bob.address, '1', '--wallet', 'alice'], {code: 4, message: /no terminal[\s\S]*--yes/});
-    await failsCleanly(['wallet', 'send', bob.address, 'lots', '--wallet', 'alice', '--yes'], {code: 2, message: /"lots" is not an amount of TON/});
+    await failsCleanly(['wallet', 'send', bob.address, 'lots', '--wallet', 'alice', '--yes'], {code: 2, message: /"lots" is not an amount of GRAM/});
 
     // A corrupt keystore: reported by name, the other wallets still work.
     const carol = await ok(['wallet', 'create', 'carol']);

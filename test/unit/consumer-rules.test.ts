@@ -116,3 +116,14 @@ describe('withFailover', () => {
     }})).rejects.toBe(unavailable);
   });
 });
+
+describe('amounts', () => {
+  it('take GRAM or TON (the old name) as an optional unit, and nothing else', async () => {
+    const {parseTon} = await import('../../src/chain/units.js');
+    expect(parseTon('1.5')).toBe(1_500_000_000n);
+    expect(parseTon('1.5 GRAM')).toBe(1_500_000_000n);
+    expect(parseTon('2ton')).toBe(2_000_000_000n);
+    expect(parseTon('0.000000001 Gram')).toBe(1n);
+    expect(() => parseTon('1 USDT')).toThrow(/not an amount of GRAM/);
+  });
+});
