@@ -1,6 +1,6 @@
 import {Address} from '@ton/core';
 import {malformed} from './errors.js';
-import {QueryRequestSchema, type QueryRequestJson} from './schemas.js';
+import {firstIssue, QueryRequestSchema, type QueryRequestJson} from './schemas.js';
 import type {QueryRequest} from './wire.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,7 +35,7 @@ export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
     throw malformed('request plaintext (not UTF-8 JSON)', err);
   }
   const parsed = QueryRequestSchema.safeParse(json);
-  if (!parsed.success) throw malformed(`request plaintext (${parsed.error.issues[0]?.message ?? 'schema'})`);
+  if (!parsed.success) throw malformed(`request plaintext (${firstIssue(parsed.error, 'request')})`);
   const r = parsed.data;
   return {
     queryId: Buffer.from(r.queryId, 'hex'),

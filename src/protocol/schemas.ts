@@ -23,6 +23,7 @@ export const QueryRequestSchema = z
     model: z.string().min(1).max(256),
     prompt: z.string().max(1 << 22).optional(),
     messages: z.array(ChatMessageSchema).min(1).max(1024).optional(),
+    // Optional: absent means the engine's defaults (docs/protocol.md §4).
     params: z
       .object({
         temperature: z.number().min(0).max(10).optional(),
@@ -30,7 +31,8 @@ export const QueryRequestSchema = z
         seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
       })
-      .strict(),
+      .strict()
+      .default({}),
     maxTokens: z.number().int().min(1).max(1 << 20),
     maxPrice: z.object({prompt: NanoSchema, completion: NanoSchema}).strict(),
   })
@@ -38,6 +40,13 @@ export const QueryRequestSchema = z
   .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), 'exactly one of prompt or messages');
 /** JSON form of a request plaintext. */
 export type QueryRequestJson = z.infer<typeof QueryRequestSchema>;
+
+/** The first problem of a failed parse, naming the field: "maxPrice.prompt: Required". */
+export function firstIssue(error: z.ZodError, what = 'body'): string {
+  const issue = error.issues[0];
+  if (!issue) return 'schema';
+  return `${issue.path.length > 0 ? issue.path.join('.') : what}: ${issue.message}`;
+}
 
 const WireErrorCodeSchema = z.enum([
   'BAD_REQUEST', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED', 'POW_REQUIRED', 'WRONG_KEY', 'STALE', 'REPLAY',

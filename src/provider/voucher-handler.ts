@@ -1,7 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
 import {verifyVoucher} from '../chain/contracts/voucher.js';
-import {VoucherPostSchema} from '../protocol/schemas.js';
+import {firstIssue, VoucherPostSchema} from '../protocol/schemas.js';
 import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
@@ -29,7 +29,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     return refuse('Voucher body is not JSON.', 'BAD_REQUEST');
   }
   const parsed = VoucherPostSchema.safeParse(json);
-  if (!parsed.success) return refuse('Voucher body does not match the schema.', 'BAD_REQUEST');
+  if (!parsed.success) return refuse(`Voucher body does not match the schema (${firstIssue(parsed.error)}).`, 'BAD_REQUEST');
   const channel = Address.parseRaw(parsed.data.channel);
   const key = channel.toRawString();
   const amount = BigInt(parsed.data.amount);
@@ -50,6 +50,11 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
       await ctx.ledger.put(key, {paid: account.paid, owed: account.paid, voucher: account.voucher, waived: account.waived + 1});
       ctx.metrics.inc('cocoon_vouchers_total', {result: 'waived'});
       return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.paid.toString()});
+    }
+    if (amount === account.paid && amount !== account.owed) {
+      // The current paid total again while a receipt is pending (a retried post): idempotent, changes nothing.
+      ctx.metrics.inc('cocoon_vouchers_total', {result: 'repeated'});
+      return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.owed.toString()});
     }
     if (amount !== account.owed) {
       return refuse(`Voucher amount ${amount} is not the owed total ${account.owed}.`);
