@@ -15,5 +15,5 @@ answer=$(printf '%s' "${PROMPT:-Once upon a time}" | $cocoon ask - --json --max-
 node -e '
   const a = JSON.parse(process.argv[1]);
   console.log(a.text.trim());
-  console.error(`cost ${a.cost} TON, ${a.usage.completionTokens} tokens, provider ${a.provider.address}, trust ${a.trust}`);
+  console.error(`cost ${a.cost} GRAM, ${a.usage.completionTokens} tokens, provider ${a.provider.address}, trust ${a.trust}`);
 ' "$answer"

@@ -10,4 +10,4 @@ const report = await runDemo({
   onStep: (step) => console.log(`${step.name.padEnd(16)} ${step.detail}`),
 });
 console.log(`\nanswer: ${report.answer.text.trim()}`);
-console.log(`paid ${report.cost} TON; the provider claimed ${report.settlement.claimed} TON on chain`);
+console.log(`paid ${report.cost} GRAM; the provider claimed ${report.settlement.claimed} GRAM on chain`);

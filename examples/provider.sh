@@ -3,7 +3,7 @@
 #
 #   MODEL=./model.gguf COCOON_WALLET_PASSWORD=… COCOON_NODE_PASSWORD=… examples/provider.sh
 #
-# Prices are TON per 1M tokens; ENDPOINT is what consumers connect to (put a TLS
+# Prices are GRAM per 1M tokens; ENDPOINT is what consumers connect to (put a TLS
 # proxy in front and set it to the public URL when serving the internet).
 set -euo pipefail
 cocoon=${COCOON_BIN:-cocoon}

@@ -54,7 +54,7 @@ export function providerWallet(app: AppContext, requested?: string): string {
   return app.walletName(requested ?? localProvider(app)?.wallet);
 }
 
-/** The registry's minimum stake, nanoTON. */
+/** The registry's minimum stake, nanoGRAM. */
 export async function registryMinStake(app: AppContext): Promise<bigint> {
   const {client, registry} = await app.chainAccess();
   return (await client.call(() => client.ton.open(Registry.createFromAddress(registry)).getParams())).minStake;

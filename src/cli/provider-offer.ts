@@ -11,9 +11,9 @@ export const offerFlags = {
   'model-name': Flags.string({description: 'Name consumers ask for [default: the file name without .gguf]'}),
   arch: Flags.string({description: 'Model architecture: llama, qwen, deepseek … [default: from the GGUF header]'}),
   'avg-queries': Flags.integer({description: 'Average queries a day the node can take [default: from `gpu bench`, else 1000]', min: 1}),
-  stake: Flags.string({description: 'Stake in TON [default: the registry minimum]'}),
-  'price-prompt': Flags.string({description: 'Price in TON per 1M prompt tokens [default: 0.05]'}),
-  'price-completion': Flags.string({description: 'Price in TON per 1M completion tokens [default: 0.2]'}),
+  stake: Flags.string({description: 'Stake in GRAM [default: the registry minimum]'}),
+  'price-prompt': Flags.string({description: 'Price in GRAM per 1M prompt tokens [default: 0.05]'}),
+  'price-completion': Flags.string({description: 'Price in GRAM per 1M completion tokens [default: 0.2]'}),
   endpoint: Flags.string({description: 'URL consumers reach the node at [default: http://127.0.0.1:PORT]'}),
   port: Flags.integer({description: 'Port the node listens on [default: 8740]', min: 0, max: 65_535}),
   host: Flags.string({description: 'Address the node listens on [default: 127.0.0.1]'}),
@@ -61,11 +61,11 @@ export async function resolveOffer(flags: OfferFlagValues, options: {interactive
   const name = await pick(flags['model-name'], flags.model ? fileName : (prev?.model ?? fileName), 'Model name consumers ask for:');
   const architecture = await pick(flags.arch, prev?.architecture ?? details.architecture, 'Architecture:');
   const queries = Number(await pick(flags['avg-queries']?.toString(), String(prev?.queriesPerDay ?? suggestion.value), `Queries a day you can take (${suggestion.basis}):`));
-  const pricePrompt = parsePricePerMillion(await pick(flags['price-prompt'], prev ? formatPricePerMillion(prev.promptPrice) : '0.05', 'Price, TON per 1M prompt tokens:'));
-  const priceCompletion = parsePricePerMillion(await pick(flags['price-completion'], prev ? formatPricePerMillion(prev.completionPrice) : '0.2', 'Price, TON per 1M completion tokens:'));
+  const pricePrompt = parsePricePerMillion(await pick(flags['price-prompt'], prev ? formatPricePerMillion(prev.promptPrice) : '0.05', 'Price, GRAM per 1M prompt tokens:'));
+  const priceCompletion = parsePricePerMillion(await pick(flags['price-completion'], prev ? formatPricePerMillion(prev.completionPrice) : '0.2', 'Price, GRAM per 1M completion tokens:'));
   const port = flags.port ?? 8740;
   const endpoint = await pick(flags.endpoint, prev?.endpoint ?? `http://127.0.0.1:${port}`, 'Endpoint consumers reach the node at:');
-  const stake = parseTon(await pick(flags.stake, formatTon(options.minStake), `Stake in TON (minimum ${formatTon(options.minStake)}):`));
+  const stake = parseTon(await pick(flags.stake, formatTon(options.minStake), `Stake in GRAM (minimum ${formatTon(options.minStake)}):`));
   if (!Number.isInteger(queries) || queries < 1) throw new CocoonError('INVALID_INPUT', `"${queries}" is not a number of queries a day.`);
   return {
     offer: {model: name, architecture, modelSha256: details.sha256, contextSize: details.contextLength, queriesPerDay: queries, promptPrice: pricePrompt, completionPrice: priceCompletion, endpoint},

@@ -54,7 +54,7 @@ export interface AskResult {
   text: string;
   usage: Usage;
   finishReason: FinishReason;
-  /** nanoTON this answer cost, and the channel's new cumulative total. */
+  /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
   total: bigint;
   provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint};

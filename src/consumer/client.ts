@@ -40,7 +40,7 @@ export class ProviderClient {
     this.pow = options.powDifficulty;
   }
 
-  /** Cumulative nanoTON signed for this channel so far (persist it between runs). */
+  /** Cumulative nanoGRAM signed for this channel so far (persist it between runs). */
   get paid(): bigint {
     return this.paidTotal;
   }

@@ -16,9 +16,9 @@ export interface ProviderFilter {
   architecture?: string;
   /** Model name (case-insensitive, exact). */
   model?: string;
-  /** Highest completion price, nanoTON per token. */
+  /** Highest completion price, nanoGRAM per token. */
   maxCompletionPrice?: bigint;
-  /** Highest prompt price, nanoTON per token. */
+  /** Highest prompt price, nanoGRAM per token. */
   maxPromptPrice?: bigint;
   /** Only this provider (its wallet address). */
   provider?: Address;

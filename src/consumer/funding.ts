@@ -22,11 +22,11 @@ export type FundingEvent =
 /** What a low channel looks like when the policy has to decide. */
 export interface LowBalance {
   record: ChannelRecord;
-  /** nanoTON the channel has left. */
+  /** nanoGRAM the channel has left. */
   remaining: bigint;
-  /** nanoTON the query may cost at most. */
+  /** nanoGRAM the query may cost at most. */
   needed: bigint;
-  /** nanoTON a top-up would add. */
+  /** nanoGRAM a top-up would add. */
   amount: bigint;
 }
 
@@ -42,7 +42,7 @@ export interface FundingPolicyOptions {
   store: ChannelStore;
   /** Unlocks the paying wallet; called only when money must move, and a success is kept. Required. */
   wallet: () => Promise<PayingWallet>;
-  /** nanoTON deposited when a channel is opened or topped up (at least what the query needs). Required. */
+  /** nanoGRAM deposited when a channel is opened or topped up (at least what the query needs). Required. */
   deposit: bigint;
   /** What to do when a channel is too low for a query. Required. */
   mode: FundingMode;

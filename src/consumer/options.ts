@@ -20,7 +20,7 @@ export interface ProviderClientOptions {
   channel: Address;
   /** Consumer's Ed25519 secret (32-byte seed or 64-byte key) that signs vouchers for the channel. Required. */
   voucherKey: Uint8Array;
-  /** Cumulative nanoTON already signed for this channel (the newest voucher). Default: 0n. */
+  /** Cumulative nanoGRAM already signed for this channel (the newest voucher). Default: 0n. */
   paid?: bigint;
   /** HTTP client. Default: globalThis.fetch. */
   fetch?: typeof fetch;
@@ -44,7 +44,7 @@ export interface QueryOptions {
   messages?: ChatMessage[];
   /** Upper bound on completion tokens. Required. */
   maxTokens: number;
-  /** Highest prices accepted, nanoTON per token; the provider refuses if its own are higher. Required. */
+  /** Highest prices accepted, nanoGRAM per token; the provider refuses if its own are higher. Required. */
   maxPrice: Prices;
   /** Sampling parameters. Default: the engine's. */
   params?: SamplingParams;

@@ -20,9 +20,9 @@ export interface QueryResult {
   text: string;
   usage: Usage;
   finishReason: FinishReason;
-  /** usage × receipt prices, nanoTON. */
+  /** usage × receipt prices, nanoGRAM. */
   cost: bigint;
-  /** New cumulative total owed on the channel, nanoTON. */
+  /** New cumulative total owed on the channel, nanoGRAM. */
   total: bigint;
   /** The provider-signed receipt. */
   receipt: SignedReceipt;

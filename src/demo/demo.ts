@@ -58,7 +58,7 @@ export interface DemoReport {
   model: {path: string; source: string; name: string};
   wallets: {provider: string; consumer: string};
   answer: {text: string; promptTokens: number; completionTokens: number};
-  /** TON. */
+  /** GRAM. */
   cost: string;
   receipt: {queryId: string; signature: string};
   settlement: {claimed: string; providerEarned: string; channel: string};
@@ -67,8 +67,8 @@ export interface DemoReport {
 }
 
 // Demo prices: high enough that one answer is worth an on-chain claim.
-const PRICE_PROMPT = 2_000n; // nanoTON per token = 2 TON per 1M tokens
-const PRICE_COMPLETION = 200_000n; // = 200 TON per 1M tokens
+const PRICE_PROMPT = 2_000n; // nanoGRAM per token = 2 GRAM per 1M tokens
+const PRICE_COMPLETION = 200_000n; // = 200 GRAM per 1M tokens
 
 /**
  * The whole market on one machine, step by step: a devnet, a provider that
@@ -135,7 +135,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
             stake: toNano(1),
           },
         ),
-      (r) => `${r.model} [${r.architecture}], stake ${formatTon(r.stake)} TON, 2 / 200 TON per 1M prompt / completion tokens`,
+      (r) => `${r.model} [${r.architecture}], stake ${formatTon(r.stake)} GRAM, 2 / 200 GRAM per 1M prompt / completion tokens`,
     );
     // The node picks a free port; the registration is then updated to it, as `provide update` would.
     node = await step(
@@ -180,15 +180,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         }),
       (a) => `"${a.text.trim().slice(0, 60)}${a.text.length > 60 ? '…' : ''}" (${a.usage.promptTokens} + ${a.usage.completionTokens} tokens, end-to-end encrypted)`,
     );
-    await step('receipt', async () => answer, (a) => `cost ${formatTon(a.cost)} TON, signed by the node (query ${a.receipt.queryId.slice(0, 12)}…), voucher ${a.voucherPosted ? 'accepted' : 'pending'}`);
+    await step('receipt', async () => answer, (a) => `cost ${formatTon(a.cost)} GRAM, signed by the node (query ${a.receipt.queryId.slice(0, 12)}…), voucher ${a.voucherPosted ? 'accepted' : 'pending'}`);
     const before = await client.balance(providerSender.address);
     const [claim] = await step(
       'settle',
       () => node!.settler.settle({force: true}),
-      (reports) => `claimed ${formatTon((reports[0]?.paidAfter ?? 0n) - (reports[0]?.paidBefore ?? 0n))} TON on chain from ${formatAddress(answer.channel, 'devnet', {bounceable: true})}`,
+      (reports) => `claimed ${formatTon((reports[0]?.paidAfter ?? 0n) - (reports[0]?.paidBefore ?? 0n))} GRAM on chain from ${formatAddress(answer.channel, 'devnet', {bounceable: true})}`,
     );
     const earned = (await client.balance(providerSender.address)) - before;
-    await step('balances', async () => earned, (e) => `provider wallet +${formatTon(e)} TON (the answer's cost less the claim's fee)`);
+    await step('balances', async () => earned, (e) => `provider wallet +${formatTon(e)} GRAM (the answer's cost less the claim's fee)`);
     return {
       dir,
       kept: Boolean(options.keep),

@@ -49,7 +49,7 @@ async function noProvider(ctx: CompletionContext, request: GatewayRequest): Prom
   }
   const f = request.filter;
   if ((await ctx.directory.candidates(f)).length === 0) {
-    const limits = [f.maxCompletionPrice !== undefined && `max_price ${formatPricePerMillion(f.maxCompletionPrice)} TON per 1M tokens`, f.architecture && `architecture ${f.architecture}`, f.provider && 'the given provider']
+    const limits = [f.maxCompletionPrice !== undefined && `max_price ${formatPricePerMillion(f.maxCompletionPrice)} GRAM per 1M tokens`, f.architecture && `architecture ${f.architecture}`, f.provider && 'the given provider']
       .filter(Boolean)
       .join(', ');
     return new OpenAiError(404, `No provider serves '${request.model}' within ${limits}.`, 'invalid_request_error', 'no_matching_provider', 'model');

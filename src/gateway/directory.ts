@@ -30,7 +30,7 @@ export interface ModelEntry {
     architectures: string[];
     /** Largest context window offered, tokens. */
     context_length: number;
-    /** TON per 1M tokens, lowest and highest across providers. */
+    /** GRAM per 1M tokens, lowest and highest across providers. */
     price_per_1m_tokens: {prompt: {min: string; max: string}; completion: {min: string; max: string}};
   };
 }

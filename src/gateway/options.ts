@@ -12,7 +12,7 @@ export interface GatewayRequestEvent {
   /** Model and provider that answered (completions). */
   model?: string;
   provider?: Address;
-  /** nanoTON paid for the answer. */
+  /** nanoGRAM paid for the answer. */
   cost?: bigint;
   /** The error message sent, for failed requests. */
   error?: string;

@@ -36,7 +36,7 @@ export interface RequestDefaults {
   completionMaxTokens: number;
 }
 
-// TON per 1M tokens, as a string ("0.5") or a number (0.5), like `--max-price`.
+// GRAM per 1M tokens, as a string ("0.5") or a number (0.5), like `--max-price`.
 const PriceSchema = z.union([z.string(), z.number().nonnegative()]);
 const CocoonSchema = z
   .object({architecture: z.string().min(1).optional(), max_price: PriceSchema.optional(), max_prompt_price: PriceSchema.optional(), provider: z.string().optional()})
@@ -113,7 +113,7 @@ function price(value: string | number | undefined, param: string): bigint | unde
   try {
     return parsePricePerMillion(typeof value === 'number' ? value.toFixed(9) : value);
   } catch (error) {
-    throw new OpenAiError(400, `Invalid value for '${param}': ${isCocoonError(error) ? error.message : 'not a price'} (TON per 1M tokens).`, 'invalid_request_error', 'invalid_value', param);
+    throw new OpenAiError(400, `Invalid value for '${param}': ${isCocoonError(error) ? error.message : 'not a price'} (GRAM per 1M tokens).`, 'invalid_request_error', 'invalid_value', param);
   }
 }
 

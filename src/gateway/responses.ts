@@ -12,7 +12,7 @@ export interface GatewayUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  /** What this answer cost, in TON (decimal string) and nanoTON (integer string). */
+  /** What this answer cost, in GRAM (decimal string) and nanoGRAM (integer string). */
   cost_ton: string;
   cost_nanoton: string;
 }

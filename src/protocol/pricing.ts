@@ -1,7 +1,7 @@
 import type {Usage} from './messages.js';
 import type {Prices} from './wire.js';
 
-/** cost = promptTokens × prompt price + completionTokens × completion price (nanoTON). */
+/** cost = promptTokens × prompt price + completionTokens × completion price (nanoGRAM). */
 export function queryCost(usage: Usage, prices: Prices): bigint {
   return BigInt(usage.promptTokens) * prices.prompt + BigInt(usage.completionTokens) * prices.completion;
 }

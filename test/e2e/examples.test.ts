@@ -67,19 +67,19 @@ describe('examples/', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await runCli(['wallet', 'show', 'ci', '--json'], {home: consumerHome, env})).json.address).toBe(formatAddress(Address.parse(address), 'devnet'));
     expect(r.stdout.trim().length).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/cost [\d.]+ TON, \d+ tokens, provider \S+, trust provider-visible/);
+    expect(r.stderr).toMatch(/cost [\d.]+ GRAM, \d+ tokens, provider \S+, trust provider-visible/);
   });
 
   it('ask-from-node.ts asks through the SDK', async () => {
     const r = await run(process.execPath, ['--import', 'tsx', path.join('examples', 'ask-from-node.ts'), 'The cat'], {home: consumerHome});
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().length).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/\d+ tokens for [\d.]+ TON, receipt [0-9a-f]{32}/);
+    expect(r.stderr).toMatch(/\d+ tokens for [\d.]+ GRAM, receipt [0-9a-f]{32}/);
   });
 
   it('local-market.ts runs the whole market in one process', async () => {
     const r = await run(process.execPath, ['--import', 'tsx', path.join('examples', 'local-market.ts')], {home: tempHome(), env: {COCOON_MODEL: testModel()}});
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/paid ([\d.]+) TON; the provider claimed \1 TON on chain/);
+    expect(r.stdout).toMatch(/paid ([\d.]+) GRAM; the provider claimed \1 GRAM on chain/);
   });
 });

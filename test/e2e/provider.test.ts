@@ -86,7 +86,7 @@ describe('provide, through the CLI on the devnet', () => {
     const r = await runCli(['provide', 'register', ...offer()], {home, env});
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/does not answer yet/);
-    expect(r.stdout).toMatch(/prices\s+2 TON \/ 1M prompt tokens, 100 TON \/ 1M completion tokens/);
+    expect(r.stdout).toMatch(/prices\s+2 GRAM \/ 1M prompt tokens, 100 GRAM \/ 1M completion tokens/);
     const twice = await runCli(['provide', 'register', ...offer()], {home, env});
     expect(twice.code).toBe(3);
     expect(twice.stderr).toMatch(/already registered[\s\S]*provide update/);
