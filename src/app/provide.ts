@@ -135,6 +135,10 @@ export interface StartOptions {
   settleIntervalMs?: number;
   rateLimit?: number;
   minCloseDelay?: number;
+  /** Refuse a channel once it has waived this many charges. Default: 3. */
+  maxWaived?: number;
+  /** Proof of work asked of every query, bits. Default: 0 (off). */
+  powDifficulty?: number;
   onEvent?: (event: NodeEvent) => void;
   /** Told before the registration is checked. */
   onChecking?: (wallet: Address) => void;
@@ -163,6 +167,8 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     claimThreshold: parseTon(options.claimThreshold ?? '1'),
     settleIntervalMs: options.settleIntervalMs ?? 30_000,
     minCloseDelay: options.minCloseDelay,
+    maxWaived: options.maxWaived,
+    powDifficulty: options.powDifficulty,
     rateLimit: options.rateLimit ? {refillPerSecond: options.rateLimit, capacity: 3 * options.rateLimit} : undefined,
     onEvent: options.onEvent,
   });

@@ -22,6 +22,7 @@ export const WIRE_ERRORS: Record<WireErrorCode, {status: number; cocoon: ErrorCo
   UNKNOWN_CHANNEL: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   INSUFFICIENT_DEPOSIT: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   VOUCHER_OWED: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
+  TOO_MANY_WAIVERS: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   CHANNEL_BUSY: {status: 200, cocoon: 'BUSY'},
   BUSY: {status: 200, cocoon: 'BUSY'},
   BAD_VOUCHER: {status: 400, cocoon: 'PAYMENT_REQUIRED'},

@@ -51,7 +51,7 @@ export function firstIssue(error: z.ZodError, what = 'body'): string {
 const WireErrorCodeSchema = z.enum([
   'BAD_REQUEST', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED', 'POW_REQUIRED', 'WRONG_KEY', 'STALE', 'REPLAY',
   'DECRYPT_FAILED', 'UNKNOWN_MODEL', 'MAX_TOKENS', 'INVALID_QUERY', 'PRICE_TOO_LOW', 'UNKNOWN_CHANNEL', 'INSUFFICIENT_DEPOSIT',
-  'VOUCHER_OWED', 'CHANNEL_BUSY', 'BUSY', 'BAD_VOUCHER', 'ENGINE_ERROR', 'SHUTTING_DOWN', 'INTERNAL',
+  'VOUCHER_OWED', 'TOO_MANY_WAIVERS', 'CHANNEL_BUSY', 'BUSY', 'BAD_VOUCHER', 'ENGINE_ERROR', 'SHUTTING_DOWN', 'INTERNAL',
 ]);
 
 /** JSON of an encrypted error frame (after the type byte). */

@@ -139,6 +139,7 @@ export type WireErrorCode =
   | 'UNKNOWN_CHANNEL'
   | 'INSUFFICIENT_DEPOSIT'
   | 'VOUCHER_OWED'
+  | 'TOO_MANY_WAIVERS'
   | 'CHANNEL_BUSY'
   | 'BUSY'
   | 'BAD_VOUCHER'

@@ -17,6 +17,9 @@ export interface ServerContext {
   maxTokens: number;
   timestampWindowMs: number;
   powDifficulty: number;
+  maxWaived: number;
+  /** Charges written off across every channel of the ledger (its `waived` counts). */
+  waived: number;
   maxGenerationMs: number;
   coalesceMs: number;
   software: string;

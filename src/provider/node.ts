@@ -42,6 +42,10 @@ export interface ProviderNodeOptions {
   settleIntervalMs?: number;
   /** Shortest channel close delay accepted, seconds. Default: 600. */
   minCloseDelay?: number;
+  /** Refuse a channel once it has waived this many charges. Default: 3. */
+  maxWaived?: number;
+  /** Proof of work asked of every query, leading zero bits (0 … MAX_POW_DIFFICULTY of server.ts). Default: 0 (off). */
+  powDifficulty?: number;
   /** Per-source request limit (each paid answer costs a source 2–3 requests). Default: the server's (30 burst, 10/s). */
   rateLimit?: RateLimitOptions;
   onEvent?: (event: NodeEvent) => void;
@@ -93,6 +97,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
       rateLimit: options.rateLimit,
+      maxWaived: options.maxWaived,
+      powDifficulty: options.powDifficulty,
     });
   } catch (error) {
     await engine.dispose();

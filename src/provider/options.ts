@@ -5,6 +5,12 @@ import type {RateLimitOptions} from './admission.js';
 import type {ChannelGuard} from './channel-guard.js';
 import type {ChannelLedger} from './ledger.js';
 
+/**
+ * Highest proof-of-work difficulty a node asks for, bits: 2^20 hashes is about
+ * a second of a consumer's CPU per query; more would price honest users out.
+ */
+export const MAX_POW_DIFFICULTY = 20;
+
 /** Options of createProviderServer. */
 export interface ProviderServerOptions {
   /** The engine that answers (createEngine from src/inference/engine.ts, or NullEngine). Required. */
@@ -27,8 +33,10 @@ export interface ProviderServerOptions {
   maxTokens?: number;
   /** Accepted clock skew of request timestamps, ± ms; also how long query ids are remembered. Default: 60,000. */
   timestampWindowMs?: number;
-  /** Hashcash difficulty in leading zero bits asked of every request (advertised in /v1/info). Default: 0 (off). */
+  /** Hashcash difficulty in leading zero bits asked of every request (advertised in /v1/info), 0 … MAX_POW_DIFFICULTY. Default: 0 (off). */
   powDifficulty?: number;
+  /** A channel that has waived this many charges (answers it said it never received) is refused with TOO_MANY_WAIVERS. Default: 3. */
+  maxWaived?: number;
   /** Per-source token bucket. Default: 30 burst, 10/s. */
   rateLimit?: RateLimitOptions;
   /** Longest generation before the provider ends it itself (charged for what was sent). Default: 600,000 ms. */

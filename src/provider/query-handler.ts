@@ -7,7 +7,7 @@ import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
-import {priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
 import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
@@ -138,8 +138,15 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
       const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
       throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoTON (query ${p.queryId}).`, pending);
     }
+    if (account.waived >= ctx.maxWaived) {
+      throw new Refusal(
+        'TOO_MANY_WAIVERS',
+        `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
+      );
+    }
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
-    const worst = worstCaseCost(promptTokens, q.maxTokens, ctx.prices);
+    // The completion cannot outgrow the context, so neither does the deposit it needs.
+    const worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(0, ctx.engine.model.contextSize - promptTokens)), ctx.prices);
     if (account.owed + worst > terms.deposit) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }

@@ -6,13 +6,13 @@ import {PROTOCOL_VERSION, type ProviderInfo} from '../protocol/wire.js';
 import {RateLimiter, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
-import {MemoryChannelLedger} from './ledger.js';
+import {MemoryChannelLedger, type ChannelLedger} from './ledger.js';
 import {ProviderMetrics} from './metrics.js';
-import type {ProviderServerOptions} from './options.js';
+import {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 import {handleQuery} from './query-handler.js';
 import {handleVoucher} from './voucher-handler.js';
 
-export type {ProviderServerOptions} from './options.js';
+export {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 
 /** A running provider node. */
 export interface ProviderServer {
@@ -32,6 +32,13 @@ export interface ProviderServer {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** The waived counts of every account (an unreadable one counts 0 here; settlement reports it). */
+async function waivedInLedger(ledger: ChannelLedger): Promise<number> {
+  let n = 0;
+  for (const channel of ledger.channels()) n += (await ledger.get(channel).catch(() => undefined))?.waived ?? 0;
+  return n;
+}
+
 /** Start a provider node's HTTP server and resolve once it listens. */
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
   // Receipts carry prices as u64: refuse what could not be signed later, before serving anyone.
@@ -41,6 +48,12 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   if (options.nodeKey.x25519SecretKey.length !== 32 || options.nodeKey.ed25519Seed.length !== 32) {
     throw new CocoonError('INVALID_INPUT', 'The node key is not a 32-byte X25519 secret and a 32-byte Ed25519 seed.');
   }
+  const pow = options.powDifficulty ?? 0;
+  if (!Number.isInteger(pow) || pow < 0 || pow > MAX_POW_DIFFICULTY) {
+    throw new CocoonError('INVALID_INPUT', `Proof-of-work difficulty ${pow} is outside 0 … ${MAX_POW_DIFFICULTY} bits.`, {hint: `Each bit doubles a consumer's work per query; ${MAX_POW_DIFFICULTY} bits is about a second.`});
+  }
+  const maxWaived = options.maxWaived ?? 3;
+  if (!Number.isInteger(maxWaived) || maxWaived < 0) throw new CocoonError('INVALID_INPUT', `maxWaived must be a whole number ≥ 0, got ${maxWaived}.`);
   const timestampWindowMs = options.timestampWindowMs ?? 60_000;
   const ctx: ServerContext = {
     engine: options.engine,
@@ -51,7 +64,9 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     maxTokens: options.maxTokens ?? 4096,
     timestampWindowMs,
-    powDifficulty: options.powDifficulty ?? 0,
+    powDifficulty: pow,
+    maxWaived,
+    waived: 0,
     maxGenerationMs: options.maxGenerationMs ?? 600_000,
     coalesceMs: options.coalesceMs ?? 10,
     software: options.software ?? 'cocoon/0.1.0',
@@ -64,6 +79,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     generations: new Set(),
   };
   ctx.metrics.gauge('cocoon_active_generations', 'Generations running now.', () => ctx.generations.size);
+  ctx.waived = await waivedInLedger(ctx.ledger);
+  ctx.metrics.gauge('cocoon_waived_charges', 'Charges written off because the consumer said it never received the answer, every channel of the ledger.', () => ctx.waived);
 
   const info = (): ProviderInfo => {
     const m = ctx.engine.model;

@@ -19,6 +19,8 @@ export interface ChannelStatus {
   unclaimed: string;
   deposit: string;
   unlockAt: string | null;
+  /** Charges this channel's consumer declined as never received (free answers). */
+  waived: number;
 }
 
 /** What `provide status` reports. */
@@ -26,9 +28,11 @@ export interface ProviderStatusReport {
   network: NetworkName;
   wallet: {address: string; balance: string};
   registration: RecordView | null;
-  node: {running: boolean; endpoint?: string; load?: {active: number; queued: number; parallel: number}; queries?: number; promptTokens?: number; completionTokens?: number};
+  node: {running: boolean; endpoint?: string; load?: {active: number; queued: number; parallel: number}; queries?: number; promptTokens?: number; completionTokens?: number; refusedForWaivers?: number};
   earnings: {earned: string; claimed: string; unclaimed: string; earnedNano: string; claimedNano: string};
   channels: ChannelStatus[];
+  /** Charges written off across every channel (the ledger's waived counts). */
+  waived: number;
 }
 
 /** Parse Prometheus text into name{labels} → value. */
@@ -63,6 +67,7 @@ async function nodeStatus(endpoint: string | undefined, nodeKey: Uint8Array | un
       queries: sumMetric(metrics, 'cocoon_queries_completed_total'),
       promptTokens: sumMetric(metrics, 'cocoon_tokens_total', 'prompt'),
       completionTokens: sumMetric(metrics, 'cocoon_tokens_total', 'completion'),
+      refusedForWaivers: sumMetric(metrics, 'cocoon_rejections_total', 'code="TOO_MANY_WAIVERS"'),
     };
   } catch {
     return {running: false, endpoint};
@@ -92,6 +97,7 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
   const channels: ChannelStatus[] = [];
   let earned = 0n;
   let claimed = 0n;
+  let waived = 0;
   for (const raw of ledger.channels()) {
     const account = await ledger.get(raw);
     const state = await readChannelState(client, Address.parseRaw(raw));
@@ -99,6 +105,7 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
     const paid = state?.paid ?? 0n;
     earned += voucher > paid ? voucher : paid;
     claimed += paid;
+    waived += account?.waived ?? 0;
     channels.push({
       channel: formatAddress(Address.parseRaw(raw), network, {bounceable: true}),
       state: state?.state ?? 'gone',
@@ -107,6 +114,7 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
       unclaimed: formatTon(voucher > paid ? voucher - paid : 0n),
       deposit: formatTon(state?.deposited ?? 0n),
       unlockAt: state?.unlockAt ? new Date(state.unlockAt * 1000).toISOString() : null,
+      waived: account?.waived ?? 0,
     });
   }
   return {
@@ -116,5 +124,6 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
     node,
     earnings: {earned: formatTon(earned), claimed: formatTon(claimed), unclaimed: formatTon(earned - claimed), earnedNano: earned.toString(), claimedNano: claimed.toString()},
     channels,
+    waived,
   };
 }

@@ -48,6 +48,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
         return refuse('Nothing to waive: no pending charge for that query, or the amount is not the paid total.');
       }
       await ctx.ledger.put(key, {paid: account.paid, owed: account.paid, voucher: account.voucher, waived: account.waived + 1});
+      ctx.waived++;
       ctx.metrics.inc('cocoon_vouchers_total', {result: 'waived'});
       return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.paid.toString()});
     }

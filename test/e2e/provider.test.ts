@@ -33,7 +33,8 @@ async function ok(args: string[], extra: Record<string, string> = {}) {
 }
 
 async function startNode(): Promise<Background> {
-  node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '3600'], {home, env, ready: /serving \S+/});
+  // Proof of work on: consumers that read /v1/info solve it, others get POW_REQUIRED.
+  node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '3600', '--pow-difficulty', '8', '--max-waived', '2'], {home, env, ready: /serving \S+/});
   return node;
 }
 
@@ -51,7 +52,8 @@ async function consumerWithChannel(provider: Address, record: {endpoint: string;
     channel: channel.address,
     voucherKey,
   });
-  return {channel, consumer};
+  expect((await consumer.info()).pow.difficulty).toBe(8);
+  return {channel, consumer, voucherKey};
 }
 
 beforeAll(async () => {
@@ -98,7 +100,15 @@ describe('provide, through the CLI on the devnet', () => {
     expect(status0.node.running).toBe(true);
     const record = status0.registration;
     const provider = parseAddress(status0.wallet.address);
-    const {channel, consumer} = await consumerWithChannel(provider, record);
+    const {channel, consumer, voucherKey} = await consumerWithChannel(provider, record);
+    const noPow = new ProviderClient({
+      endpoint: record.endpoint,
+      provider: {x25519PublicKey: Buffer.from(record.encryptionKey, 'hex'), ed25519PublicKey: Buffer.from(record.nodeKey, 'hex')},
+      channel: channel.address,
+      voucherKey,
+      powDifficulty: 0,
+    });
+    await expect(noPow.query({model: record.model, prompt: 'Once', maxTokens: 5, maxPrice: {prompt: 2000n, completion: 100_000n}}).result()).rejects.toMatchObject({details: {wireCode: 'POW_REQUIRED'}});
     let receipts = 0n;
     for (let i = 0; i < 5; i++) {
       const result = await consumer.query({model: record.model, prompt: 'Once upon a time', maxTokens: 20, maxPrice: {prompt: 2000n, completion: 100_000n}}).result();
@@ -109,6 +119,10 @@ describe('provide, through the CLI on the devnet', () => {
     expect(status.node.queries).toBe(5);
     expect(BigInt(status.earnings.earnedNano)).toBe(receipts);
     expect(status.earnings.claimedNano).toBe('0');
+    expect(status.waived).toBe(0);
+    expect(status.channels[0].waived).toBe(0);
+    const text = await runCli(['provide', 'status'], {home, env});
+    expect(text.stdout).toMatch(/waived\s+0 charges/);
 
     const before = await client.balance(provider);
     const claim = await ok(['provide', 'claim']);

@@ -21,6 +21,8 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'settle-interval': Flags.integer({description: 'Seconds between settlement passes [default: 30]', min: 1}),
     'rate-limit': Flags.integer({description: 'Requests per second one address may send, burst 3× that (a paid answer costs 2–3; raise it for gateways behind one IP) [default: 10]', min: 1}),
     'min-close-delay': Flags.integer({description: 'Refuse channels whose close delay is shorter, seconds (time to claim after a consumer starts closing) [default: 600]', min: 1}),
+    'max-waived': Flags.integer({description: 'Refuse a channel once its consumer has declined this many charges as never received (each is one free answer) [default: 3]', min: 0}),
+    'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
@@ -38,10 +40,14 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       settleIntervalMs: this.flags['settle-interval'] === undefined ? undefined : this.flags['settle-interval'] * 1000,
       rateLimit: this.flags['rate-limit'],
       minCloseDelay: this.flags['min-close-delay'],
+      maxWaived: this.flags['max-waived'],
+      powDifficulty: this.flags['pow-difficulty'],
       onChecking: (wallet) => log.info(`checking the registration of ${provide.shownAddress(app, wallet)} on ${app.network}`),
       onEvent: (event) => nodeEventLines(event).forEach(({level, line}) => log[level](line)),
     });
     log.info(`serving ${node.record.model} (${node.engine.backend}) at ${node.url}; registered endpoint ${node.record.endpoint}`);
+    const pow = node.server.info().pow.difficulty;
+    if (pow > 0) log.info(`asking ${pow} bits of proof of work per query`);
     const signal = await waitForStopSignal();
     log.info(`${signal}: finishing answers in flight, then settling every channel (Ctrl-C again to quit at once)`);
     const settled = provide.claimViews(await node.close());

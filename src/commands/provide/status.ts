@@ -22,7 +22,9 @@ export default class ProvideStatus extends BaseCommand<typeof ProvideStatus> {
     const n = report.node;
     this.log(n.running ? `node       running at ${n.endpoint}: ${n.load?.active} active, ${n.load?.queued} queued; ${n.queries} queries, ${n.promptTokens} prompt + ${n.completionTokens} completion tokens served` : 'node       not running');
     this.log(`earned     ${report.earnings.earned} GRAM (claimed ${report.earnings.claimed}, not yet ${report.earnings.unclaimed})`);
-    if (report.channels.length > 0) this.log(renderTable(report.channels.map((c) => ({channel: c.channel, state: c.state, deposit: c.deposit, earned: c.voucher, claimed: c.claimed}))));
+    const refused = n.refusedForWaivers ? `; ${n.refusedForWaivers} queries refused for too many waivers` : '';
+    this.log(`waived     ${report.waived} charges declined by consumers as never received${refused}`);
+    if (report.channels.length > 0) this.log(renderTable(report.channels.map((c) => ({channel: c.channel, state: c.state, deposit: c.deposit, earned: c.voucher, claimed: c.claimed, waived: String(c.waived)}))));
     return report;
   }
 }

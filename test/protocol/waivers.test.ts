@@ -1,0 +1,68 @@
+// Waived charges: counted in /metrics (from the ledger, across restarts) and
+// capped per channel: past the limit the channel is refused with TOO_MANY_WAIVERS.
+import {afterEach, describe, expect, it} from 'vitest';
+import {isCocoonError} from '../../src/errors.js';
+import {parseMetrics} from '../../src/provider/status.js';
+import {createProviderServer} from '../../src/provider/server.js';
+import {CHANNEL, MAX_PRICE, startRig, tamperingFetch, type Rig} from './setup.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const ask = {model: 'null', prompt: 'a short story', maxTokens: 20, maxPrice: MAX_PRICE};
+
+async function errorOf(p: Promise<unknown>): Promise<{code: string; wire?: unknown; message: string; details?: Record<string, unknown>}> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isCocoonError(err)) throw err;
+    return {code: err.code, wire: err.details?.wireCode, message: err.message, details: err.details};
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Lose one answer on the way (the provider sent it whole) and waive it. */
+async function loseAndWaive(r: Rig): Promise<void> {
+  const lossy = r.client({fetch: tamperingFetch((b) => b.subarray(0, b.length - 10))});
+  expect((await errorOf(lossy.query(ask).result())).details?.incomplete).toBe(true);
+  const owed = await errorOf(r.client().query(ask).result());
+  expect(owed.wire).toBe('VOUCHER_OWED');
+  expect(await r.client().settlePending(owed.details!.pending as {receipt: string; signature: string})).toBe('waived');
+}
+
+async function metrics(url: string): Promise<Map<string, number>> {
+  return parseMetrics(await (await fetch(`${url}/metrics`)).text());
+}
+
+describe('waived charges', () => {
+  it('are counted in /metrics, and a channel at the limit is refused with TOO_MANY_WAIVERS', async () => {
+    rig = await startRig({maxWaived: 2});
+    expect((await metrics(rig.server.url)).get('cocoon_waived_charges')).toBe(0);
+    await loseAndWaive(rig);
+    await loseAndWaive(rig);
+    expect((await metrics(rig.server.url)).get('cocoon_waived_charges')).toBe(2);
+    const refused = await errorOf(rig.client().query(ask).result());
+    expect(refused).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'TOO_MANY_WAIVERS'});
+    expect(refused.message).toMatch(/declined 2 charges.*at most 2/);
+    expect(rig.server.metrics.get('cocoon_rejections_total', {code: 'TOO_MANY_WAIVERS'})).toBe(1);
+  });
+
+  it('counts the waivers already in the ledger when a node starts', async () => {
+    rig = await startRig();
+    await rig.ledger.put(CHANNEL.toRawString(), {paid: 0n, owed: 0n, waived: 5});
+    const again = await createProviderServer({engine: rig.engine, nodeKey: rig.nodeKey, prices: {prompt: 1n, completion: 1n}, guard: rig.guard, ledger: rig.ledger});
+    try {
+      expect((await metrics(again.url)).get('cocoon_waived_charges')).toBe(5);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a maxWaived or a proof-of-work difficulty out of bounds before serving', async () => {
+    await expect(startRig({maxWaived: -1})).rejects.toMatchObject({code: 'INVALID_INPUT'});
+    await expect(startRig({powDifficulty: 21})).rejects.toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/0 … 20 bits/)});
+  });
+});
