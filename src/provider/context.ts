@@ -10,7 +10,10 @@ import type {ProviderMetrics} from './metrics.js';
 export interface ServerContext {
   engine: InferenceEngine;
   nodeKey: NodeKey;
+  /** Current prices; replaced (never mutated) when the registration changes, so a query keeps the prices it was admitted at. */
   prices: Prices;
+  /** Why queries are refused for now (the node no longer matches its registration), or undefined. */
+  suspended?: string;
   guard: ChannelGuard;
   ledger: ChannelLedger;
   maxBodyBytes: number;

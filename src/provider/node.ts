@@ -15,7 +15,13 @@ import {Settler, type ClaimReport} from './settlement.js';
 export type NodeEvent =
   | {type: 'settled'; reports: ClaimReport[]}
   | {type: 'settle-error'; error: Error}
-  | {type: 'warning'; message: string};
+  | {type: 'warning'; message: string}
+  /**
+   * The registration changed on chain: new prices applied (`prices`), queries
+   * refused because the model or node key no longer match (`suspended`), served
+   * again once they match (`resumed`), or the record left/unbonding (`status`).
+   */
+  | {type: 'registration'; change: 'prices' | 'suspended' | 'resumed' | 'status'; message: string; record: ProviderRecord | null};
 
 /** Options of startProviderNode. */
 export interface ProviderNodeOptions {
@@ -38,7 +44,7 @@ export interface ProviderNodeOptions {
   port?: number;
   /** Claim when a channel's unclaimed vouchers reach this, nanoTON. */
   claimThreshold: bigint;
-  /** Settlement pass interval, ms. Default: 30 s. */
+  /** Settlement pass interval, ms; the registration is re-read on the same timer. Default: 30 s. */
   settleIntervalMs?: number;
   /** Shortest channel close delay accepted, seconds. Default: 600. */
   minCloseDelay?: number;
@@ -56,8 +62,11 @@ export interface ProviderNode {
   readonly url: string;
   readonly server: ProviderServer;
   readonly settler: Settler;
+  /** The registration as last read from the chain (followed on the settle timer). */
   readonly record: ProviderRecord;
   readonly engine: InferenceEngine;
+  /** Re-read the registration now and follow it (prices; suspend on a model or key mismatch). The timer calls it each pass. */
+  refresh(): Promise<void>;
   /** Stop serving (running answers finish), settle every channel, free the model. */
   close(): Promise<ClaimReport[]>;
 }
@@ -105,7 +114,46 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     throw error;
   }
   const settler = new Settler({client: options.client, ledger, threshold: options.claimThreshold});
+  let current = record;
+  let gone = false;
+  const modelHash = record.modelHash;
+  const emit = (change: 'prices' | 'suspended' | 'resumed' | 'status', message: string, next: ProviderRecord | null) =>
+    options.onEvent?.({type: 'registration', change, message, record: next});
+  // What the chain says is what the node serves: prices follow it, a model or key it no longer names stops queries.
+  const refresh = async () => {
+    const next = await getRegistration(options.client, options.registry, options.wallet);
+    if (!next) {
+      if (!gone) emit('status', 'The registration is gone from the registry; consumers no longer find this node (open channels are still served).', null);
+      gone = true;
+      return;
+    }
+    gone = false;
+    const wrong: string[] = [];
+    if (!next.modelHash.equals(modelHash)) wrong.push(`the model hash (now ${next.modelHash.toString('hex').slice(0, 12)}…, serving ${modelHash.toString('hex').slice(0, 12)}…)`);
+    if (!next.nodeKey.equals(Buffer.from(options.nodeKey.ed25519PublicKey)) || !next.encryptionKey.equals(Buffer.from(options.nodeKey.x25519PublicKey))) wrong.push('the node key');
+    if (wrong.length > 0) {
+      const reason = `This node no longer matches its registration: ${wrong.join(' and ')} changed on chain. It takes no queries until restarted with what the registration names.`;
+      if (server.suspended !== reason) {
+        server.suspend(reason);
+        emit('suspended', reason + ' Restart `cocoon provide start` with the registered model and node key.', next);
+      }
+    } else if (server.suspended !== undefined) {
+      server.resume();
+      emit('resumed', 'The registration matches this node again; taking queries.', next);
+    }
+    if (next.promptPrice !== current.promptPrice || next.completionPrice !== current.completionPrice) {
+      server.setPrices({prompt: next.promptPrice, completion: next.completionPrice});
+      emit('prices', `Prices now ${next.promptPrice}/${next.completionPrice} nanoGRAM per prompt/completion token, as registered.`, next);
+    }
+    if (next.status !== current.status && next.status === 'unbonding') emit('status', 'The registration is unbonding; consumers no longer choose this node (open channels are still served).', next);
+    current = next;
+  };
   const tick = async () => {
+    try {
+      await refresh();
+    } catch (error) {
+      options.onEvent?.({type: 'warning', message: `could not re-read the registration: ${(error as Error).message}`});
+    }
     try {
       const reports = await settler.settle();
       if (reports.some((r) => r.outcome === 'claimed' || r.outcome === 'failed')) options.onEvent?.({type: 'settled', reports});
@@ -120,8 +168,11 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     url: server.url,
     server,
     settler,
-    record,
+    get record() {
+      return current;
+    },
     engine,
+    refresh,
     close() {
       closing ??= (async () => {
         clearInterval(timer);

@@ -7,10 +7,10 @@ import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
-import {completionBound, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
 import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
-import type {QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
+import type {Prices, QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
@@ -123,8 +123,10 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
   }
   if (q.model !== ctx.engine.model.name) throw new Refusal('UNKNOWN_MODEL', `This provider serves ${ctx.engine.model.name}, not ${q.model}.`);
   if (q.maxTokens > ctx.maxTokens) throw new Refusal('MAX_TOKENS', `maxTokens is above this provider's limit of ${ctx.maxTokens}.`);
-  if (!priceAccepted(q.maxPrice, ctx.prices)) {
-    throw new Refusal('PRICE_TOO_LOW', `Prices are ${ctx.prices.prompt}/${ctx.prices.completion} nanoTON per prompt/completion token.`);
+  // The prices this query is admitted at: a price change while it runs does not touch its receipt.
+  const prices = ctx.prices;
+  if (!priceAccepted(q.maxPrice, prices)) {
+    throw new Refusal('PRICE_TOO_LOW', `Prices are ${prices.prompt}/${prices.completion} nanoTON per prompt/completion token.`);
   }
   const channel = q.channel.toRawString();
   if (ctx.locks.has(channel)) throw new Refusal('CHANNEL_BUSY', 'This channel already has a query or voucher in progress.');
@@ -145,20 +147,19 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
       );
     }
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
-    // The completion cannot outgrow the context, so neither does the deposit it needs.
-    const worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(0, ctx.engine.model.contextSize - promptTokens)), ctx.prices);
+    const worst = worstCaseCost(promptTokens, q.maxTokens, prices);
     if (account.owed + worst > terms.deposit) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
-    await generate(ctx, q, account, sealer, res);
+    await generate(ctx, q, prices, account, sealer, res);
   } finally {
     ctx.locks.delete(channel);
   }
 }
 
-async function generate(ctx: ServerContext, q: QueryRequest, account: ChannelAccount, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, account: ChannelAccount, sealer: StreamSealer, res: ServerResponse): Promise<void> {
   const abort = new AbortController();
   let clientGone = false;
   const onClose = () => {
@@ -221,10 +222,10 @@ async function generate(ctx: ServerContext, q: QueryRequest, account: ChannelAcc
       ctx.metrics.inc('cocoon_queries_aborted_total');
       return;
     }
-    const cost = queryCost(usage, ctx.prices);
+    const cost = queryCost(usage, prices);
     const total = account.owed + cost;
     const signed = signReceipt(
-      {queryId: q.queryId, channel: q.channel, usage, prices: ctx.prices, cost, total, timestamp: ctx.now()},
+      {queryId: q.queryId, channel: q.channel, usage, prices, cost, total, timestamp: ctx.now()},
       ctx.nodeKey.ed25519Seed,
     );
     // The charge is recorded before the final frame leaves, so a crash can't serve a free answer.

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {CocoonError} from '../errors.js';
 import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
-import {PROTOCOL_VERSION, type ProviderInfo} from '../protocol/wire.js';
+import {PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
 import {RateLimiter, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
@@ -22,6 +22,17 @@ export interface ProviderServer {
   readonly metrics: ProviderMetrics;
   /** The live info this node signs for GET /v1/info. */
   info(): ProviderInfo;
+  /** New prices for /v1/info and for queries admitted from now on (queries in flight keep theirs). */
+  setPrices(prices: Prices): void;
+  /**
+   * Refuse queries (503 SHUTTING_DOWN with `reason`) until resume(): the node
+   * no longer matches its registration. Vouchers are still taken.
+   */
+  suspend(reason: string): void;
+  /** Take queries again after suspend(). */
+  resume(): void;
+  /** The reason queries are refused, while suspended. */
+  readonly suspended: string | undefined;
   /**
    * Stop accepting queries (vouchers are still taken), end running generations
    * (each finishes with a final frame charged for what was sent), then close
@@ -32,6 +43,13 @@ export interface ProviderServer {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** Receipts carry prices as u64: refuse what could not be signed later, before serving anyone. */
+function checkPrices(prices: Prices): void {
+  for (const price of [prices.prompt, prices.completion]) {
+    if (price < 0n || price >= 1n << 64n) throw new CocoonError('INVALID_INPUT', `Price ${price} nanoTON per token is outside 0 … 2^64 − 1.`);
+  }
+}
+
 /** The waived counts of every account (an unreadable one counts 0 here; settlement reports it). */
 async function waivedInLedger(ledger: ChannelLedger): Promise<number> {
   let n = 0;
@@ -41,10 +59,7 @@ async function waivedInLedger(ledger: ChannelLedger): Promise<number> {
 
 /** Start a provider node's HTTP server and resolve once it listens. */
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
-  // Receipts carry prices as u64: refuse what could not be signed later, before serving anyone.
-  for (const price of [options.prices.prompt, options.prices.completion]) {
-    if (price < 0n || price >= 1n << 64n) throw new CocoonError('INVALID_INPUT', `Price ${price} nanoTON per token is outside 0 … 2^64 − 1.`);
-  }
+  checkPrices(options.prices);
   if (options.nodeKey.x25519SecretKey.length !== 32 || options.nodeKey.ed25519Seed.length !== 32) {
     throw new CocoonError('INVALID_INPUT', 'The node key is not a 32-byte X25519 secret and a 32-byte Ed25519 seed.');
   }
@@ -58,7 +73,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const ctx: ServerContext = {
     engine: options.engine,
     nodeKey: options.nodeKey,
-    prices: options.prices,
+    prices: {...options.prices},
     guard: options.guard,
     ledger: options.ledger ?? new MemoryChannelLedger(),
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
@@ -110,7 +125,10 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
       sendJson(res, signInfo(info(), ctx.nodeKey.ed25519Seed));
     },
-    'GET /healthz': (_req, res) => sendJson(res, {ok: !closing()}, closing() ? 503 : 200),
+    'GET /healthz': (_req, res) => {
+      const up = !closing() && ctx.suspended === undefined;
+      sendJson(res, {ok: up, ...(ctx.suspended === undefined ? {} : {reason: ctx.suspended})}, up ? 200 : 503);
+    },
     'GET /metrics': (_req, res) => {
       res.writeHead(200, {'content-type': 'text/plain; version=0.0.4'});
       res.end(ctx.metrics.render());
@@ -125,6 +143,10 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       const {route} = request;
       res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', {route: route in routes ? route : 'other', status: String(res.statusCode)}));
       if (closing() && route !== 'GET /healthz' && route !== 'POST /v1/voucher') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
+      if (ctx.suspended !== undefined && route === 'POST /v1/query') {
+        req.resume();
+        return sendError(res, 'SHUTTING_DOWN', ctx.suspended);
+      }
       const handler = routes[route];
       if (handler) return handler(req, res, request);
       req.resume();
@@ -149,5 +171,23 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   options.signal?.addEventListener('abort', () => void close(), {once: true});
   if (options.signal?.aborted) await close();
 
-  return {url: http.url, metrics: ctx.metrics, info, close};
+  return {
+    url: http.url,
+    metrics: ctx.metrics,
+    info,
+    close,
+    setPrices(prices) {
+      checkPrices(prices);
+      ctx.prices = {...prices};
+    },
+    suspend(reason) {
+      ctx.suspended = reason;
+    },
+    resume() {
+      ctx.suspended = undefined;
+    },
+    get suspended() {
+      return ctx.suspended;
+    },
+  };
 }

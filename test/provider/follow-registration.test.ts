@@ -1,0 +1,92 @@
+// A running node follows its registration: `provide update` prices reach
+// /v1/info and new queries without a restart; a model or node key the chain no
+// longer names stops queries with a clear event, until the registration matches again.
+import path from 'node:path';
+import {toNano} from '@ton/core';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {ProviderClient} from '../../src/consumer/client.js';
+import {generateNodeKey} from '../../src/crypto/node-key.js';
+import {modelSha256} from '../../src/inference/hash.js';
+import {startProviderNode, type NodeEvent} from '../../src/provider/node.js';
+import {NullEngine} from '../../src/provider/null-engine.js';
+import {buildProfile, updateProvider} from '../../src/provider/registration.js';
+import {tempHome} from '../helpers/home.js';
+import {testModel} from '../inference/model.js';
+import {openTestChannel, registerTestProvider, startChain, testOffer, type TestChain} from './devnet-network.js';
+
+let chain: TestChain;
+beforeAll(async () => {
+  chain = await startChain();
+});
+afterAll(async () => {
+  await chain?.close();
+});
+
+const until = async (what: () => boolean, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('a running node follows its registration', () => {
+  it('applies new prices on the timer, and stops queries when the node key changes on chain', async () => {
+    const model = testModel();
+    const provider = await registerTestProvider(chain, model);
+    const events: NodeEvent[] = [];
+    const node = await startProviderNode({
+      client: chain.client,
+      registry: chain.registry,
+      wallet: provider.wallet.address,
+      nodeKey: provider.nodeKey,
+      modelPath: model,
+      createEngine: async (o) => new NullEngine({name: o.name, tokens: 4}),
+      hashModel: (p) => modelSha256(p),
+      ledgerDir: path.join(tempHome(), 'ledger'),
+      claimThreshold: toNano(100),
+      settleIntervalMs: 200,
+      minCloseDelay: 60,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const {channel, voucherKey} = await openTestChannel(chain, provider.wallet.address);
+      const consumer = new ProviderClient({
+        endpoint: node.url,
+        provider: {x25519PublicKey: provider.nodeKey.x25519PublicKey, ed25519PublicKey: provider.nodeKey.ed25519PublicKey},
+        channel: channel.address,
+        voucherKey,
+      });
+      const ask = {model: provider.record.model, prompt: 'Once upon a time', maxTokens: 4, maxPrice: {prompt: 10_000n, completion: 500_000n}};
+      expect((await consumer.query(ask).result()).receipt.receipt.prices).toEqual({prompt: 2000n, completion: 100_000n});
+
+      // `provide update` with new prices: no restart.
+      const access = {client: chain.client, registry: chain.registry, sender: provider.wallet.sender};
+      await updateProvider(access, {profile: buildProfile({...(await testOffer(model)), promptPrice: 3000n, completionPrice: 200_000n}, provider.nodeKey)});
+      await until(() => events.some((e) => e.type === 'registration' && e.change === 'prices'));
+      expect((await consumer.info()).prices).toEqual({prompt: '3000', completion: '200000'});
+      expect(node.record.completionPrice).toBe(200_000n);
+      const charged = await consumer.query(ask).result();
+      expect(charged.receipt.receipt.prices).toEqual({prompt: 3000n, completion: 200_000n});
+      expect(charged.cost).toBe(BigInt(charged.usage.promptTokens) * 3000n + BigInt(charged.usage.completionTokens) * 200_000n);
+
+      // Another node key on chain: this node must not answer for it.
+      await updateProvider(access, {profile: buildProfile({...(await testOffer(model)), promptPrice: 3000n, completionPrice: 200_000n}, await generateNodeKey())});
+      await node.refresh();
+      const suspended = events.find((e) => e.type === 'registration' && e.change === 'suspended');
+      expect(suspended).toMatchObject({message: expect.stringMatching(/no longer matches its registration: the node key changed/)});
+      await expect(consumer.query(ask).result()).rejects.toMatchObject({code: 'PROVIDER_UNAVAILABLE', details: {wireCode: 'SHUTTING_DOWN'}, message: expect.stringMatching(/node key changed/)});
+      const health = await fetch(`${node.url}/healthz`);
+      expect(health.status).toBe(503);
+      await health.arrayBuffer();
+
+      // Back to this node's key: queries again.
+      await updateProvider(access, {profile: buildProfile({...(await testOffer(model)), promptPrice: 3000n, completionPrice: 200_000n}, provider.nodeKey)});
+      await node.refresh();
+      expect(events.some((e) => e.type === 'registration' && e.change === 'resumed')).toBe(true);
+      expect((await consumer.query(ask).result()).voucherPosted).toBe(true);
+    } finally {
+      await node.close();
+    }
+  });
+});
