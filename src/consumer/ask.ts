@@ -1,7 +1,7 @@
 import {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import {ProviderError} from '../protocol/errors.js';
-import {estimatePromptTokens, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, estimatePromptTokens, worstCaseCost} from '../protocol/pricing.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
@@ -65,9 +65,13 @@ export interface AskResult {
   trust: TrustLevel;
 }
 
-/** Worst-case cost of a query on `record`: the byte-based prompt estimate and every allowed completion token. */
+/**
+ * Worst-case cost of a query on `record`: the byte-based prompt estimate and
+ * every completion token that can be generated (no more than the model's
+ * context holds, however many were asked for).
+ */
 export function queryWorstCase(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'maxTokens'>): bigint {
-  return worstCaseCost(estimatePromptTokens(options), options.maxTokens, {prompt: record.promptPrice, completion: record.completionPrice});
+  return worstCaseCost(estimatePromptTokens(options), completionBound(options.maxTokens, record.contextSize), {prompt: record.promptPrice, completion: record.completionPrice});
 }
 
 /**
@@ -86,12 +90,12 @@ export async function ask(options: AskOptions): Promise<AskResult> {
       hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list`.',
     });
   }
-  // A completion longer than the model's context (or the node's limit) can never be served: refuse before any money moves.
-  const limit = (p: DiscoveredProvider) => Math.min(p.record.contextSize, p.live?.info.limits.maxTokens ?? Infinity);
+  // A node refuses more completion tokens than its limit: say so before any money moves.
+  const limit = (p: DiscoveredProvider) => p.live?.info.limits.maxTokens ?? Infinity;
   const fitting = candidates.filter((p) => limit(p) >= options.maxTokens);
   if (fitting.length === 0) {
     const most = Math.max(...candidates.map(limit));
-    throw new CocoonError('INVALID_INPUT', `${options.maxTokens} completion tokens is more than any matching provider takes (at most ${most}: the model's context and the node's limit).`, {
+    throw new CocoonError('INVALID_INPUT', `${options.maxTokens} completion tokens is more than any matching provider takes (at most ${most}).`, {
       hint: `Ask for at most ${most} tokens (--max-tokens / max_tokens).`,
       details: {maxTokens: options.maxTokens, limit: most},
     });

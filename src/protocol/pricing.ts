@@ -15,6 +15,11 @@ export function worstCaseCost(promptTokens: number, maxTokens: number, prices: P
   return queryCost({promptTokens, completionTokens: maxTokens}, prices);
 }
 
+/** Completion tokens a query can really produce: what it asked for, but never more than the context holds. */
+export function completionBound(maxTokens: number, contextSize: number): number {
+  return contextSize > 0 ? Math.min(maxTokens, contextSize) : maxTokens;
+}
+
 /** Room for the chat template's tokens around the messages, in the consumer's estimate. */
 export const TEMPLATE_TOKEN_ALLOWANCE = 64;
 

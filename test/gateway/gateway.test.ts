@@ -167,7 +167,8 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect((cheap as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
     expect((cheap as InstanceType<typeof OpenAI.APIError>).code).toBe('no_matching_provider');
     const before = paid();
-    const poor = await openai.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
+    // 900 kB may be 900,000 prompt tokens (~0.9 GRAM) plus 2,048 completion tokens at most (the model's context): more than the channel holds.
+    const poor = await openai.completions.create({model: MODEL, prompt: 'a '.repeat(450_000), max_tokens: 3000}).catch((e: unknown) => e);
     expect((poor as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
     expect((poor as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({type: 'insufficient_quota', code: 'insufficient_quota'});
     expect(paid()).toBe(before);
@@ -191,7 +192,7 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect(paid() - before).toBe(BigInt((next.usage as CocoonUsage).cost_nanoton));
   });
 
-  it('refuses max_tokens beyond every provider’s context before any money moves', async () => {
+  it('refuses max_tokens beyond every provider’s limit before any money moves', async () => {
     const record = store.get(market.providers[0]!.address.toRawString())!;
     const before = await viewChannel(options.client, record);
     const answer = await openai.completions.create({model: MODEL, prompt: 'hi', max_tokens: 20_000}).catch((e: unknown) => e);
@@ -206,9 +207,9 @@ describe('gateway: the OpenAI API backed by the network', () => {
       const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
-      // A 700 kB prompt may cost ~0.7 GRAM (a token per byte) plus 0.4 for 4,000 completion tokens: more than the
-      // channel holds, so it is topped up; the provider then refuses a prompt beyond the model's context.
-      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(350_000), max_tokens: 4000}).catch((e: unknown) => e);
+      // A 900 kB prompt may cost ~0.9 GRAM (a token per byte) plus ~0.2 for the context's 2,048 completion tokens: more
+      // than the channel holds, so it is topped up; the provider then refuses a prompt beyond the model's context.
+      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(450_000), max_tokens: 4000}).catch((e: unknown) => e);
       expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
       const after = await viewChannel(options.client, record);
       // What arrives is the top-up (at least the deposit, 1 GRAM) less the message's gas.

@@ -52,6 +52,10 @@ describe('worst-case cost', () => {
     expect(worstCaseCost(10, 5, {prompt: 3n, completion: 7n})).toBe(10n * 3n + 5n * 7n);
     const record = provider(1, {prompt: 2n, completion: 100n}).record;
     expect(queryWorstCase(record, {prompt: 'abc', maxTokens: 4})).toBe(BigInt(3 + 64) * 2n + 4n * 100n);
+    // No more completion tokens than the model's context can hold are priced, however many are asked for.
+    const small = {...record, contextSize: 512} as ProviderRecord;
+    expect(queryWorstCase(small, {prompt: 'abc', maxTokens: 20_000})).toBe(BigInt(3 + 64) * 2n + 512n * 100n);
+    expect(queryWorstCase(small, {prompt: 'abc', maxTokens: 100})).toBe(BigInt(3 + 64) * 2n + 100n * 100n);
   });
 });
 
