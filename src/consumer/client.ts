@@ -3,12 +3,13 @@ import {signVoucher} from '../chain/contracts/voucher.js';
 import {sealRequest} from '../protocol/envelope.js';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderErrorPhase} from '../protocol/errors.js';
+import {signChannelRequest, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
-import type {ProviderInfo, QueryRequest, ResponseFrame} from '../protocol/wire.js';
+import type {ChannelHoldings, ProviderInfo, QueryRequest, ResponseFrame} from '../protocol/wire.js';
 import type {ProviderClientOptions, QueryOptions} from './options.js';
 import {QueryStream, type QueryResult} from './query-stream.js';
 import {readResponseFrames} from './response-reader.js';
@@ -179,6 +180,22 @@ export class ProviderClient {
   async waive(queryId: string, signal?: AbortSignal): Promise<void> {
     const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal}, this.options.voucherKey);
     await this.postVoucher(this.paidTotal, signature, queryId, signal);
+  }
+
+  /**
+   * POST /v1/channel: what the provider holds for this channel (paid, owed, the
+   * pending receipt, waivers), asked with the voucher key's signature and
+   * answered signed by the node key. Compare `paid` with your own record.
+   */
+  async channelState(signal?: AbortSignal): Promise<ChannelHoldings> {
+    const timestamp = this.now();
+    const body = JSON.stringify({channel: this.options.channel.toRawString(), timestamp, signature: hex(signChannelRequest(this.options.channel, timestamp, this.options.voucherKey))});
+    const res = await this.send('/v1/channel', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 10_000)}, signal);
+    const state = verifyChannelState(await res.json().catch((err) => Promise.reject(malformed('channel state', err))), this.options.provider.ed25519PublicKey);
+    if (!state.channel.equals(this.options.channel) || state.request !== timestamp) {
+      throw new CocoonError('PROTOCOL_ERROR', 'The provider answered for another channel or another request.');
+    }
+    return state;
   }
 
   /** fetch with errors mapped: network → PROVIDER_UNAVAILABLE, abort → ABORTED/TIMEOUT, error bodies → their CocoonError. */

@@ -76,6 +76,27 @@ export const VoucherPostSchema = z
 /** Body of a successful POST /v1/voucher. */
 export const VoucherAckSchema = z.object({ok: z.literal(true), paid: NanoSchema, owed: NanoSchema});
 
+/** Body of POST /v1/channel. */
+export const ChannelRequestSchema = z
+  .object({channel: RawAddressSchema, timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), signature: hex(64)})
+  .strict();
+
+/** POST /v1/channel answer: the holdings JSON as a string, and the provider's signature over it. */
+export const SignedChannelStateSchema = z.object({state: z.string().max(1 << 12), signature: hex(64)}).strict();
+
+/** The holdings inside a signed channel state. */
+export const ChannelStateSchema = z
+  .object({
+    channel: RawAddressSchema,
+    time: z.number().int().nonnegative(),
+    request: z.number().int().nonnegative(),
+    paid: NanoSchema,
+    owed: NanoSchema,
+    waived: z.number().int().nonnegative(),
+    pending: z.union([z.null(), z.object({queryId: hex(16), receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(1024), signature: hex(64)}).strict()]),
+  })
+  .strict();
+
 /** GET /v1/info body: the info JSON as a string, and the provider's signature over it. */
 export const SignedInfoSchema = z.object({info: z.string().max(1 << 16), signature: hex(64)}).strict();
 

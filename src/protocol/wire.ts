@@ -39,6 +39,10 @@ export const RECEIPT_TAG = 0x72637074;
 export const RECEIPT_BYTES = 118;
 /** Prefix of the bytes the provider signs in GET /v1/info. */
 export const INFO_SIGNING_PREFIX = 'cocoon/v1 info\n';
+/** Prefix of the bytes a consumer's voucher key signs to ask POST /v1/channel (then `channel ‖ "\n" ‖ timestamp`). */
+export const CHANNEL_REQUEST_SIGNING_PREFIX = 'cocoon/v1 channel request\n';
+/** Prefix of the bytes the provider signs in a POST /v1/channel answer. */
+export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v1 channel state\n';
 
 /** Frame payload types (first plaintext byte of a frame). */
 export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;
@@ -162,6 +166,32 @@ export interface VoucherPost {
   signature: Uint8Array;
   /** Query id (hex) whose pending charge the consumer declines because it never received the answer. */
   waive?: string;
+}
+
+/** Body of POST /v1/channel: what the provider holds for a channel, asked by its consumer. */
+export interface ChannelStateRequest {
+  channel: Address;
+  /** Consumer clock, Unix ms; refused outside the provider's timestamp window. */
+  timestamp: number;
+  /** Ed25519 by the channel's voucher key over CHANNEL_REQUEST_SIGNING_PREFIX ‖ raw channel ‖ "\n" ‖ timestamp. */
+  signature: Uint8Array;
+}
+
+/** What a provider holds for a channel (POST /v1/channel), signed by its node key. */
+export interface ChannelHoldings {
+  channel: Address;
+  /** Provider clock, Unix ms. */
+  time: number;
+  /** The request's timestamp, echoed so an answer can't be replayed for another request. */
+  request: number;
+  /** Cumulative nanoGRAM covered by the newest voucher the provider holds. */
+  paid: bigint;
+  /** Cumulative nanoGRAM owed: paid plus the pending charge, if any. */
+  owed: bigint;
+  /** Charges written off because this consumer said it never received the answer. */
+  waived: number;
+  /** The unpaid receipt, if any (as in VOUCHER_OWED), with its query id. */
+  pending: null | {queryId: string; receipt: string; signature: string};
 }
 
 /** The provider's live info, signed in GET /v1/info. */

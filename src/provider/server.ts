@@ -9,6 +9,7 @@ import {sendError, sendJson} from './http-util.js';
 import {MemoryChannelLedger, type ChannelLedger} from './ledger.js';
 import {ProviderMetrics} from './metrics.js';
 import {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
+import {handleChannel} from './channel-handler.js';
 import {handleQuery} from './query-handler.js';
 import {handleVoucher} from './voucher-handler.js';
 
@@ -119,6 +120,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const routes: Record<string, RouteHandler> = {
     'POST /v1/query': (req, res) => handleQuery(ctx, req, res),
     'POST /v1/voucher': (req, res) => handleVoucher(ctx, req, res),
+    'POST /v1/channel': (req, res) => handleChannel(ctx, req, res),
     'GET /v1/info': (req, res) => {
       // Each answer costs a signature: rate-limited like queries.
       const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());

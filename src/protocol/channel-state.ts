@@ -1,0 +1,65 @@
+import {Address} from '@ton/core';
+import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
+import {CocoonError} from '../errors.js';
+import {malformed} from './errors.js';
+import {ChannelStateSchema, SignedChannelStateSchema} from './schemas.js';
+import {CHANNEL_REQUEST_SIGNING_PREFIX, CHANNEL_STATE_SIGNING_PREFIX, type ChannelHoldings} from './wire.js';
+
+/*
+ * POST /v1/channel (docs/protocol.md §9.1): a consumer asks what the provider
+ * holds for its channel. The request is signed by the channel's voucher key,
+ * so only that consumer can read it; the answer is signed by the node key,
+ * like /v1/info, and echoes the request's timestamp.
+ */
+
+/** POST /v1/channel answer body. */
+export interface SignedChannelState {
+  state: string;
+  signature: string;
+}
+
+/** The bytes a voucher key signs to ask for a channel's state. */
+export function channelRequestBytes(channel: Address, timestamp: number): Buffer {
+  return Buffer.from(`${CHANNEL_REQUEST_SIGNING_PREFIX}${channel.toRawString()}\n${timestamp}`, 'utf8');
+}
+
+/** Sign a channel-state request with the consumer's voucher key. */
+export function signChannelRequest(channel: Address, timestamp: number, voucherKey: Uint8Array): Buffer {
+  return signEd25519(voucherKey, channelRequestBytes(channel, timestamp));
+}
+
+/** True if `signature` is the voucher key's over this request. */
+export function verifyChannelRequest(channel: Address, timestamp: number, signature: Uint8Array, consumerKey: Uint8Array): boolean {
+  return verifyEd25519(consumerKey, channelRequestBytes(channel, timestamp), signature);
+}
+
+function stateBytes(state: string): Buffer {
+  return Buffer.from(CHANNEL_STATE_SIGNING_PREFIX + state, 'utf8');
+}
+
+/** Sign holdings with the provider's node key. */
+export function signChannelState(h: ChannelHoldings, ed25519Seed: Uint8Array): SignedChannelState {
+  const state = JSON.stringify({
+    channel: h.channel.toRawString(), time: h.time, request: h.request, paid: h.paid.toString(), owed: h.owed.toString(), waived: h.waived, pending: h.pending,
+  });
+  return {state, signature: signEd25519(ed25519Seed, stateBytes(state)).toString('hex')};
+}
+
+/** Check an answer against the provider's Ed25519 key (from its registry record); the signature is checked on the exact string. */
+export function verifyChannelState(body: unknown, ed25519PublicKey: Uint8Array): ChannelHoldings {
+  const outer = SignedChannelStateSchema.safeParse(body);
+  if (!outer.success) throw malformed('channel state');
+  if (!verifyEd25519(ed25519PublicKey, stateBytes(outer.data.state), Buffer.from(outer.data.signature, 'hex'))) {
+    throw new CocoonError('PROTOCOL_ERROR', 'The channel state is not signed by the provider node key.');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(outer.data.state);
+  } catch (err) {
+    throw malformed('channel state (JSON)', err);
+  }
+  const parsed = ChannelStateSchema.safeParse(json);
+  if (!parsed.success) throw malformed('channel state (schema)');
+  const s = parsed.data;
+  return {channel: Address.parseRaw(s.channel), time: s.time, request: s.request, paid: BigInt(s.paid), owed: BigInt(s.owed), waived: s.waived, pending: s.pending};
+}
