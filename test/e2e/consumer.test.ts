@@ -74,8 +74,8 @@ describe('ask and channels, through the CLI on the devnet', () => {
     const greedy = await cli(consumerHome, ['ask', 'hi', '--max-price', '60', '--max-tokens', '100000']);
     expect(greedy.code).toBe(2);
     expect(greedy.stderr).toMatch(/100000 completion tokens is more than any matching provider takes \(at most 4096\)/);
-    // A 950 kB prompt may be 950,000 tokens (~0.95 GRAM at 1 GRAM per 1M): more than the channel holds.
-    const poor = await runCli(['ask', '-', '--max-price', '60', '--max-tokens', '100'], {home: consumerHome, env, input: 'a '.repeat(475_000), timeoutMs: 120_000});
+    // A 1.5 MB prompt may be 1.5M tokens (~1.5 GRAM at 1 GRAM per 1M): more than the channel holds.
+    const poor = await runCli(['ask', '-', '--max-price', '60', '--max-tokens', '100'], {home: consumerHome, env, input: 'a '.repeat(750_000), timeoutMs: 120_000});
     expect(poor.code).toBe(7);
     expect(poor.stderr).toMatch(/may cost up to[\s\S]*cocoon channel topup/);
     const empty = await cli(consumerHome, ['ask']);
