@@ -21,6 +21,10 @@ export interface StartRequest {
   onListening?: (url: string) => void;
   /** Something the user should know (a non-loopback host). */
   onWarning?: (message: string) => void;
+  /** ms added to every JSON-RPC answer, as a real network's round trip. Default: 0. */
+  latencyMs?: number;
+  /** JSON-RPC requests per second before a 429 in toncenter's shape (toncenter without a key: 1). Default: 0, unlimited. */
+  rateLimit?: number;
   spin?: Spin;
 }
 
@@ -52,15 +56,19 @@ export async function startDevnet(app: AppContext, request: StartRequest): Promi
     return {...current, alreadyRunning: true};
   }
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) request.onWarning?.(`Listening on ${host}: anyone who reaches it can use the faucet.`);
-  if (request.detach) return {...(await (request.spin ?? noSpin)('Starting devnet', startDetached({host, port}))), alreadyRunning: false};
+  const manners = {latencyMs: request.latencyMs ?? 0, rateLimit: request.rateLimit ?? 0};
+  for (const [name, value] of [['--latency', manners.latencyMs], ['--rate-limit', manners.rateLimit]] as const) {
+    if (!Number.isFinite(value) || value < 0) throw new CocoonError('INVALID_INPUT', `${name} must be 0 or more (got ${value}).`);
+  }
+  if (request.detach) return {...(await (request.spin ?? noSpin)('Starting devnet', startDetached({host, port, manners}))), alreadyRunning: false};
   if (!request.until) throw new CocoonError('INTERNAL', 'startDevnet needs `until` to serve in this process.');
   const {serveDevnet} = await import('../devnet/serve.js');
-  const {server, stop} = await serveDevnet({host, port});
+  const {server, stop} = await serveDevnet({host, port, manners});
   request.onListening?.(server.url);
   await request.until();
   const info = server.info();
   await stop();
-  return {running: false, url: server.url, pid: process.pid, info, dir: devnetDir(), hasState: true, alreadyRunning: false};
+  return {running: false, url: server.url, pid: process.pid, info, dir: devnetDir(), hasState: true, alreadyRunning: false, ...manners};
 }
 
 /** Delete the devnet chain after a confirmation; `force` stops a running devnet first. */

@@ -19,25 +19,41 @@ interface SettingDef {
 }
 
 const port = z.coerce.number().int().min(1).max(65_535);
+const rps = z.coerce.number().min(0).max(1000);
 const tonAmount = z.string().regex(/^\d+(\.\d{1,9})?$/, 'an amount of TON such as 1 or 0.25');
 
 /** Every setting, its schema, default and meaning: the single source of truth. */
 export const SETTINGS = {
   network: {schema: z.enum(NETWORKS), default: 'devnet', description: 'Network to use: devnet (local), testnet or mainnet'},
   'devnet.host': {schema: z.string().min(1), default: '127.0.0.1', description: 'Address the local devnet listens on'},
-  'devnet.port': {schema: port, default: 18_545, description: 'Port of the local devnet'},
+  'devnet.port': {schema: port, default: 18_545, description: 'Port of the local devnet (unset: the running devnet\'s, else 18545)'},
+  'devnet.rps': {
+    schema: rps,
+    default: 0,
+    description: 'Chain requests per second this process makes to the devnet (0 = unlimited, unless the devnet advertises a limit)',
+  },
   'testnet.endpoint': {
     schema: z.string().url(),
     default: 'https://testnet.toncenter.com/api/v2/jsonRPC',
     description: 'toncenter v2 JSON-RPC endpoint for testnet',
   },
   'testnet.apiKey': {schema: z.string(), default: '', description: 'API key for the testnet endpoint', secret: true},
+  'testnet.rps': {
+    schema: rps,
+    default: 0,
+    description: 'Chain requests per second this process makes to testnet (0 = toncenter\'s free tier: 1 without an API key, 10 with one)',
+  },
   'mainnet.endpoint': {
     schema: z.string().url(),
     default: 'https://toncenter.com/api/v2/jsonRPC',
     description: 'toncenter v2 JSON-RPC endpoint for mainnet',
   },
   'mainnet.apiKey': {schema: z.string(), default: '', description: 'API key for the mainnet endpoint', secret: true},
+  'mainnet.rps': {
+    schema: rps,
+    default: 0,
+    description: 'Chain requests per second this process makes to mainnet (0 = toncenter\'s free tier: 1 without an API key, 10 with one)',
+  },
   'testnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on testnet'},
   'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
@@ -63,8 +79,55 @@ export const SETTINGS = {
 export type SettingKey = keyof typeof SETTINGS;
 /** The value type of each setting. */
 export type SettingValues = {[K in SettingKey]: z.infer<(typeof SETTINGS)[K]['schema']>};
-/** Where a resolved value came from. */
-export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+/** Where a resolved value came from (`devnet`: the devnet running for this data directory). */
+export type SettingSource = 'flag' | 'env' | 'file' | 'devnet' | 'default';
+
+/**
+ * What a running devnet records about itself in `<data>/devnet/daemon.json`
+ * (written by the process that serves it). Later commands find the devnet
+ * through it, whatever port its start command was given.
+ */
+export const DevnetRuntimeSchema = z.object({
+  pid: z.number().int(),
+  /** Base URL, e.g. http://127.0.0.1:18545. */
+  url: z.string(),
+  startedAt: z.number(),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+  /** ms added to every JSON-RPC answer. */
+  latencyMs: z.number().min(0).optional(),
+  /** JSON-RPC requests per second before a 429 (0: unlimited). */
+  rateLimit: z.number().min(0).optional(),
+});
+/** The running devnet's record. */
+export type DevnetRuntime = z.infer<typeof DevnetRuntimeSchema>;
+
+/** Path of the running devnet's record for the data directory of `env`. */
+export function devnetRuntimeFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(resolvePaths(env).dataDir, 'devnet', 'daemon.json');
+}
+
+/** The record of a devnet running for the data directory of `env` (its pid alive), or undefined. */
+export function readDevnetRuntime(env: NodeJS.ProcessEnv = process.env): DevnetRuntime | undefined {
+  let record: DevnetRuntime;
+  try {
+    record = DevnetRuntimeSchema.parse(JSON.parse(fs.readFileSync(devnetRuntimeFile(env), 'utf8')));
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(record.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return record;
+}
+
+/** Settings whose unset value follows the running devnet. */
+const FROM_RUNNING_DEVNET: Partial<Record<string, (record: DevnetRuntime) => unknown>> = {
+  'devnet.port': (r) => r.port ?? (Number(new URL(r.url).port) || undefined),
+  'devnet.host': (r) => r.host ?? new URL(r.url).hostname.replace(/^\[|\]$/g, ''),
+};
 
 /** One resolved setting. */
 export interface ResolvedSetting<K extends SettingKey = SettingKey> {
@@ -197,6 +260,12 @@ export class Settings {
     if (fromEnv !== undefined && fromEnv !== '') return {...base, value: parseValue(key, fromEnv, envName(key)), source: 'env'};
     const fromFile = this.conf.get(key);
     if (fromFile !== undefined) return {...base, value: parseValue(key, fromFile, this.path), source: 'file'};
+    const follow = FROM_RUNNING_DEVNET[key];
+    if (follow) {
+      const record = readDevnetRuntime(this.env);
+      const value = record && follow(record);
+      if (value !== undefined) return {...base, value: parseValue(key, value, devnetRuntimeFile(this.env)), source: 'devnet'};
+    }
     return {...base, value: def.default as SettingValues[K], source: 'default'};
   }
 

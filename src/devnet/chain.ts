@@ -81,6 +81,13 @@ export class DevnetChain {
       chain.indexTransactions(store.readTransactions().slice(0, saved.txCount));
       return chain;
     }
+    const orphans = store.leftovers();
+    if (orphans.length > 0) {
+      // A fresh genesis here would silently replace a chain whose history is still on disk.
+      throw new CocoonError('CORRUPT_DATA', `The devnet snapshot ${options.dir}/state.json is missing, but ${orphans.join(' and ')} of a chain are still there.`, {
+        hint: 'Restore state.json from a backup, or run `cocoon devnet reset` to start a fresh chain (its balances and contracts are lost).',
+      });
+    }
     blockchain.now = clock();
     const faucet = await blockchain.treasury(FAUCET_SEED, {balance: FAUCET_BALANCE});
     const contracts = await runGenesis({blockchain, faucet});

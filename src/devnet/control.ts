@@ -2,10 +2,11 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {z} from 'zod';
-import {CocoonError} from '../errors.js';
+import {CocoonError, type ErrorCode} from '../errors.js';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
+import {DevnetRuntimeSchema, type DevnetRuntime} from '../config/settings.js';
+import {NO_MANNERS, type NetworkManners} from './manners.js';
 import type {DevnetInfo} from './server.js';
 
 /** Where a devnet keeps its state, pid file and log. */
@@ -15,9 +16,22 @@ export function devnetDir(): string {
 
 const PID_FILE = 'daemon.json';
 const LOG_FILE = 'devnet.log';
-const PidSchema = z.object({pid: z.number().int(), url: z.string(), startedAt: z.number()});
-/** The running devnet's pid record. */
-export type DevnetPid = z.infer<typeof PidSchema>;
+/** Where a detached devnet that fails to start leaves its typed error for the parent. */
+const STARTUP_ERROR_FILE = 'startup-error.json';
+/** The running devnet's pid record: pid, URL, host, port and manners. */
+export type DevnetPid = DevnetRuntime;
+
+/**
+ * Environment variables a detached devnet must not inherit: it needs no
+ * password, mnemonic or API key, and a long-lived process keeps its
+ * environment readable (/proc/PID/environ) for as long as it runs.
+ */
+const SECRET_ENV = /^COCOON_(WALLET_PASSWORD|NODE_PASSWORD|MNEMONIC|GATEWAY_API_KEY|\w*API_KEY)$/;
+
+/** process.env without the secrets a devnet does not need. */
+export function devnetEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !SECRET_ENV.test(key)));
+}
 
 /** What `devnet status` reports. */
 export interface DevnetStatus {
@@ -31,6 +45,10 @@ export interface DevnetStatus {
   dir: string;
   /** True if a chain has been created in `dir`. */
   hasState: boolean;
+  /** ms added to every JSON-RPC answer, when running. */
+  latencyMs?: number;
+  /** JSON-RPC requests per second before a 429 (0: unlimited), when running. */
+  rateLimit?: number;
 }
 
 function isAlive(pid: number): boolean {
@@ -56,7 +74,7 @@ export function removePidFile(dir: string, pid = process.pid): void {
 
 function readPidFile(dir: string): DevnetPid | undefined {
   try {
-    return PidSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, PID_FILE), 'utf8')));
+    return DevnetRuntimeSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, PID_FILE), 'utf8')));
   } catch {
     return undefined;
   }
@@ -82,13 +100,35 @@ export async function devnetStatus(dir = devnetDir()): Promise<DevnetStatus> {
     return {running: false, dir, hasState};
   }
   const info = await fetchDevnetInfo(record.url);
-  return {running: Boolean(info), url: record.url, pid: record.pid, info, dir, hasState};
+  return {running: Boolean(info), url: record.url, pid: record.pid, info, dir, hasState, latencyMs: record.latencyMs ?? 0, rateLimit: record.rateLimit ?? 0};
+}
+
+/** Record why a detached devnet could not start (called by the daemon before it exits). */
+export function writeStartupError(dir: string, error: unknown): void {
+  const e = error as {code?: string; message?: string; hint?: string; name?: string};
+  const typed = e?.name === 'CocoonError' && typeof e.code === 'string';
+  fs.mkdirSync(dir, {recursive: true, mode: 0o700});
+  writeFileAtomic(path.join(dir, STARTUP_ERROR_FILE), JSON.stringify({code: typed ? e.code : 'CHAIN_UNAVAILABLE', message: e?.message ?? String(error), hint: typed ? e.hint : undefined}));
+}
+
+function takeStartupError(dir: string): CocoonError | undefined {
+  const file = path.join(dir, STARTUP_ERROR_FILE);
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {code: ErrorCode; message: string; hint?: string};
+    return new CocoonError(saved.code, saved.message, {hint: saved.hint});
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(file, {force: true});
+  }
 }
 
 /** Options for startDetached. */
 export interface StartDetachedOptions {
   host: string;
   port: number;
+  /** Latency and rate limit on JSON-RPC. Default: none. */
+  manners?: NetworkManners;
   /** How long to wait for the devnet to answer. Default: 30 s. */
   timeoutMs?: number;
 }
@@ -99,14 +139,17 @@ export async function startDetached(options: StartDetachedOptions): Promise<Devn
   const current = await devnetStatus(dir);
   if (current.running) return current;
   fs.mkdirSync(dir, {recursive: true, mode: 0o700});
+  fs.rmSync(path.join(dir, STARTUP_ERROR_FILE), {force: true});
+  const manners = options.manners ?? NO_MANNERS;
   const log = fs.openSync(path.join(dir, LOG_FILE), 'a', 0o600);
   // Run the entry next to this module; under tsx (development) it is the .ts file.
   const self = fileURLToPath(import.meta.url);
   const entry = path.join(path.dirname(self), `daemon-main${path.extname(self)}`);
-  const child = spawn(process.execPath, [...process.execArgv, entry, '--dir', dir, '--host', options.host, '--port', String(options.port)], {
+  const args = [entry, '--dir', dir, '--host', options.host, '--port', String(options.port), '--latency', String(manners.latencyMs), '--rate-limit', String(manners.rateLimit)];
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: process.env,
+    env: devnetEnvironment(),
   });
   fs.closeSync(log);
   let exited: number | null = null;
@@ -115,6 +158,9 @@ export async function startDetached(options: StartDetachedOptions): Promise<Devn
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (exited !== null) {
+      // The daemon's own typed error (corrupt state, port in use) is the one the foreground start gives.
+      const typed = takeStartupError(dir);
+      if (typed) throw typed;
       const tail = fs.readFileSync(path.join(dir, LOG_FILE), 'utf8').trim().split('\n').slice(-3).join(' | ');
       throw new CocoonError('CHAIN_UNAVAILABLE', `The devnet exited during start-up (code ${exited}): ${tail}`, {
         hint: `See ${path.join(dir, LOG_FILE)}.`,

@@ -5,6 +5,7 @@ import {CocoonError} from '../errors.js';
 import {readBody, sendJson} from '../http/body.js';
 import {startHttpServer, type HttpServer} from '../http/server.js';
 import {DevnetChain} from './chain.js';
+import {MannersGate, NO_MANNERS, type NetworkManners} from './manners.js';
 import {handleRpc} from './rpc.js';
 
 /** Options for DevnetServer.start. */
@@ -17,6 +18,8 @@ export interface DevnetServerOptions {
   port?: number;
   /** Largest request body accepted. Default: 2 MiB. */
   maxBodyBytes?: number;
+  /** Latency and rate limit on JSON-RPC (the real network's manners). Default: none. */
+  manners?: NetworkManners;
 }
 
 /** GET /devnet/info. */
@@ -30,6 +33,10 @@ export interface DevnetInfo {
   createdAt: number;
   seqno: number;
   now: number;
+  /** ms added to every JSON-RPC answer (0: none). */
+  latencyMs: number;
+  /** JSON-RPC requests per second before a 429 (0: unlimited). */
+  rateLimit: number;
 }
 
 const FundSchema = z.object({address: z.string(), amount: z.string().regex(/^\d+$/, 'nanoTON as a decimal string')});
@@ -42,14 +49,25 @@ const send = (res: http.ServerResponse, status: number, body: unknown) => sendJs
  */
 export class DevnetServer {
   private server!: HttpServer;
+  private readonly gate: MannersGate;
 
-  private constructor(readonly chain: DevnetChain) {}
+  private constructor(
+    readonly chain: DevnetChain,
+    manners: NetworkManners,
+  ) {
+    this.gate = new MannersGate(manners);
+  }
+
+  /** The latency and rate limit this devnet applies. */
+  get manners(): NetworkManners {
+    return this.gate.manners;
+  }
 
   /** Open (or create) the chain and listen. */
   static async start(options: DevnetServerOptions): Promise<DevnetServer> {
     const chain = await DevnetChain.open({dir: options.dir});
     const limit = options.maxBodyBytes ?? 2 * 1024 * 1024;
-    const devnet = new DevnetServer(chain);
+    const devnet = new DevnetServer(chain, options.manners ?? NO_MANNERS);
     const host = options.host ?? '127.0.0.1';
     try {
       devnet.server = await startHttpServer({
@@ -93,6 +111,8 @@ export class DevnetServer {
       createdAt: this.chain.genesis.createdAt,
       seqno: head.seqno,
       now: head.now,
+      latencyMs: this.manners.latencyMs,
+      rateLimit: this.manners.rateLimit,
     };
   }
 
@@ -101,6 +121,9 @@ export class DevnetServer {
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, {ok: true});
     if (req.method === 'GET' && url.pathname === '/devnet/info') return send(res, 200, this.info());
     if (req.method !== 'POST') return send(res, 404, {ok: false, error: `No route ${req.method} ${url.pathname}`});
+    const rpc = url.pathname === '/jsonRPC' || url.pathname === '/api/v2/jsonRPC';
+    // Only JSON-RPC has manners: the faucet and info routes are the devnet's own tools.
+    if (rpc && !(await this.gate.admit(res))) return;
     const read = await readBody(req, {limit});
     if (!read.ok) return send(res, read.reason === 'too-large' ? 413 : 400, {ok: false, error: read.reason === 'too-large' ? `Request body over ${limit} bytes` : 'Request body cut off', code: 400});
     let body: unknown;
@@ -109,8 +132,10 @@ export class DevnetServer {
     } catch {
       return send(res, 400, {ok: false, error: 'Malformed JSON body', code: 400});
     }
-    if (url.pathname === '/jsonRPC' || url.pathname === '/api/v2/jsonRPC') {
-      return send(res, 200, await handleRpc(this.chain, body));
+    if (rpc) {
+      const answer = await handleRpc(this.chain, body);
+      await this.gate.delay();
+      return sendJson(res, 200, answer, this.gate.headers());
     }
     if (url.pathname === '/devnet/fund') {
       const parsed = FundSchema.safeParse(body);

@@ -50,6 +50,15 @@ export class DevnetStateStore {
     return fs.existsSync(path.join(this.dir, STATE_FILE));
   }
 
+  /** What of a chain is on disk without its snapshot (the transaction log, the genesis record), described. */
+  leftovers(): string[] {
+    const found: string[] = [];
+    const log = path.join(this.dir, TX_LOG_FILE);
+    if (fs.existsSync(log) && fs.statSync(log).size > 0) found.push(`its transaction log (${TX_LOG_FILE})`);
+    if (fs.existsSync(path.join(this.dir, GENESIS_FILE))) found.push(`its genesis record (${GENESIS_FILE})`);
+    return found;
+  }
+
   /** Read the serialized sandbox snapshot. */
   readSnapshot(): unknown {
     const file = path.join(this.dir, STATE_FILE);
