@@ -77,6 +77,8 @@ export interface SendView {
   lt: string;
   hash: string;
   network: string;
+  /** True when an earlier attempt of this transfer (whose outcome was unknown) had landed: nothing was sent again. */
+  resumed: boolean;
 }
 
 /** The balance of a wallet (by name; default: the context's) or of any address. */

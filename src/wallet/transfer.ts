@@ -36,11 +36,15 @@ export interface TransferResult {
   /** The sender's transaction. */
   lt: string;
   hash: string;
+  /** True when an earlier attempt of this same transfer had landed (or was pushed again): it was not paid twice. */
+  resumed: boolean;
 }
 
 /**
- * Send TON from a v5r1 wallet and wait until it lands. Refuses before sending
- * anything when the balance cannot cover the amount plus fees.
+ * Send GRAM from a v5r1 wallet and wait until it lands. Refuses before sending
+ * anything when the balance cannot cover the amount plus fees. A retry of a
+ * transfer whose outcome was unknown checks the wallet's seqno first: if the
+ * earlier message landed, it is reported (`resumed`) and nothing is paid twice.
  */
 export async function sendTon(options: SendTonOptions): Promise<TransferResult> {
   const {client} = options;
@@ -57,5 +61,6 @@ export async function sendTon(options: SendTonOptions): Promise<TransferResult> 
     bounce,
     lt: sent.lt,
     hash: sent.hash,
+    resumed: Boolean(sent.resumed),
   };
 }

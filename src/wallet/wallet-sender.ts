@@ -1,10 +1,11 @@
-import {Address, SendMode, internal, type Cell, type Sender, type SenderArguments, type Transaction} from '@ton/core';
+import {Address, SendMode, beginCell, external, internal, storeMessage, type Cell, type Sender, type SenderArguments, type Transaction} from '@ton/core';
 import type {OpenedContract} from '@ton/core';
 import type {WalletContractV5R1} from '@ton/ton';
 import {CocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import {formatAddress, walletContract} from '../chain/wallet-contract.js';
 import {formatTon} from '../chain/units.js';
+import {Outbox, type OutboxEntry} from './outbox.js';
 
 /** The outcome of one message sent from the wallet. */
 export interface SentMessage {
@@ -16,6 +17,8 @@ export interface SentMessage {
   value: bigint;
   to: Address;
   bounce: boolean;
+  /** True when an earlier run's identical message had landed (or was pushed again): nothing new was signed. */
+  resumed?: boolean;
   /** The destination's transaction, when traced. */
   destination?: {lt: string; hash: string; exitCode: number; success: boolean; transaction: Transaction};
 }
@@ -32,6 +35,26 @@ export interface WalletSenderOptions {
   timeoutMs?: number;
   /** Polling interval. Default: 500 ms (the devnet answers at once). */
   pollMs?: number;
+  /** Where messages in flight are recorded. Default: `<data>/outbox/<network>`. */
+  outbox?: Outbox;
+}
+
+/** Seconds a signed message stays valid (its valid_until): how long a lost one can still land. */
+export const MESSAGE_TTL_S = 60;
+
+/** Matches the wallet's transaction for the external message with this body hash. */
+function byBody(bodyHash: string): (tx: Transaction) => boolean {
+  return (tx) => tx.inMessage?.info.type === 'external-in' && tx.inMessage.body.hash().toString('hex') === bodyHash;
+}
+
+/** The error once a message has left and the chain cannot (yet) say what became of it. */
+function outcomeUnknown(entry: OutboxEntry, network: string, cause: unknown): CocoonError {
+  const reason = (cause as Error).message ?? String(cause);
+  return new CocoonError('CHAIN_UNAVAILABLE', `The message left the wallet (seqno ${entry.seqno}, message hash ${entry.messageHash}), but whether it landed is unknown: ${reason.replace(/\.$/, '')}.`, {
+    hint: `Do not send it again by other means. Run the same command again once the ${network} endpoint answers: it checks the wallet's seqno first and never pays twice (the message is valid until ${new Date(entry.validUntil * 1000).toISOString()}).`,
+    details: {outcome: 'unknown', seqno: entry.seqno, messageHash: entry.messageHash, validUntil: entry.validUntil, wallet: entry.wallet},
+    cause,
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,10 +70,14 @@ export class WalletSender implements Sender {
   /** Result of the last send. */
   last?: SentMessage;
 
+  private readonly outbox: Outbox;
+
   private constructor(
     private readonly wallet: OpenedContract<WalletContractV5R1>,
     private readonly options: WalletSenderOptions,
-  ) {}
+  ) {
+    this.outbox = options.outbox ?? new Outbox(options.client.network);
+  }
 
   /** A sender for the key pair's wallet on the client's network. */
   static async create(options: WalletSenderOptions): Promise<WalletSender> {
@@ -63,30 +90,127 @@ export class WalletSender implements Sender {
     return this.wallet.address;
   }
 
+  /** The message an earlier send left in flight (outcome unknown), if any. */
+  inFlight(): OutboxEntry | undefined {
+    return this.outbox.get(this.wallet.address.toRawString());
+  }
+
   async send(args: SenderArguments): Promise<void> {
+    const bounce = args.bounce ?? true;
+    const intent = {to: args.to.toRawString(), value: args.value.toString(), bounce, payloadHash: args.body ? args.body.hash().toString('hex') : ''};
+    // A message an earlier run left in flight is settled first, from what the chain shows.
+    const earlier = await this.settleOutbox(intent);
+    if (earlier) return this.finish(earlier, args, bounce, true);
     const {client} = this.options;
     const self = await client.state(this.wallet.address);
+    if (self.balance < args.value) throw this.insufficient(self.balance, args.value);
     const seqno = self.state === 'active' ? await client.call(() => this.wallet.getSeqno()) : 0;
-    const bounce = args.bounce ?? true;
+    const validUntil = Math.floor(Date.now() / 1000) + MESSAGE_TTL_S;
     const transfer = this.wallet.createTransfer({
       seqno,
       secretKey: this.options.keyPair.secretKey,
       sendMode: args.sendMode ?? SendMode.PAY_GAS_SEPARATELY,
+      timeout: validUntil,
       messages: [internal({to: args.to, value: args.value, bounce, init: args.init ?? undefined, body: args.body ?? undefined})],
     });
-    const fee = await this.estimate(transfer, self.state === 'active' ? null : this.wallet.init);
-    if (self.balance < args.value + fee) {
-      const network = client.network;
-      throw new CocoonError('INSUFFICIENT_FUNDS', `The wallet holds ${formatTon(self.balance)} TON; this needs about ${formatTon(args.value + fee)} TON with fees.`, {
-        hint: network === 'devnet' ? `Fund it with \`cocoon devnet fund ${formatAddress(this.wallet.address, network)} 10\`.` : 'Top the wallet up first.',
-        details: {balance: self.balance.toString(), needed: (args.value + fee).toString()},
-      });
+    const init = self.state === 'active' ? null : this.wallet.init;
+    const fee = await this.estimate(transfer, init);
+    if (self.balance < args.value + fee) throw this.insufficient(self.balance, args.value + fee);
+    const message = beginCell()
+      .store(storeMessage(external({to: this.wallet.address, init: init ?? undefined, body: transfer})))
+      .endCell();
+    const entry: OutboxEntry = {
+      version: 1,
+      wallet: this.wallet.address.toRawString(),
+      seqno,
+      validUntil,
+      boc: message.toBoc().toString('base64'),
+      messageHash: message.hash().toString('hex'),
+      bodyHash: transfer.hash().toString('hex'),
+      ...intent,
+      createdAt: new Date().toISOString(),
+    };
+    // Recorded before it leaves: a run that dies from here on is settled by the next one.
+    this.outbox.put(entry);
+    const own = await this.deliver(entry, false);
+    return this.finish(own, args, bounce, false);
+  }
+
+  /** What became of the message an earlier run left in flight; its transaction when it is this same message and landed. */
+  private async settleOutbox(intent: {to: string; value: string; bounce: boolean; payloadHash: string}): Promise<Transaction | undefined> {
+    const wallet = this.wallet.address.toRawString();
+    const entry = this.outbox.get(wallet);
+    if (!entry) return undefined;
+    const same = entry.to === intent.to && entry.value === intent.value && entry.bounce === intent.bounce && entry.payloadHash === intent.payloadHash;
+    const {client} = this.options;
+    const self = await client.state(this.wallet.address);
+    const seqno = self.state === 'active' ? await client.call(() => this.wallet.getSeqno()) : 0;
+    let own: Transaction | undefined;
+    if (seqno > entry.seqno) {
+      // Its seqno is used: it landed, or another message took the seqno and it never will.
+      own = (await client.call((ton) => ton.getTransactions(this.wallet.address, {limit: 50}))).find(byBody(entry.bodyHash));
+    } else if (seqno === entry.seqno && same && Date.now() / 1000 < entry.validUntil - 2) {
+      // Not processed and still valid: push the very same message (it can land once at most).
+      return this.deliver(entry, true);
     }
-    await client.call(() => this.wallet.send(transfer));
-    const own = await this.waitFor(this.wallet.address, (tx) => tx.inMessage?.info.type === 'external-in' && tx.inMessage.body.hash().equals(transfer.hash()));
+    // Landed, or void for good (a seqno taken by another message, expired, or a reset chain).
+    this.outbox.clear(wallet);
+    return own && same ? own : undefined;
+  }
+
+  /**
+   * Push a recorded message and wait for the wallet's transaction. Once it may
+   * have left, any failure is "outcome unknown" (the record stays for the next
+   * run); a refusal before it left clears the record.
+   */
+  private async deliver(entry: OutboxEntry, again: boolean): Promise<Transaction> {
+    const {client} = this.options;
+    const wallet = this.wallet.address;
+    const push = () => client.call((ton) => ton.sendFile(Buffer.from(entry.boc, 'base64')));
+    try {
+      await push();
+    } catch (error) {
+      const unknown = (error as CocoonError).details?.outcome === 'unknown';
+      // Sent again, a refusal may mean the first copy landed meanwhile: the chain decides below.
+      if (!unknown && !again) {
+        this.outbox.clear(wallet.toRawString());
+        throw error;
+      }
+      if (unknown) {
+        // The answer was lost; the message may not have arrived at all. Pushing the very
+        // same message once more is safe (its seqno lets it land once at most) and saves
+        // waiting out its validity when the first copy never arrived.
+        await sleep(this.options.pollMs ?? 500);
+        await push().catch(() => undefined);
+      }
+    }
+    try {
+      const own = await this.waitFor(wallet, byBody(entry.bodyHash), entry.validUntil);
+      this.outbox.clear(wallet.toRawString());
+      return own;
+    } catch (error) {
+      if (Date.now() / 1000 > entry.validUntil + 5 && (error as CocoonError).code === 'TIMEOUT') {
+        // Past its validity and not on chain: it never landed and never will.
+        this.outbox.clear(wallet.toRawString());
+        throw new CocoonError('CHAIN_ERROR', 'The chain did not take the message before it expired; nothing was spent.', {hint: 'Send it again.', cause: error});
+      }
+      throw outcomeUnknown(entry, this.options.client.network, error);
+    }
+  }
+
+  private insufficient(balance: bigint, needed: bigint): CocoonError {
+    const network = this.options.client.network;
+    return new CocoonError('INSUFFICIENT_FUNDS', `The wallet holds ${formatTon(balance)} GRAM; this needs about ${formatTon(needed)} GRAM with fees. Nothing was sent.`, {
+      hint: network === 'devnet' ? `Fund it with \`cocoon devnet fund ${formatAddress(this.wallet.address, network)} 10\`.` : 'Top the wallet up first.',
+      details: {balance: balance.toString(), needed: needed.toString()},
+    });
+  }
+
+  /** The wallet's transaction landed: its fee, and (tracing) the destination's outcome. */
+  private async finish(own: Transaction, args: SenderArguments, bounce: boolean, resumed: boolean): Promise<void> {
     const out = [...own.outMessages.values()][0];
     const forwarded = out?.info.type === 'internal' ? out.info.forwardFee : 0n;
-    const sent: SentMessage = {lt: own.lt.toString(), hash: own.hash().toString('base64'), fee: own.totalFees.coins + forwarded, value: args.value, to: args.to, bounce};
+    const sent: SentMessage = {lt: own.lt.toString(), hash: own.hash().toString('base64'), fee: own.totalFees.coins + forwarded, value: args.value, to: args.to, bounce, resumed};
     if ((this.options.trace ?? true) && out?.info.type === 'internal') {
       const createdLt = out.info.createdLt;
       const dest = await this.waitFor(args.to, (tx) => tx.inMessage?.info.type === 'internal' && tx.inMessage.info.createdLt === createdLt && tx.inMessage.info.src.equals(this.wallet.address));
@@ -116,8 +240,10 @@ export class WalletSender implements Sender {
     return BigInt(f.in_fwd_fee + f.storage_fee + f.gas_fee + f.fwd_fee);
   }
 
-  private async waitFor(address: Address, match: (tx: Transaction) => boolean): Promise<Transaction> {
-    const deadline = Date.now() + (this.options.timeoutMs ?? 60_000);
+  private async waitFor(address: Address, match: (tx: Transaction) => boolean, validUntil?: number): Promise<Transaction> {
+    const timeout = Date.now() + (this.options.timeoutMs ?? 60_000);
+    // A message's own transaction cannot appear after its validity: waiting longer is pointless.
+    const deadline = validUntil === undefined ? timeout : Math.min(timeout, (validUntil + 5) * 1000);
     for (;;) {
       const txs = await this.options.client.call((ton) => ton.getTransactions(address, {limit: 20}));
       const found = txs.find(match);

@@ -30,7 +30,8 @@ export default class WalletSend extends BaseCommand<typeof WalletSend> {
       password: (name) => cliSecret({kind: 'wallet', name}),
       spin: (label, work) => this.spin(label, work),
     });
-    this.log(`sent ${view.amount} GRAM to ${view.to}; fee ${view.fee} GRAM (tx ${view.hash})`);
+    if (view.resumed) this.log(`the earlier attempt's transfer of ${view.amount} GRAM to ${view.to} had landed (tx ${view.hash}); nothing was sent again`);
+    else this.log(`sent ${view.amount} GRAM to ${view.to}; fee ${view.fee} GRAM (tx ${view.hash})`);
     return view;
   }
 }
