@@ -77,7 +77,7 @@ export async function topUp(app: AppContext, request: ChannelRequest & {amount: 
   const record = findChannel(app, request.channel);
   const amount = parseTon(request.amount);
   const {sender} = await app.sender(request.wallet ?? record.wallet);
-  await (request.spin ?? noSpin)('Topping up', topUpChannel({client: await app.chain(), record, sender, amount}));
+  await (request.spin ?? noSpin)('Topping up', topUpChannel({client: await app.chain(), record, sender, amount, store: app.channels}));
   return summary(app, record);
 }
 
@@ -88,8 +88,9 @@ export async function topUp(app: AppContext, request: ChannelRequest & {amount: 
 export async function closeStep(app: AppContext, request: ChannelRequest): Promise<{view: CloseView; wallet: string}> {
   const record = findChannel(app, request.channel);
   const {sender} = await app.sender(request.wallet ?? record.wallet);
-  const step = await (request.spin ?? noSpin)('Closing', closeChannel({client: await app.chain(), record, sender}));
+  const step = await (request.spin ?? noSpin)('Closing', closeChannel({client: await app.chain(), record, sender, store: app.channels}));
   const iso = (s: number) => new Date(s * 1000).toISOString();
-  const view: CloseView = step.action === 'finished' ? {action: step.action, refund: formatTon(step.refund)} : {action: step.action, unlockAt: iso(step.unlockAt)};
+  const view: CloseView =
+    step.action === 'finished' ? {action: step.action, refund: formatTon(step.refund)} : step.action === 'forgotten' ? {action: step.action} : {action: step.action, unlockAt: iso(step.unlockAt)};
   return {view, wallet: record.wallet};
 }

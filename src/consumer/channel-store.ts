@@ -26,9 +26,25 @@ export const ChannelRecordSchema = z.object({
   /** Cumulative nanoTON signed so far (the newest voucher). Updated before a voucher leaves this machine. */
   paid: z.string().regex(/^\d+$/),
   createdAt: z.string(),
+  /**
+   * A wallet operation on this channel recorded before it was sent and not yet
+   * seen to land: the next run settles it from what the chain shows. While an
+   * `open` is pending the channel is not offered for use (`get` skips it).
+   */
+  pending: z
+    .object({
+      op: z.enum(['open', 'topup', 'start-close', 'finish-close']),
+      /** nanoTON sent with it. */
+      amount: z.string().regex(/^\d+$/),
+      at: z.string(),
+    })
+    .optional(),
 });
 /** One stored channel. */
 export type ChannelRecord = z.infer<typeof ChannelRecordSchema>;
+
+/** Which store each record read came from, so operations given only a record can update it. */
+const origin = new WeakMap<ChannelRecord, ChannelStore>();
 
 /** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>.json`. */
 export class ChannelStore {
@@ -42,12 +58,29 @@ export class ChannelStore {
     return path.join(this.dir, provider.replace(':', '_') + '.json');
   }
 
-  /** The channel to `provider` (raw address), if any. */
+  /** The store `record` was read from or saved to, if it is known. */
+  static of(record: ChannelRecord): ChannelStore | undefined {
+    return origin.get(record);
+  }
+
+  /**
+   * The usable channel to `provider` (raw address), if any: one whose open is
+   * still pending is left out (openChannel settles it), so a half-done open
+   * never strands the caller with a channel that is not deployed.
+   */
   get(provider: string): ChannelRecord | undefined {
+    const record = this.find(provider);
+    return record?.pending?.op === 'open' ? undefined : record;
+  }
+
+  /** The channel to `provider` (raw address), pending open included. */
+  find(provider: string): ChannelRecord | undefined {
     const file = this.file(provider);
     if (!fs.existsSync(file)) return undefined;
     try {
-      return ChannelRecordSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      const record = ChannelRecordSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      origin.set(record, this);
+      return record;
     } catch (error) {
       throw new CocoonError('CORRUPT_DATA', `The channel file ${file} is unreadable.`, {
         hint: 'Restore it from a backup; without its voucher key the channel can only be closed (`cocoon channel close`).',
@@ -62,7 +95,7 @@ export class ChannelStore {
     return fs
       .readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => this.get(f.slice(0, -5).replace('_', ':'))!)
+      .map((f) => this.find(f.slice(0, -5).replace('_', ':'))!)
       .filter(Boolean);
   }
 
@@ -70,6 +103,12 @@ export class ChannelStore {
   put(record: ChannelRecord): void {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
     writeFileAtomic(this.file(record.provider), JSON.stringify(record, null, 2) + '\n');
+    origin.set(record, this);
+  }
+
+  /** Forget a channel that never reached the chain (its key can move nothing). */
+  remove(record: ChannelRecord): void {
+    fs.rmSync(this.file(record.provider), {force: true});
   }
 
   /** A fresh voucher key (32-byte Ed25519 seed). */

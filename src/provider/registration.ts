@@ -1,8 +1,12 @@
-import {toNano, type Address} from '@ton/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import {beginCell, toNano, type Address} from '@ton/core';
+import {dataPath} from '../config/paths.js';
+import {writeFileAtomic} from '../config/files.js';
 import {CocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import {Registry} from '../chain/contracts/registry.js';
-import type {ProviderProfile, ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {storeProfile, type ProviderProfile, type ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {formatTon} from '../chain/units.js';
 import type {NodeKey} from '../crypto/node-key.js';
 import type {WalletSender} from '../wallet/wallet-sender.js';
@@ -71,9 +75,58 @@ function notRegistered(): CocoonError {
   return new CocoonError('NOT_FOUND', 'This wallet has no registration in the registry.', {hint: 'Register with `cocoon provide register`.'});
 }
 
-/** Register with a stake (checked against the minimum before anything is sent). */
+/**
+ * A registration recorded before it is sent (`<data>/provider/<network>/registering-<owner>.json`),
+ * so the next run can tell "an earlier run's registration landed" from
+ * "someone registered this wallet already".
+ */
+class PendingRegistration {
+  private readonly file: string;
+
+  constructor(access: RegistryAccess) {
+    this.file = dataPath('provider', access.client.network, `registering-${access.sender.address.toRawString().replace(':', '_')}.json`);
+  }
+
+  /** The recorded registration: registry and profile hash. */
+  read(): {registry: string; profile: string} | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as {registry: string; profile: string};
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(value: {registry: string; profile: string}): void {
+    fs.mkdirSync(path.dirname(this.file), {recursive: true, mode: 0o700});
+    writeFileAtomic(this.file, JSON.stringify({...value, at: new Date().toISOString()}));
+  }
+
+  clear(): void {
+    fs.rmSync(this.file, {force: true});
+  }
+}
+
+function profileHash(profile: ProviderProfile): string {
+  return beginCell().store(storeProfile(profile)).endCell().hash().toString('hex');
+}
+
+/**
+ * Register with a stake (checked against the minimum before anything is sent).
+ * The registration is recorded before it is sent: when an earlier run's
+ * registration of this same offer landed but its confirmation was lost, the
+ * record on chain is returned instead of ALREADY_EXISTS; one that never landed
+ * is sent again (the wallet's seqno settles a message still in flight).
+ */
 export async function registerProvider(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint}): Promise<ProviderRecord> {
-  if (await current(access)) {
+  const pending = new PendingRegistration(access);
+  const mine = {registry: access.registry.toRawString(), profile: profileHash(options.profile)};
+  const earlier = pending.read();
+  const existing = await current(access);
+  if (existing) {
+    if (earlier?.registry === mine.registry && earlier.profile === mine.profile) {
+      pending.clear();
+      return existing;
+    }
     throw new CocoonError('ALREADY_EXISTS', 'This wallet is already registered.', {hint: 'Change the offer with `cocoon provide update`; see it with `cocoon provide status`.'});
   }
   const registry = open(access);
@@ -84,7 +137,15 @@ export async function registerProvider(access: RegistryAccess, options: {profile
     });
   }
   const fee = await access.client.call(() => registry.getRegisterFee());
-  await registry.sendRegister(access.sender, {value: options.stake + fee, profile: options.profile});
+  pending.write(mine);
+  try {
+    await registry.sendRegister(access.sender, {value: options.stake + fee, profile: options.profile});
+  } catch (error) {
+    // Refused before or by the chain: nothing to settle next time. Unknown: the record stays.
+    if ((error as CocoonError).details?.outcome !== 'unknown') pending.clear();
+    throw error;
+  }
+  pending.clear();
   return (await current(access))!;
 }
 
