@@ -12,7 +12,7 @@ export class ProviderMetrics {
     this.describe('cocoon_queries_completed_total', 'Queries answered with a final frame.', 'counter');
     this.describe('cocoon_queries_aborted_total', 'Generations aborted because the client went away (not charged).', 'counter');
     this.describe('cocoon_tokens_total', 'Tokens served, by kind.', 'counter');
-    this.describe('cocoon_charged_nanoton_total', 'nanoTON charged in receipts.', 'counter');
+    this.describe('cocoon_charged_nanoton_total', 'nanoGRAM charged in receipts (the metric name keeps its old spelling).', 'counter');
     this.describe('cocoon_vouchers_total', 'Vouchers received, by result.', 'counter');
   }
 

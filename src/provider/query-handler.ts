@@ -126,7 +126,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
   // The prices this query is admitted at: a price change while it runs does not touch its receipt.
   const prices = ctx.prices;
   if (!priceAccepted(q.maxPrice, prices)) {
-    throw new Refusal('PRICE_TOO_LOW', `Prices are ${prices.prompt}/${prices.completion} nanoTON per prompt/completion token.`);
+    throw new Refusal('PRICE_TOO_LOW', `Prices are ${prices.prompt}/${prices.completion} nanoGRAM per prompt/completion token.`);
   }
   const channel = q.channel.toRawString();
   if (ctx.locks.has(channel)) throw new Refusal('CHANNEL_BUSY', 'This channel already has a query or voucher in progress.');
@@ -138,7 +138,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
     if (account.pending) {
       const p = account.pending;
       const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
-      throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoTON (query ${p.queryId}).`, pending);
+      throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoGRAM (query ${p.queryId}).`, pending);
     }
     if (account.waived >= ctx.maxWaived) {
       throw new Refusal(
@@ -149,7 +149,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
     const worst = worstCaseCost(promptTokens, q.maxTokens, prices);
     if (account.owed + worst > terms.deposit) {
-      throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoTON can't cover ${account.owed} owed plus up to ${worst} for this query.`);
+      throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');

@@ -47,7 +47,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /** Receipts carry prices as u64: refuse what could not be signed later, before serving anyone. */
 function checkPrices(prices: Prices): void {
   for (const price of [prices.prompt, prices.completion]) {
-    if (price < 0n || price >= 1n << 64n) throw new CocoonError('INVALID_INPUT', `Price ${price} nanoTON per token is outside 0 … 2^64 − 1.`);
+    if (price < 0n || price >= 1n << 64n) throw new CocoonError('INVALID_INPUT', `Price ${price} nanoGRAM per token is outside 0 … 2^64 − 1.`);
   }
 }
 
