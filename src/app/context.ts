@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import type {Address} from '@ton/core';
-import {ChainClient} from '../chain/client.js';
-import {explainExit} from '../chain/exit-messages.js';
-import {walletContract} from '../chain/wallet-contract.js';
+import type {ChainClient} from '../chain/client.js';
 import {nodeKeyPath} from '../config/paths.js';
 import type {NetworkName, Settings} from '../config/settings.js';
 import {ChannelStore} from '../consumer/channel-store.js';
-import {FundingPolicy, type FundingPolicyOptions, type PayingWallet} from '../consumer/funding.js';
-import {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from '../crypto/node-key.js';
+import type {FundingPolicy, FundingPolicyOptions, PayingWallet} from '../consumer/funding.js';
+import type {NodeKey} from '../crypto/node-key.js';
 import {CocoonError} from '../errors.js';
 import type {RegistryAccess} from '../provider/registration.js';
 import {WalletStore} from '../wallet/store.js';
-import {unlockWallet} from '../wallet/service.js';
-import {WalletSender} from '../wallet/wallet-sender.js';
-import {registryAddress} from './registry-address.js';
+import type {WalletSender} from '../wallet/wallet-sender.js';
+
+// The chain, wallet, contract and crypto libraries load on first use (they cost
+// ~100–300 ms of start-up), so a command that touches none of them pays nothing.
 
 /** A secret the context needs: a wallet's password, or the node key's (`creating`: a new one, to be confirmed). */
 export type SecretRequest = {kind: 'wallet'; name: string} | {kind: 'node-key'; creating: boolean};
@@ -80,13 +79,13 @@ export class AppContext {
 
   /** The chain client of the selected network (connected once). */
   chain(): Promise<ChainClient> {
-    this.chainClient ??= ChainClient.fromSettings(this.settings);
+    this.chainClient ??= import('../chain/client.js').then(({ChainClient}) => ChainClient.fromSettings(this.settings));
     return this.chainClient;
   }
 
   /** The provider registry's address (asked of the devnet, or from settings, once). */
   registry(): Promise<Address> {
-    this.registryAt ??= registryAddress(this.settings);
+    this.registryAt ??= import('./registry-address.js').then(({registryAddress}) => registryAddress(this.settings));
     // A failed lookup (devnet not started yet) is tried again next time.
     this.registryAt.catch(() => (this.registryAt = undefined));
     return this.registryAt;
@@ -112,6 +111,7 @@ export class AppContext {
   /** A stored wallet's address on this network (no password needed). */
   async walletAddress(name?: string): Promise<Address> {
     const keystore = this.wallets.load(this.walletName(name));
+    const {walletContract} = await import('../chain/wallet-contract.js');
     return (await walletContract(Buffer.from(keystore.publicKey, 'hex'), this.network)).address;
   }
 
@@ -122,6 +122,7 @@ export class AppContext {
     if (!sender) {
       sender = (async () => {
         this.wallets.load(wallet);
+        const [{unlockWallet}, {WalletSender}, {explainExit}] = await Promise.all([import('../wallet/service.js'), import('../wallet/wallet-sender.js'), import('../chain/exit-messages.js')]);
         const unlocked = await unlockWallet(this.wallets, wallet, await this.secrets({kind: 'wallet', name: wallet}));
         return WalletSender.create({client: await this.chain(), keyPair: unlocked, explainExit});
       })();
@@ -140,6 +141,7 @@ export class AppContext {
   /** The funding policy for asks and gateways of this context. */
   async funding(options: FundingOptions): Promise<FundingPolicy> {
     const {wallet, ...rest} = options;
+    const {FundingPolicy} = await import('../consumer/funding.js');
     return new FundingPolicy({...rest, client: await this.chain(), store: this.channels, closeDelay: rest.closeDelay ?? this.settings.get('channel.closeDelay'), wallet: () => this.sender(wallet)});
   }
 
@@ -162,6 +164,7 @@ export class AppContext {
 
   private async unlockNodeKey(options: {create?: boolean}): Promise<{key: NodeKey; created: boolean; path: string}> {
     const file = this.nodeKeyFile;
+    const {generateNodeKey, loadNodeKey, saveNodeKey} = await import('../crypto/node-key.js');
     if (this.hasNodeKey()) return {key: await loadNodeKey({path: file, password: await this.secrets({kind: 'node-key', creating: false})}), created: false, path: file};
     if (!options.create) {
       throw new CocoonError('NOT_FOUND', 'This machine has no provider node key yet.', {hint: 'Run `cocoon provide register` first (it creates one).'});

@@ -6,6 +6,8 @@ import type {EngineEvent, EngineLoad, EngineModelInfo, GenerateRequest, Inferenc
 export interface NullEngineOptions {
   /** Model name it reports. Default: 'null'. */
   name?: string;
+  /** Context window it reports, tokens. Default: 65,536. */
+  contextSize?: number;
   /** Completion tokens per answer (capped by maxTokens). Default: the request's maxTokens. */
   tokens?: number;
   /** Delay per token, ms. Default: 0 (yields to the event loop every 16 tokens). */
@@ -37,7 +39,7 @@ export class NullEngine implements InferenceEngine {
   private active = 0;
 
   constructor(private readonly options: NullEngineOptions = {}) {
-    this.model = {name: options.name ?? 'null', architecture: 'null', sha256: '', contextSize: 1 << 16};
+    this.model = {name: options.name ?? 'null', architecture: 'null', sha256: '', contextSize: options.contextSize ?? 1 << 16};
   }
 
   /** The exact completion text this engine gives for a prompt and token count (for test assertions). */

@@ -7,7 +7,7 @@ import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
-import {priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
 import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {Prices, QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
@@ -20,12 +20,16 @@ import type {ChannelAccount} from './ledger.js';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** A refusal after decryption: sent as an encrypted error frame. */
-class Refusal {
+/** A query refused with a wire code; thrown inside the handler and answered (encrypted once the request is open). */
+class Refusal extends Error {
   constructor(
     readonly code: WireErrorCode,
-    readonly message: string,
+    message: string,
     readonly pending?: SignedReceipt,
-  ) {}
+  ) {
+    super(message);
+    this.name = 'Refusal';
+  }
 }
 
 /** An engine error as a refusal: BUSY and INVALID_INPUT (e.g. a prompt longer than the context) keep their meaning and message. */
@@ -147,7 +151,8 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
       );
     }
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
-    const worst = worstCaseCost(promptTokens, q.maxTokens, prices);
+    // The completion cannot outgrow the context, so neither does the deposit it needs.
+    const worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(1, ctx.engine.model.contextSize - promptTokens)), prices);
     if (account.owed + worst > terms.deposit) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }

@@ -136,6 +136,18 @@ describe('requests the provider must refuse', () => {
   });
 });
 
+describe('deposit check', () => {
+  it('prices no more completion tokens than the context can hold', async () => {
+    // 3 prompt tokens × 10 + up to 61 completion tokens × 30 = 1,860 fit a deposit of 2,000; 4,000 tokens × 30 would not.
+    rig = await startRig({deposit: 2000n, engine: new NullEngine({tokens: 5, contextSize: 64})});
+    const result = await rig.client().query({...ask, maxTokens: 4000}).result();
+    expect(result.usage.completionTokens).toBe(5);
+    await rig.close();
+    rig = await startRig({deposit: 1000n, engine: new NullEngine({tokens: 5, contextSize: 64})});
+    expect(await errorOf(rig.client().query({...ask, maxTokens: 4000}).result())).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'INSUFFICIENT_DEPOSIT'});
+  });
+});
+
 describe('payment', () => {
   it('refuses a channel that owes a voucher until it pays', async () => {
     rig = await startRig();
