@@ -3,10 +3,9 @@ import {signVoucher} from '../../src/chain/contracts/voucher.js';
 import {ProviderClient} from '../../src/consumer/client.js';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
 import {sealRequest} from '../../src/protocol/envelope.js';
-import {isCocoonError} from '../../src/errors.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
-import {bytes, CHANNEL, CONSUMER_SEED, MAX_PRICE, startRig, tamperingFetch, type Rig} from './setup.js';
+import {bytes, CHANNEL, CONSUMER_SEED, MAX_PRICE, startRig, tamperingFetch, type Rig, errorOf} from './setup.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -35,15 +34,6 @@ function post(r: Rig, body: Uint8Array): Promise<Response> {
   return fetch(`${r.server.url}/v1/query`, {method: 'POST', body});
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{code: string; wire?: unknown; message: string; details?: Record<string, unknown>}> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isCocoonError(err)) throw err;
-    return {code: err.code, wire: err.details?.wireCode, message: err.message, details: err.details};
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('requests the provider must refuse', () => {
   it('refuses a request with any one byte flipped, and still serves the untouched one afterwards', async () => {

@@ -1,3 +1,4 @@
+import {isCocoonError} from '../../src/errors.js';
 import {createHash} from 'node:crypto';
 import {Address} from '@ton/core';
 import {ed25519PublicKey} from '../../src/crypto/ed25519.js';
@@ -72,4 +73,15 @@ export function tamperingFetch(
     const whole = new Uint8Array(await res.arrayBuffer());
     return new Response(rewrite(whole), {status: res.status, headers: res.headers});
   };
+}
+
+/** The CocoonError a promise rejects with, flattened for assertions (throws if it resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<{code: string; wire?: unknown; message: string; details?: Record<string, unknown>}> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isCocoonError(err)) throw err;
+    return {code: err.code, wire: err.details?.wireCode, message: err.message, details: err.details};
+  }
+  throw new Error('expected a rejection');
 }

@@ -1,10 +1,9 @@
 // Waived charges: counted in /metrics (from the ledger, across restarts) and
 // capped per channel: past the limit the channel is refused with TOO_MANY_WAIVERS.
 import {afterEach, describe, expect, it} from 'vitest';
-import {isCocoonError} from '../../src/errors.js';
 import {parseMetrics} from '../../src/provider/status.js';
 import {createProviderServer} from '../../src/provider/server.js';
-import {CHANNEL, MAX_PRICE, startRig, tamperingFetch, type Rig} from './setup.js';
+import {CHANNEL, MAX_PRICE, startRig, tamperingFetch, type Rig, errorOf} from './setup.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -14,15 +13,6 @@ afterEach(async () => {
 
 const ask = {model: 'null', prompt: 'a short story', maxTokens: 20, maxPrice: MAX_PRICE};
 
-async function errorOf(p: Promise<unknown>): Promise<{code: string; wire?: unknown; message: string; details?: Record<string, unknown>}> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isCocoonError(err)) throw err;
-    return {code: err.code, wire: err.details?.wireCode, message: err.message, details: err.details};
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Lose one answer on the way (the provider sent it whole) and waive it. */
 async function loseAndWaive(r: Rig): Promise<void> {
