@@ -2,9 +2,11 @@
 // through `chainTransport(...)` (its `httpAdapter`), which paces them under the
 // endpoint's rate and retries what is safe to retry.
 //
-// Why our own transport on fetch rather than axios's http adapter: @ton/ton
+// Why our own transport on node:http rather than axios's http adapter: @ton/ton
 // brings axios as its own dependency, and this module should not rely on how
-// npm hoists it.
+// npm hoists it. (Not fetch: it refuses the WHATWG "bad ports", 6000 among them.)
+import http from 'node:http';
+import https from 'node:https';
 
 /** Header a rate-limited endpoint (the devnet with --rate-limit) advertises its limit in. */
 export const RATE_LIMIT_HEADER = 'x-ratelimit-limit';
@@ -139,6 +141,27 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : undefined;
 }
 
+/** One HTTP exchange. */
+function exchange(url: string, options: {method: string; headers: Record<string, string>; body: string; timeoutMs: number}) {
+  const target = new URL(url);
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise<{status: number; statusText: string; headers: Record<string, string>; text: string}>((resolve, reject) => {
+    const req = transport.request(target, {method: options.method, headers: {...options.headers, 'content-length': String(Buffer.byteLength(options.body))}}, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+        resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, text: Buffer.concat(chunks).toString('utf8')});
+      });
+    });
+    req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
 function networkCode(error: unknown): string {
   const e = error as {name?: string; code?: string; cause?: {code?: string; name?: string}};
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') return 'ETIMEDOUT';
@@ -200,24 +223,24 @@ export function chainTransport(endpoint: string, options: TransportOptions = {})
       let failure: TransportError;
       let retryAfter: number | undefined;
       try {
-        const res = await fetch(config.url ?? endpoint, {
+        const res = await exchange(config.url ?? endpoint, {
           method: (config.method ?? 'post').toUpperCase(),
           headers: headerObject(config.headers),
           body,
-          signal: AbortSignal.timeout(config.timeout || 30_000),
+          timeoutMs: config.timeout || 30_000,
         });
-        pacer.learn(res.headers.get(RATE_LIMIT_HEADER));
-        const text = await res.text();
-        let data: unknown = text;
+        pacer.learn(res.headers[RATE_LIMIT_HEADER] ?? null);
+        let data: unknown = res.text;
         try {
-          data = JSON.parse(text);
+          data = JSON.parse(res.text);
         } catch {
           // not JSON: kept as text
         }
-        const headers = Object.fromEntries(res.headers.entries());
-        if (res.ok) return {data, status: res.status, statusText: res.statusText, headers, config, request: {}};
+        const headers = res.headers;
+        const ok = res.status >= 200 && res.status < 300;
+        if (ok) return {data, status: res.status, statusText: res.statusText, headers, config, request: {}};
         failure = new TransportError(`Request failed with status code ${res.status}`, {response: {status: res.status, data, headers}, method});
-        retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+        retryAfter = parseRetryAfter(res.headers['retry-after']);
         const refusal = res.status >= 500 && typeof data === 'object' && data !== null && REFUSED.test(String((data as {error?: unknown}).error ?? ''));
         const retryable = res.status === 429 || (res.status >= 500 && !refusal);
         if (!retryable) throw failure;
