@@ -1,5 +1,6 @@
 import type {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
+import {devnetElsewhere} from '../chain/client.js';
 
 /** A faucet payment. */
 export interface FundResult {
@@ -20,8 +21,11 @@ export async function fundFromFaucet(options: {url: string; address: Address; am
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {
-    throw new CocoonError('CHAIN_UNAVAILABLE', `No devnet is running at ${options.url}.`, {
-      hint: 'Start one with `cocoon devnet start --detach`.',
+    const elsewhere = devnetElsewhere(options.url);
+    throw new CocoonError('CHAIN_UNAVAILABLE', `No devnet is running at ${options.url}${elsewhere ? `; this COCOON_HOME's devnet runs at ${elsewhere}` : ''}.`, {
+      hint: elsewhere
+        ? `Point at it with --port / COCOON_DEVNET_PORT=${new URL(elsewhere).port}, or unset devnet.port to follow the running devnet.`
+        : 'Start one with `cocoon devnet start --detach`.',
       cause: error,
     });
   }
