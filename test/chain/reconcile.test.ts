@@ -8,7 +8,10 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {ChainClient} from '../../src/chain/client.js';
 import {walletContract} from '../../src/chain/wallet-contract.js';
 import {ChannelStore} from '../../src/consumer/channel-store.js';
-import {closeChannel, openChannel, viewChannel} from '../../src/consumer/channels.js';
+import {closeChannel, openChannel, topUpChannel, viewChannel} from '../../src/consumer/channels.js';
+import {generateNodeKey} from '../../src/crypto/node-key.js';
+import {parseAddress} from '../../src/chain/units.js';
+import {buildProfile, registerProvider} from '../../src/provider/registration.js';
 import {DevnetServer} from '../../src/devnet/server.js';
 import {fundFromFaucet} from '../../src/devnet/faucet.js';
 import {Outbox} from '../../src/wallet/outbox.js';
@@ -57,7 +60,7 @@ async function world() {
     const record = store.get(p.toRawString()) ?? (await openChannel({client, store, sender: s, walletName: 'me', provider: p, deposit: toNano(1)}));
     return viewChannel(client, record);
   };
-  return {server, me, provider, store, healthy, sender, brokenRun, askFlow};
+  return {server, me, keys, provider, store, outbox, healthy, sender, brokenRun, askFlow};
 }
 
 describe('a half-done channel open is settled on the next run', () => {
@@ -99,5 +102,43 @@ describe('a half-done channel open is settled on the next run', () => {
     new Outbox('devnet', path.join(path.dirname(w.store.dir), 'outbox')).clear(w.me.toRawString());
     expect(await closeChannel({client: w.healthy, record, sender: s, store: w.store})).toEqual({action: 'forgotten'});
     expect(w.store.find(w.provider.toRawString())).toBeUndefined();
+  }, 30_000);
+});
+
+describe('a half-done top-up or registration is settled on the next run', () => {
+  it('a top-up whose answer was lost is recorded, and its retry adds the money once', async () => {
+    const w = await world();
+    const view = await w.askFlow(w.healthy, w.provider);
+    const broken = await w.brokenRun('reset-after');
+    await expect(topUpChannel({client: broken, record: view.record, sender: await w.sender(broken), amount: toNano(1), store: w.store})).rejects.toMatchObject({
+      details: {outcome: 'unknown'},
+      message: expect.stringMatching(/^Topping up the channel/),
+    });
+    expect(w.store.find(w.provider.toRawString())?.pending).toMatchObject({op: 'topup'});
+    const s = await w.sender(w.healthy);
+    await topUpChannel({client: w.healthy, record: w.store.get(w.provider.toRawString())!, sender: s, amount: toNano(1), store: w.store});
+    expect(s.last?.resumed).toBe(true);
+    const after = await viewChannel(w.healthy, w.store.get(w.provider.toRawString())!);
+    expect(after.deposited - view.deposited).toBeGreaterThan(toNano(0.9));
+    expect(after.deposited - view.deposited).toBeLessThan(toNano(1));
+    expect(after.record.pending).toBeUndefined();
+  }, 30_000);
+
+  it('a registration whose answer was lost: the retry returns the record instead of ALREADY_EXISTS, and pays nothing', async () => {
+    const w = await world();
+    const registry = parseAddress(w.server.info().contracts.registry!);
+    const profile = buildProfile(
+      {model: 'm', architecture: 'llama', modelSha256: 'ab'.repeat(32), contextSize: 256, queriesPerDay: 100, promptPrice: 1n, completionPrice: 1n, endpoint: 'http://127.0.0.1:1'},
+      await generateNodeKey(),
+    );
+    const broken = await w.brokenRun('reset-after');
+    await expect(registerProvider({client: broken, registry, sender: await w.sender(broken)}, {profile, stake: toNano(2)})).rejects.toMatchObject({details: {outcome: 'unknown'}});
+    const balance = await w.healthy.balance(w.me);
+    // Before the fix: ALREADY_EXISTS "This wallet is already registered", as if someone else had.
+    const record = await registerProvider({client: w.healthy, registry, sender: await w.sender(w.healthy)}, {profile, stake: toNano(2)});
+    expect(record.status).toBe('active');
+    expect(await w.healthy.balance(w.me)).toBe(balance);
+    // A deliberate second registration is still refused.
+    await expect(registerProvider({client: w.healthy, registry, sender: await w.sender(w.healthy)}, {profile, stake: toNano(2)})).rejects.toMatchObject({code: 'ALREADY_EXISTS'});
   }, 30_000);
 });
