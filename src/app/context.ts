@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import {nodeKeyPath} from '../config/paths.js';
@@ -35,6 +36,11 @@ export interface AppContextOptions {
   nodeKeyFile?: string;
   /** Told about something the user should fix (a keystore others can read). Default: silent. */
   onWarning?: (message: string) => void;
+  /**
+   * Where operations in flight are recorded (wallet messages, registrations), so
+   * the next run can settle them from the chain. Default: the data directory.
+   */
+  journalDir?: string;
 }
 
 /** FundingPolicy options the context fills in itself. */
@@ -122,9 +128,15 @@ export class AppContext {
     if (!sender) {
       sender = (async () => {
         this.wallets.load(wallet);
-        const [{unlockWallet}, {WalletSender}, {explainExit}] = await Promise.all([import('../wallet/service.js'), import('../wallet/wallet-sender.js'), import('../chain/exit-messages.js')]);
+        const [{unlockWallet}, {WalletSender}, {explainExit}, {Outbox}] = await Promise.all([
+          import('../wallet/service.js'),
+          import('../wallet/wallet-sender.js'),
+          import('../chain/exit-messages.js'),
+          import('../wallet/outbox.js'),
+        ]);
+        const outbox = this.options.journalDir ? new Outbox(this.network, path.join(this.options.journalDir, 'outbox', this.network)) : undefined;
         const unlocked = await unlockWallet(this.wallets, wallet, await this.secrets({kind: 'wallet', name: wallet}));
-        return WalletSender.create({client: await this.chain(), keyPair: unlocked, explainExit});
+        return WalletSender.create({client: await this.chain(), keyPair: unlocked, explainExit, outbox});
       })();
       this.senders.set(wallet, sender);
       sender.catch(() => this.senders.delete(wallet));
@@ -135,7 +147,8 @@ export class AppContext {
   /** The chain, the registry and a wallet that signs registry calls. */
   async registryAccess(wallet?: string): Promise<RegistryAccess> {
     const {sender} = await this.sender(wallet);
-    return {...(await this.chainAccess()), sender};
+    const journalDir = this.options.journalDir && path.join(this.options.journalDir, 'provider', this.network);
+    return {...(await this.chainAccess()), sender, ...(journalDir ? {journalDir} : {})};
   }
 
   /** The funding policy for asks and gateways of this context. */

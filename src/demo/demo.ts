@@ -103,6 +103,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       wallets: new WalletStore(path.join(dir, 'wallets')),
       channels: new ChannelStore('devnet', path.join(dir, 'consumer-channels')),
       nodeKeyFile: path.join(dir, 'node-key.json'),
+      journalDir: path.join(dir, 'journal'),
       secrets: async () => password,
     });
     const {client, registry} = await app.chainAccess();
@@ -124,9 +125,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const name = path.basename(model.path).replace(/\.gguf$/i, '');
     const record = await step(
       'register',
-      () =>
+      async () =>
         registerProvider(
-          {client, registry, sender: providerSender},
+          await app.registryAccess('provider'),
           {
             profile: buildProfile(
               {model: name, architecture: info.architecture, modelSha256: sha256, contextSize: info.contextLength, queriesPerDay: 10_000, promptPrice: PRICE_PROMPT, completionPrice: PRICE_COMPLETION, endpoint: 'http://127.0.0.1:0'},

@@ -56,6 +56,8 @@ export interface RegistryAccess {
   registry: Address;
   /** The provider's wallet (its address owns the record). */
   sender: WalletSender;
+  /** Where a registration in flight is recorded. Default: `<data>/provider/<network>`. */
+  journalDir?: string;
 }
 
 function open(access: RegistryAccess) {
@@ -84,7 +86,8 @@ class PendingRegistration {
   private readonly file: string;
 
   constructor(access: RegistryAccess) {
-    this.file = dataPath('provider', access.client.network, `registering-${access.sender.address.toRawString().replace(':', '_')}.json`);
+    const name = `registering-${access.sender.address.toRawString().replace(':', '_')}.json`;
+    this.file = access.journalDir ? path.join(access.journalDir, name) : dataPath('provider', access.client.network, name);
   }
 
   /** The recorded registration: registry and profile hash. */
