@@ -141,7 +141,7 @@ export class ChainClient {
     }
   }
 
-  /** Balance in nanoTON. */
+  /** Balance in nanoGRAM. */
   balance(address: Address): Promise<bigint> {
     return this.call((ton) => ton.getBalance(address));
   }

@@ -4,7 +4,7 @@ type Explained = {message: string; hint?: string};
 
 /** What each contract exit code means to a user, and what to do about it. */
 const MESSAGES: Record<number, Explained> = {
-  [ExitCode.VALUE_TOO_LOW]: {message: 'the attached value does not cover the fee', hint: 'Attach more TON.'},
+  [ExitCode.VALUE_TOO_LOW]: {message: 'the attached value does not cover the fee', hint: 'Attach more GRAM.'},
   [ExitCode.NOT_OWNER]: {message: 'only the registry owner may do that'},
   [ExitCode.ALREADY_REGISTERED]: {message: 'this wallet already has a registration', hint: 'Change it with `cocoon provide update`, or check it with `cocoon provide status`.'},
   [ExitCode.NOT_REGISTERED]: {message: 'this wallet has no registration', hint: 'Register first with `cocoon provide register`.'},

@@ -20,7 +20,7 @@ interface SettingDef {
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const rps = z.coerce.number().min(0).max(1000);
-const tonAmount = z.string().regex(/^\d+(\.\d{1,9})?$/, 'an amount of TON such as 1 or 0.25');
+const tonAmount = z.string().regex(/^\d+(\.\d{1,9})?$/, 'an amount of GRAM such as 1 or 0.25');
 
 /** Every setting, its schema, default and meaning: the single source of truth. */
 export const SETTINGS = {
@@ -57,7 +57,7 @@ export const SETTINGS = {
   'testnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on testnet'},
   'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
-  'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (TON) when a payment channel is opened'},
+  'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (GRAM) when a payment channel is opened'},
   'channel.closeDelay': {
     schema: z.coerce.number().int().min(1),
     default: 3600,

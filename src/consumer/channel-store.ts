@@ -23,7 +23,7 @@ export const ChannelRecordSchema = z.object({
   /** Ed25519 seed, hex: signs vouchers for this channel only. */
   voucherKey: z.string().regex(/^[0-9a-f]{64}$/),
   closeDelay: z.number().int(),
-  /** Cumulative nanoTON signed so far (the newest voucher). Updated before a voucher leaves this machine. */
+  /** Cumulative nanoGRAM signed so far (the newest voucher). Updated before a voucher leaves this machine. */
   paid: z.string().regex(/^\d+$/),
   createdAt: z.string(),
   /**
@@ -34,7 +34,7 @@ export const ChannelRecordSchema = z.object({
   pending: z
     .object({
       op: z.enum(['open', 'topup', 'start-close', 'finish-close']),
-      /** nanoTON sent with it. */
+      /** nanoGRAM sent with it. */
       amount: z.string().regex(/^\d+$/),
       at: z.string(),
     })

@@ -10,7 +10,7 @@ export interface ChannelSummary {
   provider: string;
   wallet: string;
   state: string;
-  /** TON. */
+  /** GRAM. */
   deposited: string;
   signed: string;
   claimed: string;

@@ -27,7 +27,7 @@ export interface OpenChannelOptions {
   sender: WalletSender;
   walletName: string;
   provider: Address;
-  /** nanoTON to deposit. */
+  /** nanoGRAM to deposit. */
   deposit: bigint;
   /** Seconds the provider keeps to claim after a close starts. Default: 3600. */
   closeDelay?: number;
@@ -110,7 +110,7 @@ export async function openChannel(options: OpenChannelOptions): Promise<ChannelR
 export interface ChannelView {
   record: ChannelRecord;
   state: ChannelState['state'] | 'not deployed';
-  /** nanoTON deposited in total, paid out on chain, signed locally, and left to spend. */
+  /** nanoGRAM deposited in total, paid out on chain, signed locally, and left to spend. */
   deposited: bigint;
   claimed: bigint;
   signed: bigint;

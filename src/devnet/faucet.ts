@@ -6,11 +6,11 @@ import {devnetElsewhere} from '../chain/client.js';
 export interface FundResult {
   lt: string;
   hash: string;
-  /** Balance after funding, nanoTON. */
+  /** Balance after funding, nanoGRAM. */
   balance: bigint;
 }
 
-/** Ask the devnet at `url` to send `amount` nanoTON to `address` from its faucet. */
+/** Ask the devnet at `url` to send `amount` nanoGRAM to `address` from its faucet. */
 export async function fundFromFaucet(options: {url: string; address: Address; amount: bigint}): Promise<FundResult> {
   let res: Response;
   try {

@@ -39,7 +39,7 @@ export interface DevnetInfo {
   rateLimit: number;
 }
 
-const FundSchema = z.object({address: z.string(), amount: z.string().regex(/^\d+$/, 'nanoTON as a decimal string')});
+const FundSchema = z.object({address: z.string(), amount: z.string().regex(/^\d+$/, 'nanoGRAM as a decimal string')});
 
 const send = (res: http.ServerResponse, status: number, body: unknown) => sendJson(res, status, body);
 
@@ -139,7 +139,7 @@ export class DevnetServer {
     }
     if (url.pathname === '/devnet/fund') {
       const parsed = FundSchema.safeParse(body);
-      if (!parsed.success) return send(res, 400, {ok: false, error: 'Expected {address, amount} with amount in nanoTON'});
+      if (!parsed.success) return send(res, 400, {ok: false, error: 'Expected {address, amount} with amount in nanoGRAM'});
       let address: Address;
       try {
         address = Address.parse(parsed.data.address);

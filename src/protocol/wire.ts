@@ -69,7 +69,7 @@ export interface RequestHeader {
   powNonce: bigint;
 }
 
-/** Prices in nanoTON per token. */
+/** Prices in nanoGRAM per token. */
 export interface Prices {
   /** Per prompt token. */
   prompt: bigint;
@@ -110,9 +110,9 @@ export interface Receipt {
   channel: Address;
   usage: Usage;
   prices: Prices;
-  /** usage × prices, nanoTON. */
+  /** usage × prices, nanoGRAM. */
   cost: bigint;
-  /** New cumulative amount the channel owes the provider, nanoTON. */
+  /** New cumulative amount the channel owes the provider, nanoGRAM. */
   total: bigint;
   /** Provider clock, Unix milliseconds. */
   timestamp: number;
@@ -160,7 +160,7 @@ export type ResponseFrame =
 /** Body of POST /v1/voucher. */
 export interface VoucherPost {
   channel: Address;
-  /** Cumulative amount, nanoTON. */
+  /** Cumulative amount, nanoGRAM. */
   amount: bigint;
   /** Consumer's Ed25519 signature (signVoucher). */
   signature: Uint8Array;
@@ -200,7 +200,7 @@ export interface ProviderInfo {
   software: string;
   time: number;
   models: {name: string; architecture: string; sha256: string; contextSize: number}[];
-  /** Decimal nanoTON strings. */
+  /** Decimal nanoGRAM strings. */
   prices: {prompt: string; completion: string};
   load: {active: number; queued: number; parallel: number; maxQueue: number};
   keys: {x25519: string; ed25519: string};

@@ -2,7 +2,7 @@ import type {Address} from '@ton/core';
 
 /** What the provider must know about a channel before it serves it. */
 export interface ChannelTerms {
-  /** The most the channel can ever pay in total (its deposit), nanoTON. Vouchers above it can't be claimed. */
+  /** The most the channel can ever pay in total (its deposit), nanoGRAM. Vouchers above it can't be claimed. */
   deposit: bigint;
   /** The consumer's Ed25519 public key that signs this channel's vouchers. */
   consumerKey: Uint8Array;

@@ -16,9 +16,9 @@ export interface PendingCharge {
 
 /** One channel's account. */
 export interface ChannelAccount {
-  /** Cumulative nanoTON covered by the newest valid voucher. */
+  /** Cumulative nanoGRAM covered by the newest valid voucher. */
   paid: bigint;
-  /** Cumulative nanoTON owed: `paid` plus the pending charge, if any. */
+  /** Cumulative nanoGRAM owed: `paid` plus the pending charge, if any. */
   owed: bigint;
   /** The unpaid receipt; while set the channel gets no new query. */
   pending?: PendingCharge;

@@ -42,7 +42,7 @@ export interface ProviderNodeOptions {
   host?: string;
   /** Port. Default: 0 (any). */
   port?: number;
-  /** Claim when a channel's unclaimed vouchers reach this, nanoTON. */
+  /** Claim when a channel's unclaimed vouchers reach this, nanoGRAM. */
   claimThreshold: bigint;
   /** Settlement pass interval, ms; the registration is re-read on the same timer. Default: 30 s. */
   settleIntervalMs?: number;

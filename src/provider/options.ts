@@ -17,7 +17,7 @@ export interface ProviderServerOptions {
   engine: InferenceEngine;
   /** The node's X25519 and Ed25519 keys (loadNodeKey). Required. */
   nodeKey: NodeKey;
-  /** Prices in nanoTON per token. Required. */
+  /** Prices in nanoGRAM per token. Required. */
   prices: Prices;
   /** Answers deposit and consumer voucher key per channel. Required. */
   guard: ChannelGuard;

@@ -11,7 +11,7 @@ import {formatTon} from '../chain/units.js';
 import type {NodeKey} from '../crypto/node-key.js';
 import type {WalletSender} from '../wallet/wallet-sender.js';
 
-/** nanoTON attached to update, unregister and withdraw; the registry refunds what gas does not use. */
+/** nanoGRAM attached to update, unregister and withdraw; the registry refunds what gas does not use. */
 const OPERATION_VALUE = toNano('0.05');
 
 /** What a provider says about its offer (the model facts come from the file). */
@@ -24,7 +24,7 @@ export interface OfferInput {
   modelSha256: string;
   contextSize: number;
   queriesPerDay: number;
-  /** nanoTON per token. */
+  /** nanoGRAM per token. */
   promptPrice: bigint;
   completionPrice: bigint;
   /** URL consumers reach the node at. */
@@ -135,8 +135,8 @@ export async function registerProvider(access: RegistryAccess, options: {profile
   const registry = open(access);
   const params = await access.client.call(() => registry.getParams());
   if (options.stake < params.minStake) {
-    throw new CocoonError('INVALID_INPUT', `A stake of ${formatTon(options.stake)} TON is below the registry minimum of ${formatTon(params.minStake)} TON.`, {
-      hint: `Stake at least ${formatTon(params.minStake)} TON (--stake).`,
+    throw new CocoonError('INVALID_INPUT', `A stake of ${formatTon(options.stake)} GRAM is below the registry minimum of ${formatTon(params.minStake)} GRAM.`, {
+      hint: `Stake at least ${formatTon(params.minStake)} GRAM (--stake).`,
     });
   }
   const fee = await access.client.call(() => registry.getRegisterFee());

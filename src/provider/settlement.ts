@@ -12,9 +12,9 @@ export type ClaimOutcome = 'claimed' | 'below-threshold' | 'nothing-new' | 'too-
 export interface ClaimReport {
   channel: string;
   outcome: ClaimOutcome;
-  /** Newest voucher held, nanoTON (cumulative). */
+  /** Newest voucher held, nanoGRAM (cumulative). */
   voucher: bigint;
-  /** Paid on chain before and after this run, nanoTON (cumulative). */
+  /** Paid on chain before and after this run, nanoGRAM (cumulative). */
   paidBefore: bigint;
   paidAfter: bigint;
   /** Channel state on chain. */
@@ -28,10 +28,10 @@ export interface ClaimReport {
 export interface SettlerOptions {
   client: ChainClient;
   ledger: ChannelLedger;
-  /** Claim when a channel's unclaimed vouchers reach this many nanoTON. */
+  /** Claim when a channel's unclaimed vouchers reach this many nanoGRAM. */
   threshold: bigint;
   /**
-   * Smallest amount worth an external claim, nanoTON: the channel deducts the
+   * Smallest amount worth an external claim, nanoGRAM: the channel deducts the
    * claim's gas and import fee from the payout and refuses a claim that does not
    * cover them (~0.003 GRAM). Default: 5,000,000 (0.005 GRAM).
    */

@@ -13,7 +13,7 @@ import {recordView, type RecordView} from './views.js';
 export interface ChannelStatus {
   channel: string;
   state: string;
-  /** TON: newest voucher held (cumulative), paid on chain, and the difference. */
+  /** GRAM: newest voucher held (cumulative), paid on chain, and the difference. */
   voucher: string;
   claimed: string;
   unclaimed: string;

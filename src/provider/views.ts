@@ -12,13 +12,13 @@ export interface RecordView {
   modelSha256: string;
   contextSize: number;
   queriesPerDay: number;
-  /** TON per 1M tokens. */
+  /** GRAM per 1M tokens. */
   pricePrompt: string;
   priceCompletion: string;
-  /** nanoTON per token, as stored. */
+  /** nanoGRAM per token, as stored. */
   promptPriceNano: string;
   completionPriceNano: string;
-  /** TON. */
+  /** GRAM. */
   stake: string;
   endpoint: string;
   nodeKey: string;

@@ -23,7 +23,7 @@ export const OutboxEntrySchema = z.object({
   messageHash: z.string(),
   /** Hash of the signed body, hex: finds the wallet's transaction. */
   bodyHash: z.string(),
-  /** What it does: destination (raw), nanoTON, bounce flag, hash of the inner body (hex, '' for none). */
+  /** What it does: destination (raw), nanoGRAM, bounce flag, hash of the inner body (hex, '' for none). */
   to: z.string(),
   value: z.string().regex(/^\d+$/),
   bounce: z.boolean(),

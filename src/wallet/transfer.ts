@@ -10,7 +10,7 @@ export interface SendTonOptions {
   /** The sender's key pair (from an unlocked keystore). */
   keyPair: {publicKey: Buffer; secretKey: Buffer};
   to: Address;
-  /** nanoTON. */
+  /** nanoGRAM. */
   amount: bigint;
   /** Text comment attached to the transfer. */
   comment?: string;
@@ -28,9 +28,9 @@ export interface SendTonOptions {
 export interface TransferResult {
   from: string;
   to: string;
-  /** nanoTON sent. */
+  /** nanoGRAM sent. */
   amount: bigint;
-  /** nanoTON the sender paid on top of `amount` (gas, storage and forwarding). */
+  /** nanoGRAM the sender paid on top of `amount` (gas, storage and forwarding). */
   fee: bigint;
   bounce: boolean;
   /** The sender's transaction. */

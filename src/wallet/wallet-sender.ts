@@ -12,7 +12,7 @@ export interface SentMessage {
   /** The wallet's transaction. */
   lt: string;
   hash: string;
-  /** nanoTON the wallet paid beyond the value (gas, storage, forwarding). */
+  /** nanoGRAM the wallet paid beyond the value (gas, storage, forwarding). */
   fee: bigint;
   value: bigint;
   to: Address;

@@ -78,7 +78,7 @@ describe('provide, through the CLI on the devnet', () => {
   it('refuses bad registrations clearly: low stake, missing model', async () => {
     const low = await runCli(['provide', 'register', ...offer().map((a) => (a === '2' ? '0.5' : a))], {home, env});
     expect(low.code).toBe(2);
-    expect(low.stderr).toMatch(/below the registry minimum of 1 TON/);
+    expect(low.stderr).toMatch(/below the registry minimum of 1 GRAM/);
     const missing = await runCli(['provide', 'register', ...offer().map((a) => (a === model ? '/nope/model.gguf' : a))], {home, env});
     expect(missing.code).toBe(8);
     expect(missing.stderr).toMatch(/Model not found: \/nope\/model\.gguf/);

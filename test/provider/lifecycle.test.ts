@@ -105,7 +105,7 @@ describe('provider lifecycle on the devnet', () => {
 
   it('refuses a stake below the minimum and a second registration, before sending anything', async () => {
     const model = testModel();
-    await expect(registerTestProvider(chain, model, toNano('0.5'))).rejects.toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/below the registry minimum of 1 TON/)});
+    await expect(registerTestProvider(chain, model, toNano('0.5'))).rejects.toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/below the registry minimum of 1 GRAM/)});
     const provider = await registerTestProvider(chain, model);
     const {registerProvider, buildProfile} = await import('../../src/provider/registration.js');
     const {testOffer} = await import('./devnet-network.js');
