@@ -45,7 +45,7 @@ export class Channel implements Contract {
     return new Channel(address);
   }
 
-  /** The channel for (consumer, provider, key, delay): its address follows from code + config. */
+  /** The channel for (consumer, provider, key, delay, network): its address follows from code + config. */
   static createFromConfig(config: ChannelConfig, code: Cell = contractCode('channel'), workchain = 0): Channel {
     const init = {code, data: channelConfigToCell(config)};
     return new Channel(contractAddress(workchain, init), init);
@@ -74,9 +74,11 @@ export class Channel implements Contract {
 
   /**
    * ext_claim#c0c00107 amount:Coins signature:bits512 = ChannelExtMsg;
-   * The same claim as an external message: no wallet transaction. The channel
-   * pays gas and import fee and deducts them from the payout (so it must exceed
-   * them). Anyone may push it; the payout always goes to the provider.
+   * The same claim as an external message: no wallet transaction. The payout is
+   * `due − externalClaimCost()`, less its own forward fee; a claim whose due does
+   * not exceed that is refused before ACCEPT (nothing on chain). Anyone may push
+   * it; the payout always goes to the provider. Never attach a StateInit: the
+   * channel refuses it.
    */
   async sendExternalClaim(provider: ContractProvider, opts: SignedAmount): Promise<void> {
     if (opts.signature.length !== 64) throw new CocoonError('INVALID_INPUT', 'signature must be 64 bytes');
@@ -109,7 +111,9 @@ export class Channel implements Contract {
       provider: stack.readAddress(),
       consumerKey: bigintTo32(stack.readBigNumber()),
       closeDelay: stack.readNumber(),
+      globalId: stack.readNumber(),
       state: channelStateName(stack.readNumber()),
+      epoch: stack.readNumber(),
       deposited: stack.readBigNumber(),
       paid: stack.readBigNumber(),
       unlockAt: stack.readNumber(),

@@ -24,6 +24,11 @@ export const ExitCode = {
   CLOSE_NOT_READY: 139,
   NOT_CLOSING: 140,
   NOT_PARTY: 141,
+  BAD_CLOSE_DELAY: 142,
+  WRONG_NETWORK: 143,
+  STATE_INIT: 144,
+  DEPOSIT_TOO_HIGH: 145,
+  EPOCH_EXHAUSTED: 146,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
@@ -59,13 +64,16 @@ export const RegistryConst = {
   STATUS_UNBONDING: 2,
 } as const;
 
-/** Channel constants: gas bounds, storage reserve, states, signature tags. */
+/** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
 export const ChannelConst = {
-  GAS_OPEN: 4000,
+  GAS_OPEN: 4500,
   GAS_TOPUP: 4000,
   GAS_CLAIM: 7000,
-  GAS_CLAIM_EXTERNAL: 4800,
+  GAS_CLAIM_EXTERNAL: 5000,
   STORAGE_RESERVE: 5000000,
+  MAX_CLOSE_DELAY: 2592000,
+  MAX_DEPOSIT: 72057594037927935n,
+  MAX_EPOCH: 65535,
   STATE_NEW: 0,
   STATE_OPEN: 1,
   STATE_CLOSING: 2,
