@@ -84,8 +84,8 @@ export const RegistryOp = ${objectLiteral(opcodesOf(registry), true)} as const;
 /** Message opcodes of the payment channel, incoming and outgoing (contracts/channel.tolk). */
 export const ChannelOp = ${objectLiteral(opcodesOf(channel), true)} as const;
 
-/** Registry constants: gas bounds per handler, record statuses, price cap. */
-export const RegistryConst = ${objectLiteral(constsOf(registry, /^(GAS_|STATUS_)/), false)} as const;
+/** Registry constants: gas bounds per handler, record statuses, shard capacity, rent periods, bounds. */
+export const RegistryConst = ${objectLiteral(constsOf(registry, /^(GAS_|STATUS_|SHARD_|MIN_|MAX_|GRACE_)/), false)} as const;
 
 /** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
 export const ChannelConst = ${objectLiteral(constsOf(channel, /^(GAS_|STATE_|STORAGE_|MAX_|VOUCHER_TAG|CLOSE_TAG)/), false)} as const;

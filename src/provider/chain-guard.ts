@@ -41,7 +41,7 @@ export class ChainChannelGuard implements ChannelGuard {
   private async fetch(channel: Address): Promise<ChannelTerms | undefined> {
     const state = await readChannelState(this.options.client, channel);
     if (!state) return undefined;
-    const derived = Channel.createFromConfig({consumer: state.consumer, provider: state.provider, consumerKey: state.consumerKey, closeDelay: state.closeDelay});
+    const derived = Channel.createFromConfig({consumer: state.consumer, provider: state.provider, consumerKey: state.consumerKey, closeDelay: state.closeDelay, globalId: state.globalId});
     if (!derived.address.equals(channel)) return undefined;
     if (!state.provider.equals(this.options.provider)) return undefined;
     if (state.state !== 'open') return undefined;

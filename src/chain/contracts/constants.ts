@@ -12,6 +12,13 @@ export const ExitCode = {
   NOT_UNBONDING: 115,
   UNBONDING_NOT_OVER: 116,
   BAD_PROFILE: 117,
+  BAD_PARAMS: 118,
+  NOT_PENDING_OWNER: 119,
+  SHARD_FULL: 120,
+  RENT_TOO_LOW: 121,
+  RENT_TOO_HIGH: 122,
+  NOT_EXPIRED: 123,
+  NOT_RECORD_OWNER: 124,
   NOT_CONSUMER: 130,
   NOT_PROVIDER: 131,
   ALREADY_OPEN: 132,
@@ -39,7 +46,12 @@ export const RegistryOp = {
   Unregister: 0xc0c00004,
   WithdrawStake: 0xc0c00005,
   SetParams: 0xc0c00006,
+  EvictExpired: 0xc0c00007,
+  TransferOwnership: 0xc0c00008,
+  AcceptOwnership: 0xc0c00009,
+  PayRent: 0xc0c0000a,
   StakeWithdrawn: 0xc0c00011,
+  StakeEvicted: 0xc0c00012,
   Excesses: 0xd53276db,
 } as const;
 
@@ -56,20 +68,28 @@ export const ChannelOp = {
   ChannelRefund: 0xc0c00112,
 } as const;
 
-/** Registry constants: gas bounds per handler, record statuses, price cap. */
+/** Registry constants: gas bounds per handler, record statuses, shard capacity, rent periods, bounds. */
 export const RegistryConst = {
   GAS_REGISTER: 14000,
-  GAS_TOPUP: 13500,
+  GAS_UPDATE: 16000,
+  GAS_TOPUP: 12000,
   STATUS_ACTIVE: 1,
   STATUS_UNBONDING: 2,
+  SHARD_CAPACITY: 1000,
+  MIN_RENT_PERIOD: 2592000,
+  MAX_RENT_PERIOD: 315360000,
+  GRACE_PERIOD: 2592000,
+  MAX_UNBONDING_DELAY: 2592000,
+  MAX_MIN_STAKE: 1000000000000000,
+  MAX_PRICE: 18446744073709551615n,
 } as const;
 
 /** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
 export const ChannelConst = {
-  GAS_OPEN: 4500,
+  GAS_OPEN: 5000,
   GAS_TOPUP: 4000,
   GAS_CLAIM: 7000,
-  GAS_CLAIM_EXTERNAL: 5000,
+  GAS_CLAIM_EXTERNAL: 5200,
   STORAGE_RESERVE: 5000000,
   MAX_CLOSE_DELAY: 2592000,
   MAX_DEPOSIT: 72057594037927935n,
