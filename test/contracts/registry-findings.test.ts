@@ -66,10 +66,15 @@ describe('registry findings (issue 13)', () => {
 
   it('R1: a provider that keeps paying rent gets its whole stake back after ten years', async () => {
     const w = await registryWorld();
-    const {shard} = await seeded(w, 50, YEAR);
+    const {shard, records} = await seeded(w, 50, YEAR);
     const {profile, quote} = await registerWith(shard, w.alice, {stake: toNano('3')});
     for (let y = 1; y <= 10; y++) {
       w.blockchain.now = T0 + y * YEAR - 3600;
+      if (y === 2) {
+        // The others stopped paying a year ago: a stranger evicts them, which pays
+        // the pool back the rent they overran (their own stakes, not alice's).
+        for (const r of records) await shard.sendEvict(w.bob.getSender(), {value: toNano('0.05'), nodeKey: r.nodeKey});
+      }
       const rent = (BigInt(YEAR) * quote.rate) / 65536n;
       const r = await shard.sendPayRent(w.bob.getSender(), {value: rent + feeFor(w.blockchain, RegistryConst.GAS_TOPUP), nodeKey: profile.nodeKey});
       expect(r.transactions).toHaveTransaction({to: shard.address, success: true});
