@@ -231,7 +231,8 @@ describe('devnet genesis', () => {
     const blockchain = await Blockchain.create();
     const deployer = await blockchain.treasury('genesis');
     const owner = (await blockchain.treasury('owner')).address;
-    const {registry} = await deployGenesis(blockchain, {deployer, owner});
+    const {registry, index} = await deployGenesis(blockchain, {deployer, owner});
+    expect((await blockchain.getContract(index)).accountState?.type).toBe('active');
     expect(registry.equals(Registry.createFromConfig({owner, params: DEVNET_REGISTRY_PARAMS}).address)).toBe(true);
     const again = await deployGenesis(blockchain, {deployer, owner});
     expect(again.registry.equals(registry)).toBe(true);

@@ -36,10 +36,12 @@ export const ExitCode = {
   STATE_INIT: 144,
   DEPOSIT_TOO_HIGH: 145,
   EPOCH_EXHAUSTED: 146,
+  NOT_A_SHARD: 150,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
 export const RegistryOp = {
+  AnnounceShard: 0xc0c00021,
   RegisterProvider: 0xc0c00001,
   UpdateProvider: 0xc0c00002,
   TopUpStake: 0xc0c00003,

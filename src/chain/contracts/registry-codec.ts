@@ -233,22 +233,28 @@ export interface RegistryConfig {
   model?: string;
   /** Index of this shard among the model's (0, 1, …). */
   shardIndex?: number;
+  /** The registry index the shard announces itself to; default the one derived from owner and params (registry-shards.ts). */
+  directory?: Address;
   /** Records to start with: benchmarks and fixtures only, a real shard starts empty. */
   providers?: ProviderRecord[];
 }
 
-/** shard_id$_ index:uint16 model_len:uint8 model:(model_len * uint8) = ShardId; */
-export function shardIdCell(model: string, index: number): Cell {
+/** Longest model name a shard id holds, in UTF-8 bytes (the id cell also holds the directory address). */
+export const MAX_MODEL_BYTES = 90;
+
+/** shard_id$_ index:uint16 model_len:uint8 model:(model_len * uint8) directory:MsgAddressInt = ShardId; */
+export function shardIdCell(model: string, index: number, directory: Address): Cell {
   const bytes = Buffer.from(model, 'utf8');
-  if (bytes.length > 120) throw new CocoonError('INVALID_INPUT', 'model name takes more than 120 bytes');
+  if (bytes.length > MAX_MODEL_BYTES) throw new CocoonError('INVALID_INPUT', `model name takes more than ${MAX_MODEL_BYTES} bytes`);
   if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new CocoonError('INVALID_INPUT', `shard index ${index} is outside 0..65535`);
-  return beginCell().storeUint(index, 16).storeUint(bytes.length, 8).storeBuffer(bytes).endCell();
+  return beginCell().storeUint(index, 16).storeUint(bytes.length, 8).storeBuffer(bytes).storeAddress(directory).endCell();
 }
 
 /** Inverse of shardIdCell. */
-export function loadShardId(s: Slice): {model: string; shardIndex: number} {
+export function loadShardId(s: Slice): {model: string; shardIndex: number; directory: Address} {
   const shardIndex = s.loadUint(16);
-  return {shardIndex, model: s.loadBuffer(s.loadUint(8)).toString('utf8')};
+  const model = s.loadBuffer(s.loadUint(8)).toString('utf8');
+  return {shardIndex, model, directory: s.loadAddress()};
 }
 
 /** A shard's records as a dictionary keyed by node key. */
@@ -259,12 +265,15 @@ export function providerDict(providers: ProviderRecord[]): Dictionary<bigint, Om
 }
 
 /**
- * Initial data of a registry shard.
+ * Initial data of a registry shard (registry-index.tolk rebuilds the same cell,
+ * with no records, to check an announcement).
  * registry$_ owner:MsgAddressInt params:RegistryParams count:uint32 total_staked:Coins
- *   shard:^ShardId pending_owner:(Maybe ^MsgAddressInt)
+ *   shard:^ShardId announced:Bool pending_owner:(Maybe ^MsgAddressInt)
  *   providers:(HashmapE 256 Provider) = RegistryStorage;
+ * `directory` is required here; Registry.createFromConfig fills in the derived one.
+ * A shard seeded with records (benches) counts as announced.
  */
-export function registryConfigToCell(config: RegistryConfig): Cell {
+export function registryConfigToCell(config: RegistryConfig & {directory: Address}): Cell {
   const providers = config.providers ?? [];
   const staked = providers.reduce((n, p) => n + p.stake, 0n);
   return beginCell()
@@ -272,7 +281,8 @@ export function registryConfigToCell(config: RegistryConfig): Cell {
     .store(storeParams(config.params))
     .storeUint(providers.length, 32)
     .storeCoins(staked)
-    .storeRef(shardIdCell(config.model ?? '', config.shardIndex ?? 0))
+    .storeRef(shardIdCell(config.model ?? '', config.shardIndex ?? 0, config.directory))
+    .storeBit(providers.length > 0)
     .storeMaybeRef(null)
     .storeDict(providerDict(providers))
     .endCell();

@@ -13,6 +13,9 @@ export interface RegistrySnapshot {
   /** The model this shard holds ('' for a general shard) and its index among the model's shards. */
   model: string;
   shardIndex: number;
+  /** The registry index this shard announces itself to, and whether it has. */
+  directory: Address;
+  announced: boolean;
   /** An ownership transfer waiting for the new owner to accept, if any. */
   pendingOwner?: Address;
   /** Every record, in dictionary key (node key) order. */
@@ -32,7 +35,8 @@ export function readRegistryData(data: Cell): RegistrySnapshot {
     const params = loadParams(s);
     const count = s.loadUint(32);
     const totalStaked = s.loadCoins();
-    const {model, shardIndex} = loadShardId(s.loadRef().beginParse());
+    const {model, shardIndex, directory} = loadShardId(s.loadRef().beginParse());
+    const announced = s.loadBit();
     const pending = s.loadMaybeRef();
     const dict = Dictionary.load(Dictionary.Keys.BigUint(256), ProviderValue, s);
     const providers: ProviderRecord[] = [];
@@ -41,7 +45,7 @@ export function readRegistryData(data: Cell): RegistrySnapshot {
       if (record instanceof Address) unreadable.push(record);
       else providers.push({...record, nodeKey: bigintToNodeKey(key)});
     }
-    return {owner, params, count, totalStaked, model, shardIndex, ...(pending ? {pendingOwner: pending.beginParse().loadAddress()} : {}), providers, unreadable};
+    return {owner, params, count, totalStaked, model, shardIndex, directory, announced, ...(pending ? {pendingOwner: pending.beginParse().loadAddress()} : {}), providers, unreadable};
   } catch (err) {
     throw new CocoonError('CORRUPT_DATA', 'registry data cell does not have the expected layout', {
       cause: err,

@@ -24,6 +24,7 @@ import {
   type RegistryConfig,
   type RegistryParams,
 } from './registry-codec.js';
+import {registryIndexAddress} from './registry-index-codec.js';
 import {readRegistryData, type RegistrySnapshot} from './registry-reader.js';
 
 /** Options common to every registry message. */
@@ -48,6 +49,8 @@ export interface RegistryInfo extends RegistryParams {
   totalStaked: bigint;
   /** Records a shard takes before it refuses with SHARD_FULL. */
   capacity: number;
+  /** What the next registration adds for announcing the shard to the index (0 once announced). */
+  announceValue: bigint;
 }
 
 /** The value a registration must attach, and what it is made of. */
@@ -57,6 +60,8 @@ export interface RegisterQuote {
   stake: bigint;
   /** Gas fee the shard keeps. */
   fee: bigint;
+  /** Forwarded to the index with the shard's announcement (first registration of a shard only). */
+  announce: bigint;
   /** Prepaid rent: stays in the shard and pays the record's storage until `rentSeconds` from now. */
   rent: bigint;
   rentSeconds: number;
@@ -91,9 +96,14 @@ export class Registry implements Contract {
     return new Registry(address);
   }
 
-  /** A shard to deploy (or to derive the address of): the address follows from the committed code and `config`. */
+  /**
+   * A shard to deploy (or to derive the address of): the address follows from the
+   * committed code and `config`; the directory defaults to the index derived from
+   * owner and params (registry-index.ts).
+   */
   static createFromConfig(config: RegistryConfig, code: Cell = contractCode('registry'), workchain = 0): Registry {
-    const init = {code, data: registryConfigToCell(config)};
+    const directory = config.directory ?? registryIndexAddress(config, code, workchain);
+    const init = {code, data: registryConfigToCell({...config, directory})};
     return new Registry(contractAddress(workchain, init), init);
   }
 
@@ -105,7 +115,8 @@ export class Registry implements Contract {
   /**
    * register#c0c00001 query_id:uint64 stake:Coins profile:ProviderProfile = RegistryMsg;
    * value = stake + get_register_fee() + prepaid rent (30 days .. 10 years at the
-   * record's rate): use getRegisterQuote. The node key is the record's key, so
+   * record's rate), plus 0.01 GRAM for the index on a shard's first registration:
+   * use getRegisterQuote (a new shard is deployed with sendDeploy first). The node key is the record's key, so
    * one wallet registers many nodes. No reply on success.
    */
   async sendRegister(provider: ContractProvider, via: Sender, opts: RegistrySendOptions & {profile: ProviderProfile; stake: bigint}): Promise<void> {
@@ -179,6 +190,7 @@ export class Registry implements Contract {
       count: stack.readNumber(),
       totalStaked: stack.readBigNumber(),
       capacity: stack.readNumber(),
+      announceValue: stack.readBigNumber(),
     };
   }
 
@@ -206,10 +218,11 @@ export class Registry implements Contract {
   async getRegisterQuote(provider: ContractProvider, opts: {profile: ProviderProfile; stake: bigint; rentSeconds?: number}): Promise<RegisterQuote> {
     const fee = await this.getRegisterFee(provider);
     const rate = await this.getRecordRate(provider, opts.profile);
+    const {announceValue: announce} = await this.getParams(provider);
     const rentSeconds = opts.rentSeconds ?? DEFAULT_RENT_SECONDS;
     // One second more than asked: the contract rounds the seconds down.
     const rent = (BigInt(rentSeconds + 1) * rate + 65535n) / 65536n;
-    return {value: opts.stake + fee + rent, stake: opts.stake, fee, rent, rentSeconds, rate};
+    return {value: opts.stake + fee + announce + rent, stake: opts.stake, fee, announce, rent, rentSeconds, rate};
   }
 
   /**
