@@ -1,7 +1,7 @@
 // Gas and all-in fee of every contract operation, sent from real v5r1 wallets in
 // the sandbox. Used by bench/gas.ts (prints the table) and gas.test.ts (checks
 // the targets and that each GAS_* bound in the Tolk sources covers the real gas).
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {Address, external, fromNano, internal, SendMode, toNano, type Sender, type Transaction} from '@ton/core';
 import {keyPairFromSeed} from '@ton/crypto';
 import {Blockchain, createShardAccount, type SandboxContract, type SendMessageResult, type TreasuryContract} from '@ton/sandbox';
@@ -27,12 +27,14 @@ export interface GasRow {
   target?: bigint;
 }
 
-interface Wallet {
+/** A sending wallet: its address and a Sender for the wrappers. */
+export interface Wallet {
   address: Address;
   sender: Sender;
 }
 
-async function makeWallet(blockchain: Blockchain, funder: SandboxContract<TreasuryContract>): Promise<Wallet> {
+/** A deployed, funded v5r1 wallet whose messages expire relative to the sandbox clock. */
+export async function makeWallet(blockchain: Blockchain, funder: SandboxContract<TreasuryContract>): Promise<Wallet> {
   const keys = keyPairFromSeed(randomBytes(32));
   const wallet = WalletContractV5R1.create({publicKey: keys.publicKey, walletId: {networkGlobalId: -239}});
   await funder.send({to: wallet.address, value: toNano('100000'), bounce: false});
@@ -76,7 +78,7 @@ async function total(blockchain: Blockchain, accounts: Address[]): Promise<bigin
  * between them, so the drop in their sum is exactly the fees of every
  * transaction and message in the chain.
  */
-async function measure(
+export async function measure(
   blockchain: Blockchain,
   accounts: Address[],
   contract: Address,
@@ -120,9 +122,11 @@ async function treasuryWallet(blockchain: Blockchain, name: string): Promise<Wal
 
 /** `n` records of random owners, prepaid for a year: what a shard of that size holds. */
 export function seedRecords(n: number, now: number, model = 'stories260K'): ProviderRecord[] {
-  return Array.from({length: n}, () => ({
-    ...sampleProfile({model}),
-    owner: new Address(0, randomBytes(32)),
+  // Deterministic keys: the trie, hence the gas, is the same on every run.
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return Array.from({length: n}, (_, i) => ({
+    ...sampleProfile({model, nodeKey: h(`node-${i}`)}),
+    owner: new Address(0, h(`owner-${i}`)),
     status: 'active' as const,
     stake: toNano('1'),
     registeredAt: now,
@@ -165,9 +169,9 @@ export async function measureGas(opts: MeasureOptions = {}): Promise<GasRow[]> {
   // over the message size limits (the records' layout is exactly the contract's).
   await blockchain.setShardAccount(
     registry.address,
-    createShardAccount({address: registry.address, code: registry.init!.code, data: registry.init!.data, balance: toNano('10')}),
+    createShardAccount({address: registry.address, code: registry.init!.code, data: registry.init!.data, balance: toNano('10') + toNano('1') * BigInt(n)}),
   );
-  const profile = sampleProfile();
+  const profile = sampleProfile({nodeKey: createHash('sha256').update('measured-node').digest()});
   const quote = await registry.getRegisterQuote({profile, stake: toNano('1')});
   const nodeKey = profile.nodeKey;
   await row(`registry: register (${n + 1}th record of the shard; prepaid rent ${fromNano(quote.rent)} not a fee)`, registry.address, () => registry.sendRegister(alice.sender, {value: quote.value, stake: toNano('1'), profile}) as never, {bound: RegistryConst.GAS_REGISTER, target: toNano('0.008')});

@@ -88,7 +88,7 @@ export const RegistryConst = {
 
 /** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
 export const ChannelConst = {
-  GAS_OPEN: 5000,
+  GAS_OPEN: 4500,
   GAS_TOPUP: 4000,
   GAS_CLAIM: 7000,
   GAS_CLAIM_EXTERNAL: 5200,

@@ -17,6 +17,11 @@ export class RegistryIndex implements Contract {
     readonly genesis?: RegistryGenesis,
   ) {}
 
+  /** An index already deployed at `address`; pass its genesis to derive shard addresses from it. */
+  static createFromAddress(address: Address, genesis?: RegistryGenesis): RegistryIndex {
+    return new RegistryIndex(address, undefined, genesis);
+  }
+
   /** The index of the registry with this genesis owner and parameters. */
   static createFromConfig(genesis: RegistryGenesis, models: IndexedModel[] = [], workchain = 0): RegistryIndex {
     const init = registryIndexInit(genesis, contractCode('registry'), models);
