@@ -46,7 +46,7 @@ export class ChainChannelGuard implements ChannelGuard {
     if (!state.provider.equals(this.options.provider)) return undefined;
     if (state.state !== 'open') return undefined;
     if (state.closeDelay < (this.options.minCloseDelay ?? 600)) return undefined;
-    return {deposit: state.deposited, consumerKey: state.consumerKey};
+    return {deposit: state.deposited, consumerKey: state.consumerKey, epoch: state.epoch, globalId: state.globalId};
   }
 
   /** Forget cached terms (e.g. after a top-up). */
