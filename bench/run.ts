@@ -35,7 +35,7 @@ interface Bench {
 }
 const benches: Bench[] = [
   {name: 'startup', file: 'startup.bench.ts', full: {BENCH_RUNS: '15'}, quick: {BENCH_RUNS: '5'}},
-  {name: 'gas', file: 'gas.ts', full: {GAS_PREFILL: '1000'}, quick: {GAS_PREFILL: '1000'}},
+  {name: 'gas', file: 'gas.ts', full: {GAS_PREFILL: '999'}, quick: {GAS_PREFILL: '999'}},
   {name: 'registry-read', file: 'registry-read.bench.ts', full: {REGISTRY_BENCH_N: '1000'}, quick: 'skip'},
   {name: 'contracts-property', file: 'contracts-property.bench.ts', full: {COCOON_PROPERTY_RUNS: '300'}, quick: {COCOON_PROPERTY_RUNS: '40'}},
   {name: 'registry-scale', file: 'registry-scale.contracts.bench.ts', full: {REGISTRY_SCALE_N: '100000'}, quick: {REGISTRY_SCALE_N: '10000'}},
