@@ -72,9 +72,9 @@ export const ChannelOp = {
 
 /** Registry constants: gas bounds per handler, record statuses, shard capacity, rent periods, bounds. */
 export const RegistryConst = {
-  GAS_REGISTER: 14000,
-  GAS_UPDATE: 16000,
-  GAS_TOPUP: 12000,
+  GAS_REGISTER: 16000,
+  GAS_UPDATE: 18000,
+  GAS_TOPUP: 14000,
   STATUS_ACTIVE: 1,
   STATUS_UNBONDING: 2,
   SHARD_CAPACITY: 1000,
