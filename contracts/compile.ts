@@ -88,7 +88,7 @@ export const ChannelOp = ${objectLiteral(opcodesOf(channel), true)} as const;
 export const RegistryConst = ${objectLiteral(constsOf(registry, /^(GAS_|STATUS_|SHARD_|MIN_|MAX_|GRACE_)/), false)} as const;
 
 /** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
-export const ChannelConst = ${objectLiteral(constsOf(channel, /^(GAS_|STATE_|STORAGE_|MAX_|VOUCHER_TAG|CLOSE_TAG)/), false)} as const;
+export const ChannelConst = ${objectLiteral(constsOf(channel, /^(GAS_|STATE_|STORAGE_|MAX_|EXT_|VOUCHER_TAG|CLOSE_TAG)/), false)} as const;
 `;
 }
 

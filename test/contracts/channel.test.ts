@@ -117,7 +117,7 @@ describe('payment channel', () => {
     expect(r.transactions).toHaveTransaction({
       from: w.channel.address,
       to: w.provider.address,
-      op: ChannelOp.ChannelPayout,
+      op: ChannelOp.ExternalPayout,
       value: (v) => v! < toNano('1') - cost && v! > toNano('1') - cost - toNano('0.002'),
     });
     expect((await w.channel.getState()).paid).toBe(toNano('1'));

@@ -22,7 +22,7 @@ describe('claim fees', () => {
     expect(claimMovedPaid(before, await w.channel.getState())).toBe(true);
     // Just below and just above the threshold.
     const at = (await w.channel.getState()).paid;
-    const min = split.cost + split.payoutForwardFee;
+    const min = split.threshold;
     expect(externalClaimSplit(at + min, at, gas, msg).accepted).toBe(false);
     await expect(w.channel.sendExternalClaim(v(at + min))).rejects.toBeDefined();
     expect(externalClaimSplit(at + min + 1n, at, gas, msg).accepted).toBe(true);

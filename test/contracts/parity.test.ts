@@ -28,7 +28,7 @@ describe('channel parity', () => {
 
   it('an external claim pushed by a stranger pays the provider, never the pusher', async () => {
     const r = await w.channel.sendExternalClaim(v(toNano('1')));
-    expect(r.transactions).toHaveTransaction({from: w.channel.address, to: w.provider.address, op: ChannelOp.ChannelPayout});
+    expect(r.transactions).toHaveTransaction({from: w.channel.address, to: w.provider.address, op: ChannelOp.ExternalPayout});
     expect(r.transactions.filter((t) => t.inMessage?.info.src?.toString() === w.channel.address.toString()).length).toBe(1);
   });
 

@@ -4,16 +4,15 @@ import {ChannelConst} from './constants.js';
 import {forwardFee, gasFee, type GasPrices, type MsgPrices} from './fees.js';
 import type {ChannelState} from './channel-codec.js';
 
-/** Bits of an external claim body (op, amount as Coins, signature), as the channel measures them. */
-export function externalClaimBodyBits(amount: bigint): number {
-  const bytes = amount === 0n ? 0 : Math.ceil(amount.toString(16).length / 2);
-  return 32 + 4 + bytes * 8 + 512;
-}
+/** The body size the channel prices an external claim's import fee for: op, amount (≤ 2^56), signature. */
+export const EXTERNAL_CLAIM_BITS = ChannelConst.EXT_CLAIM_BITS;
 
 /** How an external claim of `due` (newest voucher − paid) splits, from the chain's config. */
 export interface ExternalClaimSplit {
   /** What the channel keeps back: gas bound plus the worst import fee (body in a ref). */
   cost: bigint;
+  /** The channel refuses a due at or below this (cost plus a second import bound for the payout's forward fee). */
+  threshold: bigint;
   /** The payout's own forward fee, paid out of the payout. */
   payoutForwardFee: bigint;
   /** What lands on the provider's wallet: due − cost − payoutForwardFee; 0 when the channel would refuse the claim. */
@@ -25,10 +24,12 @@ export interface ExternalClaimSplit {
 /** The split of an external claim for `amount` on a channel that has paid `paid` (same formulas as channel.tolk). */
 export function externalClaimSplit(amount: bigint, paid: bigint, gas: GasPrices, msg: MsgPrices): ExternalClaimSplit {
   const due = amount > paid ? amount - paid : 0n;
-  const cost = gasFee(ChannelConst.GAS_CLAIM_EXTERNAL, gas) + forwardFee(externalClaimBodyBits(amount), 1, msg);
+  const importBound = forwardFee(EXTERNAL_CLAIM_BITS, 1, msg);
+  const cost = gasFee(ChannelConst.GAS_CLAIM_EXTERNAL, gas) + importBound;
+  const threshold = cost + importBound;
   const payoutForwardFee = forwardFee(0, 0, msg);
-  const accepted = due > cost + payoutForwardFee;
-  return {cost, payoutForwardFee, received: accepted ? due - cost - payoutForwardFee : 0n, accepted};
+  const accepted = due > threshold;
+  return {cost, threshold, payoutForwardFee, received: accepted ? due - cost - payoutForwardFee : 0n, accepted};
 }
 
 /**

@@ -35,7 +35,6 @@ export const ExitCode = {
   WRONG_NETWORK: 143,
   STATE_INIT: 144,
   DEPOSIT_TOO_HIGH: 145,
-  EPOCH_EXHAUSTED: 146,
   NOT_A_SHARD: 150,
 } as const;
 
@@ -68,6 +67,7 @@ export const ChannelOp = {
   ExternalClaim: 0xc0c00107,
   ChannelPayout: 0xc0c00111,
   ChannelRefund: 0xc0c00112,
+  ExternalPayout: 0xc0c00113,
 } as const;
 
 /** Registry constants: gas bounds per handler, record statuses, shard capacity, rent periods, bounds. */
@@ -95,7 +95,7 @@ export const ChannelConst = {
   STORAGE_RESERVE: 5000000,
   MAX_CLOSE_DELAY: 2592000,
   MAX_DEPOSIT: 72057594037927935n,
-  MAX_EPOCH: 65535,
+  EXT_CLAIM_BITS: 604,
   STATE_NEW: 0,
   STATE_OPEN: 1,
   STATE_CLOSING: 2,
