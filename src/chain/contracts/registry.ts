@@ -62,6 +62,12 @@ export interface RegisterQuote {
   fee: bigint;
   /** Forwarded to the index with the shard's announcement (first registration of a shard only). */
   announce: bigint;
+  /**
+   * What the shard's rent pool is short of its stakes right now, plus a 0.01 GRAM
+   * buffer (0 when it is not short): the registration refills the pool first
+   * (a long-idle shard outliving its reserve) instead of bouncing.
+   */
+  shortfall: bigint;
   /** Prepaid rent: stays in the shard and pays the record's storage until `rentSeconds` from now. */
   rent: bigint;
   rentSeconds: number;
@@ -218,11 +224,13 @@ export class Registry implements Contract {
   async getRegisterQuote(provider: ContractProvider, opts: {profile: ProviderProfile; stake: bigint; rentSeconds?: number}): Promise<RegisterQuote> {
     const fee = await this.getRegisterFee(provider);
     const rate = await this.getRecordRate(provider, opts.profile);
-    const {announceValue: announce} = await this.getParams(provider);
+    const {announceValue: announce, totalStaked} = await this.getParams(provider);
+    const {balance} = await provider.getState();
+    const shortfall = balance < totalStaked ? totalStaked - balance + 10_000_000n : 0n;
     const rentSeconds = opts.rentSeconds ?? DEFAULT_RENT_SECONDS;
     // One second more than asked: the contract rounds the seconds down.
     const rent = (BigInt(rentSeconds + 1) * rate + 65535n) / 65536n;
-    return {value: opts.stake + fee + announce + rent, stake: opts.stake, fee, announce, rent, rentSeconds, rate};
+    return {value: opts.stake + fee + announce + shortfall + rent, stake: opts.stake, fee, announce, shortfall, rent, rentSeconds, rate};
   }
 
   /**
