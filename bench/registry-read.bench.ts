@@ -53,19 +53,19 @@ const blockchain = await Blockchain.create();
 const owner = await blockchain.treasury('owner');
 const registry = blockchain.openContract(Registry.createFromConfig({owner: owner.address, params: {minStake: toNano('1'), unbondingDelay: 60}}));
 await registry.sendDeploy(owner.getSender(), toNano('1'));
-const fee = await registry.getRegisterFee();
-const owners = [];
+const nodeKeys: Buffer[] = [];
 let t = performance.now();
 for (let i = 0; i < N; i++) {
   const wallet = await blockchain.treasury(`provider-${i}`);
-  owners.push(wallet.address);
   const profile = sampleProfile({
     nodeKey: keyPair().publicKey,
     endpoint: `http://198.51.${Math.floor(i / 250)}.${i % 250}:8080`,
     model: `model-${i % 37}-q4_k_m`,
     architecture: ['llama', 'qwen', 'deepseek', 'mistral'][i % 4]!,
   });
-  await registry.sendRegister(wallet.getSender(), {value: toNano('1') + fee, profile});
+  const quote = await registry.getRegisterQuote({profile, stake: toNano('1')});
+  nodeKeys.push(profile.nodeKey);
+  await registry.sendRegister(wallet.getSender(), {value: quote.value, stake: toNano('1'), profile});
 }
 const registerSeconds = (performance.now() - t) / 1000;
 out(`registered ${N} providers through messages in ${registerSeconds.toFixed(1)} s`);
@@ -90,8 +90,8 @@ if (count !== N) throw new Error(`snapshot has ${count} providers, expected ${N}
 
 // (b) one get-method per provider
 t = performance.now();
-for (const o of owners) {
-  if (!(await registry.getProvider(o))) throw new Error('missing record');
+for (const k of nodeKeys) {
+  if (!(await registry.getProvider(k))) throw new Error('missing record');
 }
 const getterMs = performance.now() - t;
 

@@ -35,8 +35,10 @@ interface Bench {
 }
 const benches: Bench[] = [
   {name: 'startup', file: 'startup.bench.ts', full: {BENCH_RUNS: '15'}, quick: {BENCH_RUNS: '5'}},
-  {name: 'gas', file: 'gas.ts', full: {GAS_PREFILL: '1000'}, quick: {GAS_PREFILL: '1000'}},
+  {name: 'gas', file: 'gas.ts', full: {GAS_PREFILL: '999'}, quick: {GAS_PREFILL: '999'}},
   {name: 'registry-read', file: 'registry-read.bench.ts', full: {REGISTRY_BENCH_N: '1000'}, quick: 'skip'},
+  {name: 'contracts-property', file: 'contracts-property.bench.ts', full: {COCOON_PROPERTY_RUNS: '300'}, quick: {COCOON_PROPERTY_RUNS: '40'}},
+  {name: 'registry-scale', file: 'registry-scale.contracts.bench.ts', full: {REGISTRY_SCALE_N: '100000'}, quick: {REGISTRY_SCALE_N: '10000'}},
   {name: 'protocol', file: 'protocol.bench.ts', full: {COCOON_BENCH_RUNS: '100', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_RUNS: '20', COCOON_BENCH_TOKENS: '256'}},
   {name: 'engine', file: 'engine.bench.ts', full: {COCOON_BENCH_ROUNDS: '21'}, quick: {COCOON_BENCH_ROUNDS: '5'}},
   {name: 'e2e', file: 'e2e.bench.ts', full: {COCOON_BENCH_E2E_ROUNDS: '41', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_E2E_ROUNDS: '5', COCOON_BENCH_TOKENS: '256'}},

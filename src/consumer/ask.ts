@@ -133,6 +133,8 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),
     paid: BigInt(channel.paid),
+    epoch: view.epoch,
+    globalId: view.globalId,
     powDifficulty: candidate.live?.info.pow.difficulty,
     autoPay: false,
   });

@@ -1,3 +1,4 @@
+import {MAINNET_GLOBAL_ID} from '../chain/contracts/network-id.js';
 import {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
@@ -116,6 +117,9 @@ export interface ChannelView {
   signed: bigint;
   remaining: bigint;
   unlockAt: number;
+  /** The channel's life counter and network id (contracts v2): vouchers must carry them. */
+  epoch: number;
+  globalId: number;
 }
 
 /** On-chain state of a stored channel. */
@@ -123,8 +127,8 @@ export async function viewChannel(client: ChainClient, record: ChannelRecord): P
   // One get-method call: a channel that is not deployed (yet) simply does not answer it.
   const s = await readChannelState(client, Address.parseRaw(record.channel));
   const signed = BigInt(record.paid);
-  if (!s) return {record, state: 'not deployed', deposited: 0n, claimed: 0n, signed, remaining: 0n, unlockAt: 0};
-  return {record, state: s.state, deposited: s.deposited, claimed: s.paid, signed, remaining: s.deposited > signed ? s.deposited - signed : 0n, unlockAt: s.unlockAt};
+  if (!s) return {record, state: 'not deployed', deposited: 0n, claimed: 0n, signed, remaining: 0n, unlockAt: 0, epoch: 0, globalId: MAINNET_GLOBAL_ID};
+  return {record, state: s.state, deposited: s.deposited, claimed: s.paid, signed, remaining: s.deposited > signed ? s.deposited - signed : 0n, unlockAt: s.unlockAt, epoch: s.epoch, globalId: s.globalId};
 }
 
 /**

@@ -124,7 +124,7 @@ export class ProviderClient {
         details: {problems},
       });
     }
-    const voucher = {amount: r.total, signature: signVoucher({channel: this.options.channel, amount: r.total}, this.options.voucherKey)};
+    const voucher = {amount: r.total, signature: signVoucher({channel: this.options.channel, amount: r.total, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey)};
     this.paidTotal = r.total;
     const result: QueryResult = {
       trust: 'provider-visible', queryId: hex(queryId), text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total: r.total,
@@ -164,7 +164,7 @@ export class ProviderClient {
       throw new CocoonError('PROTOCOL_ERROR', 'The pending receipt is not a valid receipt of this provider for this channel.');
     }
     if (receipt.total === this.paidTotal) {
-      const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal}, this.options.voucherKey);
+      const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey);
       await this.postVoucher(this.paidTotal, signature, undefined, signal);
       return 'paid';
     }
@@ -178,7 +178,7 @@ export class ProviderClient {
    * the unchanged paid total; the provider writes the charge off.
    */
   async waive(queryId: string, signal?: AbortSignal): Promise<void> {
-    const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal}, this.options.voucherKey);
+    const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey);
     await this.postVoucher(this.paidTotal, signature, queryId, signal);
   }
 

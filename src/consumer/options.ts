@@ -22,6 +22,9 @@ export interface ProviderClientOptions {
   voucherKey: Uint8Array;
   /** Cumulative nanoGRAM already signed for this channel (the newest voucher). Default: 0n. */
   paid?: bigint;
+  /** The channel's life counter and network id, which every voucher signs (contracts v2). Defaults 1 and mainnet's. */
+  epoch?: number;
+  globalId?: number;
   /** HTTP client. Default: globalThis.fetch. */
   fetch?: typeof fetch;
   /** Limit on a whole query, first byte to final frame, ms. Default: 300,000. */

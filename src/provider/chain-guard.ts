@@ -46,7 +46,7 @@ export class ChainChannelGuard implements ChannelGuard {
   private async fetch(channel: Address): Promise<{terms?: ChannelTerms; refusal?: string}> {
     const state = await readChannelState(this.options.client, channel);
     if (!state) return {refusal: 'No payment channel is deployed at that address (open it first, and wait for the transaction).'};
-    const derived = Channel.createFromConfig({consumer: state.consumer, provider: state.provider, consumerKey: state.consumerKey, closeDelay: state.closeDelay});
+    const derived = Channel.createFromConfig({consumer: state.consumer, provider: state.provider, consumerKey: state.consumerKey, closeDelay: state.closeDelay, globalId: state.globalId});
     if (!derived.address.equals(channel)) return {refusal: 'The contract at that address is not a Cocoon payment channel (its address does not match the channel code for its state).'};
     if (!state.provider.equals(this.options.provider)) return {refusal: 'That payment channel pays another provider.'};
     if (state.state !== 'open') return {refusal: `That payment channel is ${state.state}, not open; open a new channel to keep asking.`};
@@ -56,7 +56,7 @@ export class ChainChannelGuard implements ChannelGuard {
         refusal: `This provider requires channels with a close delay of at least ${min} s (time to claim after a close starts); this channel's close delay is ${state.closeDelay} s. Open a channel with a longer close delay.`,
       };
     }
-    return {terms: {deposit: state.deposited, consumerKey: state.consumerKey}};
+    return {terms: {deposit: state.deposited, consumerKey: state.consumerKey, epoch: state.epoch, globalId: state.globalId}};
   }
 
   /** Forget cached terms (e.g. after a top-up). */

@@ -6,6 +6,9 @@ export interface ChannelTerms {
   deposit: bigint;
   /** The consumer's Ed25519 public key that signs this channel's vouchers. */
   consumerKey: Uint8Array;
+  /** The channel's life counter and network id, which every voucher signs (contracts v2). Defaults 1 and mainnet's. */
+  epoch?: number;
+  globalId?: number;
 }
 
 /**

@@ -139,10 +139,11 @@ export async function registerProvider(access: RegistryAccess, options: {profile
       hint: `Stake at least ${formatTon(params.minStake)} GRAM (--stake).`,
     });
   }
-  const fee = await access.client.call(() => registry.getRegisterFee());
+  // Registry v2: stake + gas fee + a year of prepaid rent (the record pays its own storage).
+  const quote = await access.client.call(() => registry.getRegisterQuote({profile: options.profile, stake: options.stake}));
   pending.write(mine);
   try {
-    await registry.sendRegister(access.sender, {value: options.stake + fee, profile: options.profile});
+    await registry.sendRegister(access.sender, {value: quote.value, stake: options.stake, profile: options.profile});
   } catch (error) {
     // Refused before or by the chain: nothing to settle next time. Unknown: the record stays.
     if ((error as CocoonError).details?.outcome !== 'unknown') pending.clear();
@@ -166,7 +167,7 @@ export async function unregisterProvider(access: RegistryAccess): Promise<Provid
   if (record.status === 'unbonding') {
     throw new CocoonError('INVALID_INPUT', 'The registration is already unbonding.', {hint: `Withdraw after ${new Date(record.unlockAt * 1000).toISOString()} with \`cocoon provide withdraw\`.`});
   }
-  await open(access).sendUnregister(access.sender, {value: OPERATION_VALUE});
+  await open(access).sendUnregister(access.sender, {value: OPERATION_VALUE, nodeKey: record.nodeKey});
   return (await current(access))!;
 }
 
@@ -179,6 +180,6 @@ export async function withdrawStake(access: RegistryAccess, options: {now?: numb
   if (now < record.unlockAt) {
     throw new CocoonError('INVALID_INPUT', `The stake unlocks at ${new Date(record.unlockAt * 1000).toISOString()} (in ${record.unlockAt - now} s).`, {hint: 'Try again after that.'});
   }
-  await open(access).sendWithdraw(access.sender, {value: OPERATION_VALUE});
+  await open(access).sendWithdraw(access.sender, {value: OPERATION_VALUE, nodeKey: record.nodeKey});
   return {stake: record.stake};
 }

@@ -39,7 +39,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   try {
     const terms = await ctx.guard.lookup(channel);
     if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
-    if (!verifyVoucher({channel, amount}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
+    if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
     if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
     const account = (await ctx.ledger.get(key)) ?? {paid: 0n, owed: 0n, waived: 0};
     const waive = parsed.data.waive;

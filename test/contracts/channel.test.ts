@@ -37,7 +37,7 @@ describe('payment channel', () => {
 
   it('opens with a deposit: value less gas fee and storage reserve, and exposes its state', async () => {
     const st = await w.channel.getState();
-    expect(st).toMatchObject({state: 'open', deposited: openDeposit, paid: 0n, unlockAt: 0, closeDelay: 3600});
+    expect(st).toMatchObject({state: 'open', epoch: 1, globalId: -239, deposited: openDeposit, paid: 0n, unlockAt: 0, closeDelay: 3600});
     expect(st.consumer.equals(w.consumer.address) && st.provider.equals(w.provider.address)).toBe(true);
     expect(st.consumerKey.equals(w.keys.publicKey)).toBe(true);
   });
@@ -117,7 +117,7 @@ describe('payment channel', () => {
     expect(r.transactions).toHaveTransaction({
       from: w.channel.address,
       to: w.provider.address,
-      op: ChannelOp.ChannelPayout,
+      op: ChannelOp.ExternalPayout,
       value: (v) => v! < toNano('1') - cost && v! > toNano('1') - cost - toNano('0.002'),
     });
     expect((await w.channel.getState()).paid).toBe(toNano('1'));
@@ -134,11 +134,18 @@ describe('payment channel', () => {
     expect(await w.channel.getBalance()).toBe(balance);
   });
 
-  it('refuses a claim above the deposit', async () => {
-    const r = await claim(openDeposit + 1n);
-    expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.ABOVE_DEPOSIT});
-    const ok = await claim(openDeposit);
-    expect(ok.transactions).toHaveTransaction({to: w.channel.address, success: true});
+  it('pays a voucher above the deposit up to the deposit, and the rest after a top-up', async () => {
+    const amount = openDeposit + toNano('1');
+    let r = await claim(amount);
+    expect(r.transactions).toHaveTransaction({to: w.channel.address, success: true});
+    expect((await w.channel.getState()).paid).toBe(openDeposit);
+    // Fully paid up to the deposit: the same voucher is stale until the consumer tops up.
+    r = await claim(amount);
+    expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.STALE_VOUCHER});
+    await w.channel.sendTopUp(w.consumer.getSender(), {value: toNano('2')});
+    r = await claim(amount);
+    expect(r.transactions).toHaveTransaction({from: w.channel.address, to: w.provider.address, value: (v) => v! > toNano('1')});
+    expect((await w.channel.getState()).paid).toBe(amount);
   });
 
   it('refuses a claim from anyone but the provider', async () => {
@@ -195,7 +202,7 @@ describe('payment channel', () => {
     expect(r.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.NOT_CLOSING});
   });
 
-  it('re-opens a closed channel with `paid` kept, so old vouchers stay dead', async () => {
+  it('re-opens a closed channel as a new life: epoch + 1, paid from 0, earlier vouchers dead', async () => {
     await claim(toNano('2'));
     await w.channel.sendStartClose(w.consumer.getSender(), {value: SMALL});
     w.blockchain.now = T0 + 3600;
@@ -203,12 +210,13 @@ describe('payment channel', () => {
     const r = await w.channel.sendOpen(w.consumer.getSender(), {value: toNano('5')});
     expect(r.transactions).toHaveTransaction({to: w.channel.address, success: true});
     const st = await w.channel.getState();
-    expect(st.state).toBe('open');
-    expect(st.paid).toBe(toNano('2'));
-    let c = await claim(toNano('2'));
-    expect(c.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.STALE_VOUCHER});
-    c = await claim(toNano('3'));
+    expect(st).toMatchObject({state: 'open', epoch: 2, paid: 0n});
+    // Life 1's voucher (epoch 1) no longer verifies; life 2's does.
+    let c = await claim(toNano('3'));
+    expect(c.transactions).toHaveTransaction({to: w.channel.address, success: false, exitCode: ExitCode.BAD_SIGNATURE});
+    c = await w.channel.sendClaim(w.provider.getSender(), {value: CLAIM_VALUE, amount: toNano('1'), signature: signVoucher({channel: w.channel.address, amount: toNano('1'), epoch: 2}, w.keys.secretKey)});
     expect(c.transactions).toHaveTransaction({to: w.channel.address, success: true});
+    expect((await w.channel.getState()).paid).toBe(toNano('1'));
   });
 
   it('closes cooperatively at once with the consumer signature sent by the provider', async () => {

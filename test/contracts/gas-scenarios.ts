@@ -1,8 +1,8 @@
 // Gas and all-in fee of every contract operation, sent from real v5r1 wallets in
 // the sandbox. Used by bench/gas.ts (prints the table) and gas.test.ts (checks
 // the targets and that each GAS_* bound in the Tolk sources covers the real gas).
-import {randomBytes} from 'node:crypto';
-import {Address, external, internal, SendMode, toNano, type Sender, type Transaction} from '@ton/core';
+import {createHash, randomBytes} from 'node:crypto';
+import {Address, external, fromNano, internal, SendMode, toNano, type Sender, type Transaction} from '@ton/core';
 import {keyPairFromSeed} from '@ton/crypto';
 import {Blockchain, createShardAccount, type SandboxContract, type SendMessageResult, type TreasuryContract} from '@ton/sandbox';
 import {WalletContractV5R1} from '@ton/ton';
@@ -27,12 +27,14 @@ export interface GasRow {
   target?: bigint;
 }
 
-interface Wallet {
+/** A sending wallet: its address and a Sender for the wrappers. */
+export interface Wallet {
   address: Address;
   sender: Sender;
 }
 
-async function makeWallet(blockchain: Blockchain, funder: SandboxContract<TreasuryContract>): Promise<Wallet> {
+/** A deployed, funded v5r1 wallet whose messages expire relative to the sandbox clock. */
+export async function makeWallet(blockchain: Blockchain, funder: SandboxContract<TreasuryContract>): Promise<Wallet> {
   const keys = keyPairFromSeed(randomBytes(32));
   const wallet = WalletContractV5R1.create({publicKey: keys.publicKey, walletId: {networkGlobalId: -239}});
   await funder.send({to: wallet.address, value: toNano('100000'), bounce: false});
@@ -76,7 +78,7 @@ async function total(blockchain: Blockchain, accounts: Address[]): Promise<bigin
  * between them, so the drop in their sum is exactly the fees of every
  * transaction and message in the chain.
  */
-async function measure(
+export async function measure(
   blockchain: Blockchain,
   accounts: Address[],
   contract: Address,
@@ -107,7 +109,7 @@ export type WalletKind = 'v5r1' | 'treasury';
 
 /** Options of measureGas. */
 export interface MeasureOptions {
-  /** Records the registry holds before the measured registration (seeded in its data). Default 0. */
+  /** Records the shard holds before the measured registration (seeded in its data; at most SHARD_CAPACITY − 1). Default 0. */
   prefill?: number;
   /** Sending wallet. Default v5r1. */
   wallet?: WalletKind;
@@ -118,15 +120,20 @@ async function treasuryWallet(blockchain: Blockchain, name: string): Promise<Wal
   return {address: t.address, sender: t.getSender()};
 }
 
-function seedRecords(n: number, now: number): ProviderRecord[] {
-  return Array.from({length: n}, () => ({
-    ...sampleProfile(),
-    owner: new Address(0, randomBytes(32)),
+/** `n` records of random owners, prepaid for a year: what a shard of that size holds. */
+export function seedRecords(n: number, now: number, model = 'stories260K'): ProviderRecord[] {
+  // Deterministic keys: the trie, hence the gas, is the same on every run.
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return Array.from({length: n}, (_, i) => ({
+    ...sampleProfile({model, nodeKey: h(`node-${i}`)}),
+    owner: new Address(0, h(`owner-${i}`)),
     status: 'active' as const,
     stake: toNano('1'),
     registeredAt: now,
     updatedAt: now,
     unlockAt: 0,
+    paidUntil: now + 365 * 24 * 3600,
+    rentRate: 4000n,
   }));
 }
 
@@ -143,9 +150,11 @@ export async function measureGas(opts: MeasureOptions = {}): Promise<GasRow[]> {
   const alice = await wallet('alice');
   const consumer = await wallet('consumer');
   const provider = await wallet('provider');
-  const n = opts.prefill ?? 0;
+  const n = Math.min(opts.prefill ?? 0, RegistryConst.SHARD_CAPACITY - 1);
+  const seeds = seedRecords(n, t0);
+  if (seeds[0]) seeds[0].paidUntil = t0 - 40 * 24 * 3600;
   const registry = blockchain.openContract(
-    Registry.createFromConfig({owner: owner.address, params: {minStake: toNano('1'), unbondingDelay: 60}, providers: seedRecords(n, t0)}),
+    Registry.createFromConfig({owner: owner.address, params: {minStake: toNano('1'), unbondingDelay: 60}, model: 'stories260K', providers: seeds}),
   );
   const keys = keyPair();
   const channel = blockchain.openContract(Channel.createFromConfig({consumer: consumer.address, provider: provider.address, consumerKey: keys.publicKey, closeDelay: 3600}));
@@ -160,21 +169,32 @@ export async function measureGas(opts: MeasureOptions = {}): Promise<GasRow[]> {
   // over the message size limits (the records' layout is exactly the contract's).
   await blockchain.setShardAccount(
     registry.address,
-    createShardAccount({address: registry.address, code: registry.init!.code, data: registry.init!.data, balance: toNano('10')}),
+    createShardAccount({address: registry.address, code: registry.init!.code, data: registry.init!.data, balance: toNano('10') + toNano('1') * BigInt(n)}),
   );
-  const fee = await registry.getRegisterFee();
-  await row(`registry: register (${n + 1}th record)`, registry.address, () => registry.sendRegister(alice.sender, {value: toNano('1') + fee, profile: sampleProfile()}) as never, {bound: RegistryConst.GAS_REGISTER, target: toNano('0.008')});
-  await row('registry: update record', registry.address, () => registry.sendUpdate(alice.sender, {value: toNano('0.02'), profile: sampleProfile({model: 'qwen2.5-0.5b-instruct'})}) as never);
-  await row('registry: top up stake', registry.address, () => registry.sendTopUp(alice.sender, {value: toNano('1')}) as never, {bound: RegistryConst.GAS_TOPUP});
-  await row('registry: unregister', registry.address, () => registry.sendUnregister(alice.sender, {value: toNano('0.02')}) as never);
+  const profile = sampleProfile({nodeKey: createHash('sha256').update('measured-node').digest()});
+  const quote = await registry.getRegisterQuote({profile, stake: toNano('1')});
+  const nodeKey = profile.nodeKey;
+  await row(`registry: register (${n + 1}th record of the shard; prepaid rent ${fromNano(quote.rent)} not a fee)`, registry.address, () => registry.sendRegister(alice.sender, {value: quote.value, stake: toNano('1'), profile}) as never, {bound: RegistryConst.GAS_REGISTER, target: toNano('0.008')});
+  await row('registry: update record (heartbeat, +1 year of rent)', registry.address, () => registry.sendUpdate(alice.sender, {value: toNano('0.02') + quote.rent, rent: quote.rent, profile: sampleProfile({nodeKey, model: 'qwen2.5-0.5b-instruct'})}) as never, {bound: RegistryConst.GAS_UPDATE});
+  await row('registry: pay rent (anyone)', registry.address, () => registry.sendPayRent(owner.sender, {value: toNano('0.006'), nodeKey}) as never, {bound: RegistryConst.GAS_TOPUP});
+  await row('registry: top up stake', registry.address, () => registry.sendTopUp(alice.sender, {value: toNano('1'), nodeKey}) as never, {bound: RegistryConst.GAS_TOPUP});
+  await row('registry: unregister', registry.address, () => registry.sendUnregister(alice.sender, {value: toNano('0.02'), nodeKey}) as never);
   blockchain.now = t0 + 60;
-  await row('registry: withdraw stake', registry.address, () => registry.sendWithdraw(alice.sender, {value: toNano('0.02')}) as never);
+  await row('registry: withdraw stake', registry.address, () => registry.sendWithdraw(alice.sender, {value: toNano('0.02'), nodeKey}) as never);
+  if (n > 0) {
+    // The first seed's rent ran out a grace period ago: anyone evicts it.
+    const victim = seeds[0]!;
+    accounts.push(victim.owner);
+    await row('registry: evict expired record (anyone)', registry.address, () => registry.sendEvict(owner.sender, {value: toNano('0.02'), nodeKey: victim.nodeKey}) as never);
+    accounts.pop();
+  }
   await row('registry: set params (owner)', registry.address, () => registry.sendSetParams(owner.sender, {value: toNano('0.02'), params: {minStake: toNano('1'), unbondingDelay: 120}}) as never);
+  await row('registry: transfer ownership (propose)', registry.address, () => registry.sendTransferOwnership(owner.sender, {value: toNano('0.02'), newOwner: alice.address}) as never);
 
   await row('channel: open + deposit (deploys)', channel.address, () => channel.sendOpen(consumer.sender, {value: toNano('5')}) as never, {bound: ChannelConst.GAS_OPEN, target: toNano('0.012')});
   await row('channel: top up', channel.address, () => channel.sendTopUp(consumer.sender, {value: toNano('1')}) as never, {bound: ChannelConst.GAS_TOPUP});
   const voucher = (amount: bigint) => ({amount, signature: signVoucher({channel: channel.address, amount}, keys.secretKey)});
-  await row('channel: claim voucher (external message)', channel.address, () => channel.sendExternalClaim(voucher(toNano('0.5'))) as never, {bound: ChannelConst.GAS_CLAIM_EXTERNAL, target: toNano('0.005')});
+  await row('channel: claim voucher (external message)', channel.address, () => channel.sendExternalClaim(voucher(toNano('0.5'))) as never, {bound: ChannelConst.GAS_CLAIM_EXTERNAL, target: toNano('0.003')});
   await row('channel: claim voucher (from provider wallet)', channel.address, () => channel.sendClaim(provider.sender, {value: toNano('0.01'), ...voucher(toNano('1'))}) as never, {bound: ChannelConst.GAS_CLAIM});
   const snap = blockchain.snapshot();
   await row('channel: cooperative close', channel.address, () => {

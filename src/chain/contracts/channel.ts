@@ -1,6 +1,6 @@
-import {beginCell, contractAddress, SendMode, type Address, type Cell, type Contract, type ContractProvider, type Sender} from '@ton/core';
+import {beginCell, Cell, contractAddress, SendMode, type Address, type Contract, type ContractProvider, type Sender} from '@ton/core';
 import {CocoonError} from '../../errors.js';
-import {channelConfigToCell, channelStateName, type ChannelConfig, type ChannelState} from './channel-codec.js';
+import {channelConfigToCell, loadChannelState, type ChannelConfig, type ChannelState} from './channel-codec.js';
 import {contractCode} from './code.js';
 import {ChannelOp} from './constants.js';
 
@@ -45,7 +45,7 @@ export class Channel implements Contract {
     return new Channel(address);
   }
 
-  /** The channel for (consumer, provider, key, delay): its address follows from code + config. */
+  /** The channel for (consumer, provider, key, delay, network): its address follows from code + config. */
   static createFromConfig(config: ChannelConfig, code: Cell = contractCode('channel'), workchain = 0): Channel {
     const init = {code, data: channelConfigToCell(config)};
     return new Channel(contractAddress(workchain, init), init);
@@ -74,9 +74,12 @@ export class Channel implements Contract {
 
   /**
    * ext_claim#c0c00107 amount:Coins signature:bits512 = ChannelExtMsg;
-   * The same claim as an external message: no wallet transaction. The channel
-   * pays gas and import fee and deducts them from the payout (so it must exceed
-   * them). Anyone may push it; the payout always goes to the provider.
+   * The same claim as an external message: no wallet transaction. The payout
+   * (ext_payout#c0c00113) carries `due − cost` and pays its own forward fee
+   * (externalClaimSplit in claim-fees.ts has the numbers); a claim whose due does
+   * not exceed the threshold is refused before ACCEPT (nothing on chain). Anyone
+   * may push it; the payout always goes to the provider. Never attach a
+   * StateInit: the channel refuses it.
    */
   async sendExternalClaim(provider: ContractProvider, opts: SignedAmount): Promise<void> {
     if (opts.signature.length !== 64) throw new CocoonError('INVALID_INPUT', 'signature must be 64 bytes');
@@ -101,27 +104,21 @@ export class Channel implements Contract {
     await provider.internal(via, {value: opts.value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: signed(ChannelOp.CooperativeClose, opts)});
   }
 
-  /** The whole channel state (get_channel_state). */
+  /**
+   * The whole channel state, parsed from the account data (one getState; the
+   * contract has no get-method, which keeps its code and every open smaller).
+   * Throws NOT_FOUND when no contract is deployed at the address.
+   */
   async getState(provider: ContractProvider): Promise<ChannelState> {
-    const {stack} = await provider.get('get_channel_state', []);
-    return {
-      consumer: stack.readAddress(),
-      provider: stack.readAddress(),
-      consumerKey: bigintTo32(stack.readBigNumber()),
-      closeDelay: stack.readNumber(),
-      state: channelStateName(stack.readNumber()),
-      deposited: stack.readBigNumber(),
-      paid: stack.readBigNumber(),
-      unlockAt: stack.readNumber(),
-    };
+    const state = await provider.getState();
+    if (state.state.type !== 'active' || !state.state.data) {
+      throw new CocoonError('NOT_FOUND', `no channel is deployed at ${this.address.toString()}`);
+    }
+    return loadChannelState(Cell.fromBoc(state.state.data)[0]!.beginParse());
   }
 
   /** The channel account's balance in nanoTON (0 when not deployed). */
   async getBalance(provider: ContractProvider): Promise<bigint> {
     return (await provider.getState()).balance;
   }
-}
-
-function bigintTo32(n: bigint): Buffer {
-  return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
 }

@@ -12,6 +12,13 @@ export const ExitCode = {
   NOT_UNBONDING: 115,
   UNBONDING_NOT_OVER: 116,
   BAD_PROFILE: 117,
+  BAD_PARAMS: 118,
+  NOT_PENDING_OWNER: 119,
+  SHARD_FULL: 120,
+  RENT_TOO_LOW: 121,
+  RENT_TOO_HIGH: 122,
+  NOT_EXPIRED: 123,
+  NOT_RECORD_OWNER: 124,
   NOT_CONSUMER: 130,
   NOT_PROVIDER: 131,
   ALREADY_OPEN: 132,
@@ -24,17 +31,28 @@ export const ExitCode = {
   CLOSE_NOT_READY: 139,
   NOT_CLOSING: 140,
   NOT_PARTY: 141,
+  BAD_CLOSE_DELAY: 142,
+  WRONG_NETWORK: 143,
+  STATE_INIT: 144,
+  DEPOSIT_TOO_HIGH: 145,
+  NOT_A_SHARD: 150,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
 export const RegistryOp = {
+  AnnounceShard: 0xc0c00021,
   RegisterProvider: 0xc0c00001,
   UpdateProvider: 0xc0c00002,
   TopUpStake: 0xc0c00003,
   Unregister: 0xc0c00004,
   WithdrawStake: 0xc0c00005,
   SetParams: 0xc0c00006,
+  EvictExpired: 0xc0c00007,
+  TransferOwnership: 0xc0c00008,
+  AcceptOwnership: 0xc0c00009,
+  PayRent: 0xc0c0000a,
   StakeWithdrawn: 0xc0c00011,
+  StakeEvicted: 0xc0c00012,
   Excesses: 0xd53276db,
 } as const;
 
@@ -49,23 +67,35 @@ export const ChannelOp = {
   ExternalClaim: 0xc0c00107,
   ChannelPayout: 0xc0c00111,
   ChannelRefund: 0xc0c00112,
+  ExternalPayout: 0xc0c00113,
 } as const;
 
-/** Registry constants: gas bounds per handler, record statuses, price cap. */
+/** Registry constants: gas bounds per handler, record statuses, shard capacity, rent periods, bounds. */
 export const RegistryConst = {
-  GAS_REGISTER: 14000,
-  GAS_TOPUP: 13500,
+  GAS_REGISTER: 16000,
+  GAS_UPDATE: 18000,
+  GAS_TOPUP: 14000,
   STATUS_ACTIVE: 1,
   STATUS_UNBONDING: 2,
+  SHARD_CAPACITY: 1000,
+  MIN_RENT_PERIOD: 2592000,
+  MAX_RENT_PERIOD: 315360000,
+  GRACE_PERIOD: 2592000,
+  MAX_UNBONDING_DELAY: 2592000,
+  MAX_MIN_STAKE: 1000000000000000,
+  MAX_PRICE: 18446744073709551615n,
 } as const;
 
-/** Channel constants: gas bounds, storage reserve, states, signature tags. */
+/** Channel constants: gas bounds, storage reserve, bounds, states, signature tags. */
 export const ChannelConst = {
-  GAS_OPEN: 4000,
+  GAS_OPEN: 4500,
   GAS_TOPUP: 4000,
   GAS_CLAIM: 7000,
-  GAS_CLAIM_EXTERNAL: 4800,
+  GAS_CLAIM_EXTERNAL: 5200,
   STORAGE_RESERVE: 5000000,
+  MAX_CLOSE_DELAY: 2592000,
+  MAX_DEPOSIT: 72057594037927935n,
+  EXT_CLAIM_BITS: 604,
   STATE_NEW: 0,
   STATE_OPEN: 1,
   STATE_CLOSING: 2,

@@ -40,3 +40,30 @@ export function gasFee(gas: bigint | number, prices: GasPrices): bigint {
   if (g <= prices.flatGasLimit) return prices.flatGasPrice;
   return prices.flatGasPrice + ((g - prices.flatGasLimit) * prices.gasPrice + 0xffffn) / 0x10000n;
 }
+
+/** Basechain message prices (config param 25), the inputs of TVM's GETFORWARDFEE. */
+export interface MsgPrices {
+  lumpPrice: bigint;
+  /** nanoGRAM per 2^16 bits / cells. */
+  bitPrice: bigint;
+  cellPrice: bigint;
+}
+
+/**
+ * Reads config param 25 (basechain message forwarding prices).
+ * TL-B: msg_forward_prices#ea lump_price:uint64 bit_price:uint64 cell_price:uint64 …
+ */
+export function parseMsgPrices(config: Cell, param = 25): MsgPrices {
+  const dict = Dictionary.loadDirect(Dictionary.Keys.Int(32), Dictionary.Values.Cell(), config);
+  const cell = dict.get(param);
+  if (!cell) throw new CocoonError('CHAIN_ERROR', `config param ${param} (message prices) is missing`);
+  const s = cell.beginParse();
+  const tag = s.loadUint(8);
+  if (tag !== 0xea) throw new CocoonError('CHAIN_ERROR', `unknown message prices tag 0x${tag.toString(16)}`);
+  return {lumpPrice: s.loadUintBig(64), bitPrice: s.loadUintBig(64), cellPrice: s.loadUintBig(64)};
+}
+
+/** nanoGRAM to forward a message with `bits` and `cells` outside its root: the same formula as GETFORWARDFEE. */
+export function forwardFee(bits: number, cells: number, prices: MsgPrices): bigint {
+  return prices.lumpPrice + (BigInt(bits) * prices.bitPrice + BigInt(cells) * prices.cellPrice + 0xffffn) / 0x10000n;
+}

@@ -1,14 +1,15 @@
 // Cell layouts of the registry: the only place besides contracts/registry.tolk
 // that knows them. Every store/load pair carries its TL-B.
-import {beginCell, type Address, Dictionary, type Builder, type Cell, type DictionaryValue, type Slice} from '@ton/core';
+import {Address, beginCell, Dictionary, type Builder, type Cell, type DictionaryValue, type Slice} from '@ton/core';
 import {CocoonError} from '../../errors.js';
 import {RegistryConst} from './constants.js';
+import {loadExtension, storeExtension, type ProviderExtension} from './registry-extension.js';
 
 /** Parameters only the registry owner may change. */
 export interface RegistryParams {
-  /** Smallest stake (nanoTON) a registration must leave after its gas fee. */
+  /** Smallest stake (nanoGRAM) a registration must leave after its gas fee. */
   minStake: bigint;
-  /** Seconds between unregistering and being able to withdraw the stake. */
+  /** Seconds between unregistering and being able to withdraw the stake (at most 30 days). */
   unbondingDelay: number;
 }
 
@@ -32,8 +33,10 @@ export interface ProviderProfile {
   queriesPerDay: number;
   /** nanoTON per prompt token (below 2^64). */
   promptPrice: bigint;
-  /** nanoTON per completion token (below 2^64). */
+  /** nanoGRAM per completion token (below 2^64). */
   completionPrice: bigint;
+  /** Later fields (credit cap, libp2p, kind, reasoning price, audit): see registry-extension.ts. */
+  extension?: ProviderExtension;
 }
 
 /** Lifecycle of a record. */
@@ -41,16 +44,20 @@ export type ProviderStatus = 'active' | 'unbonding';
 
 /** One registry record as stored on chain. */
 export interface ProviderRecord extends ProviderProfile {
-  /** Wallet that registered and owns the record (the dictionary key). */
+  /** Wallet that registered and owns the record; one wallet may own many (one per node key, the dictionary key). */
   owner: Address;
   status: ProviderStatus;
-  /** Stake held by the registry, nanoTON. */
+  /** Stake held by the registry, nanoGRAM. */
   stake: bigint;
   /** Unix seconds. */
   registeredAt: number;
   updatedAt: number;
   /** When the stake can be withdrawn (0 while active). */
   unlockAt: number;
+  /** Rent is prepaid until then (unix seconds); anyone may evict the record a grace period later. Absent on v1 data. */
+  paidUntil?: number;
+  /** The record's rent per 65,536 s, nanoGRAM, when it was last written. */
+  rentRate?: bigint;
 }
 
 /** Bytes available to the three texts (one 1023-bit cell minus three length bytes). */
@@ -84,13 +91,28 @@ function loadText(s: Slice): string {
   return s.loadBuffer(s.loadUint(8)).toString('utf8');
 }
 
-/** provider_meta$_ enc_key:bits256 model_hash:bits256 texts:^ProviderTexts = ProviderMeta; */
+/**
+ * provider_meta$_ enc_key:bits256 model_hash:bits256 texts:^ProviderTexts
+ *                 ext:(Maybe ^ProviderExtension) = ProviderMeta;
+ */
 export function storeMeta(p: ProviderProfile): Cell {
   return beginCell()
     .storeBuffer(key32('encryptionKey', p.encryptionKey))
     .storeBuffer(key32('modelHash', p.modelHash))
     .storeRef(storeTexts(p))
+    .storeMaybeRef(storeExtension(p.extension))
     .endCell();
+}
+
+function loadMeta(s: Slice): Pick<ProviderProfile, 'encryptionKey' | 'modelHash' | 'architecture' | 'model' | 'endpoint' | 'extension'> {
+  const encryptionKey = s.loadBuffer(32);
+  const modelHash = s.loadBuffer(32);
+  const texts = s.loadRef().beginParse();
+  const architecture = loadText(texts);
+  const model = loadText(texts);
+  const endpoint = loadText(texts);
+  const ext = s.loadMaybeRef();
+  return {encryptionKey, modelHash, architecture, model, endpoint, ...(ext ? {extension: loadExtension(ext.beginParse())} : {})};
 }
 
 /**
@@ -112,14 +134,17 @@ export function storeProfile(p: ProviderProfile): (b: Builder) => void {
 }
 
 /**
- * provider$_ status:uint8 stake:Coins prompt_price:Coins completion_price:Coins
- *   context_size:uint32 queries_per_day:uint32 registered_at:uint32 updated_at:uint32
- *   unlock_at:uint32 node_key:bits256 meta:^ProviderMeta = Provider;
- * Stored inline in the registry dictionary's leaf; the owner is the key.
+ * provider$_ owner:MsgAddressInt status:uint2 stake:Coins paid_until:uint32 rate:Coins
+ *   prompt_price:Coins completion_price:Coins context_size:uint32 queries_per_day:uint32
+ *   registered_at:uint32 updated_at:uint32 unlock_at:uint32 meta:^ProviderMeta = Provider;
+ * Stored in the shard's dictionary leaf; the node key is the key.
  */
-export function loadProvider(s: Slice): Omit<ProviderRecord, 'owner'> {
-  const statusCode = s.loadUint(8);
+export function loadProvider(s: Slice, nodeKey: Buffer): ProviderRecord {
+  const owner = s.loadAddress();
+  const statusCode = s.loadUint(2);
   const stake = s.loadCoins();
+  const paidUntil = s.loadUint(32);
+  const rentRate = s.loadCoins();
   const promptPrice = s.loadCoins();
   const completionPrice = s.loadCoins();
   const contextSize = s.loadUint(32);
@@ -127,26 +152,22 @@ export function loadProvider(s: Slice): Omit<ProviderRecord, 'owner'> {
   const registeredAt = s.loadUint(32);
   const updatedAt = s.loadUint(32);
   const unlockAt = s.loadUint(32);
-  const nodeKey = s.loadBuffer(32);
-  const meta = s.loadRef().beginParse();
-  const encryptionKey = meta.loadBuffer(32);
-  const modelHash = meta.loadBuffer(32);
-  const texts = meta.loadRef().beginParse();
-  const architecture = loadText(texts);
-  const model = loadText(texts);
-  const endpoint = loadText(texts);
+  const meta = loadMeta(s.loadRef().beginParse());
   const status: ProviderStatus = statusCode === RegistryConst.STATUS_UNBONDING ? 'unbonding' : 'active';
   return {
-    status, stake, promptPrice, completionPrice, contextSize, queriesPerDay,
-    registeredAt, updatedAt, unlockAt, nodeKey, encryptionKey, modelHash, architecture, model, endpoint,
+    owner, status, stake, paidUntil, rentRate, promptPrice, completionPrice, contextSize, queriesPerDay,
+    registeredAt, updatedAt, unlockAt, nodeKey, ...meta,
   };
 }
 
-/** Inverse of loadProvider (tests and genesis fixtures build records with it). */
-export function storeProvider(r: Omit<ProviderRecord, 'owner'>): (b: Builder) => void {
+/** Inverse of loadProvider (tests, benches and genesis fixtures build records with it). */
+export function storeProvider(r: ProviderRecord): (b: Builder) => void {
   return (b) => {
-    b.storeUint(r.status === 'unbonding' ? RegistryConst.STATUS_UNBONDING : RegistryConst.STATUS_ACTIVE, 8)
+    b.storeAddress(r.owner)
+      .storeUint(r.status === 'unbonding' ? RegistryConst.STATUS_UNBONDING : RegistryConst.STATUS_ACTIVE, 2)
       .storeCoins(r.stake)
+      .storeUint(r.paidUntil ?? 0, 32)
+      .storeCoins(r.rentRate ?? 1n)
       .storeCoins(r.promptPrice)
       .storeCoins(r.completionPrice)
       .storeUint(r.contextSize, 32)
@@ -154,30 +175,41 @@ export function storeProvider(r: Omit<ProviderRecord, 'owner'>): (b: Builder) =>
       .storeUint(r.registeredAt, 32)
       .storeUint(r.updatedAt, 32)
       .storeUint(r.unlockAt, 32)
-      .storeBuffer(key32('nodeKey', r.nodeKey))
       .storeRef(storeMeta(r));
   };
 }
 
 /**
- * Dictionary value codec for the provider map (the owner is the key, not part of
- * the value). The contract bounds a record's cells but not the texts' inner
- * layout, so a record whose texts do not parse yields null: one bad registrant
- * must not break discovery for everyone.
+ * Dictionary value codec for a shard's map (the node key is the key, and goes
+ * back into the record). The contract bounds a record's cells but not the texts'
+ * inner layout, so a record whose texts do not parse yields just its owner: one
+ * bad registrant must not break discovery for everyone.
  */
-export const ProviderValue: DictionaryValue<Omit<ProviderRecord, 'owner'> | null> = {
+export const ProviderValue: DictionaryValue<Omit<ProviderRecord, 'nodeKey'> | Address> = {
   serialize: (record, b) => {
-    if (!record) throw new CocoonError('INVALID_INPUT', 'cannot store an unparsable provider record');
-    storeProvider(record)(b);
+    if (record instanceof Address) throw new CocoonError('INVALID_INPUT', 'cannot store an unparsable provider record');
+    storeProvider({...record, nodeKey: Buffer.alloc(32)})(b);
   },
   parse: (s) => {
+    const owner = s.clone().loadAddress();
     try {
-      return loadProvider(s);
+      const {nodeKey: _key, ...rest} = loadProvider(s, Buffer.alloc(32));
+      return rest;
     } catch {
-      return null;
+      return owner;
     }
   },
 };
+
+/** Dictionary key of a record: the node's Ed25519 key as a 256-bit unsigned integer. */
+export function nodeKeyToBigint(nodeKey: Buffer): bigint {
+  return BigInt(`0x${key32('nodeKey', nodeKey).toString('hex')}`);
+}
+
+/** Inverse of nodeKeyToBigint. */
+export function bigintToNodeKey(n: bigint): Buffer {
+  return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+}
 
 /** registry_params$_ min_stake:Coins unbonding_delay:uint32 = RegistryParams; */
 export function storeParams(p: RegistryParams): (b: Builder) => void {
@@ -191,23 +223,67 @@ export function loadParams(s: Slice): RegistryParams {
   return {minStake: s.loadCoins(), unbondingDelay: s.loadUint(32)};
 }
 
-/** How the registry is configured at deployment. */
+/** How a registry shard is configured at deployment: all of it is part of its address. */
 export interface RegistryConfig {
-  /** The only address that may change the parameters. */
+  /** The owner at genesis: the only address that may change the parameters or hand the ownership on. */
   owner: Address;
+  /** Genesis parameters (set_params changes them later without moving the address). */
   params: RegistryParams;
-  /** Records to start with: benchmarks and fixtures only, a real registry starts empty. */
+  /** The model this shard holds; '' for a general shard any model may use (the devnet's genesis registry). */
+  model?: string;
+  /** Index of this shard among the model's (0, 1, …). */
+  shardIndex?: number;
+  /** The registry index the shard announces itself to; default the one derived from owner and params (registry-shards.ts). */
+  directory?: Address;
+  /** Records to start with: benchmarks and fixtures only, a real shard starts empty. */
   providers?: ProviderRecord[];
 }
 
+/** Longest model name a shard id holds, in UTF-8 bytes (the id cell also holds the directory address). */
+export const MAX_MODEL_BYTES = 90;
+
+/** shard_id$_ index:uint16 model_len:uint8 model:(model_len * uint8) directory:MsgAddressInt = ShardId; */
+export function shardIdCell(model: string, index: number, directory: Address): Cell {
+  const bytes = Buffer.from(model, 'utf8');
+  if (bytes.length > MAX_MODEL_BYTES) throw new CocoonError('INVALID_INPUT', `model name takes more than ${MAX_MODEL_BYTES} bytes`);
+  if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new CocoonError('INVALID_INPUT', `shard index ${index} is outside 0..65535`);
+  return beginCell().storeUint(index, 16).storeUint(bytes.length, 8).storeBuffer(bytes).storeAddress(directory).endCell();
+}
+
+/** Inverse of shardIdCell. */
+export function loadShardId(s: Slice): {model: string; shardIndex: number; directory: Address} {
+  const shardIndex = s.loadUint(16);
+  const model = s.loadBuffer(s.loadUint(8)).toString('utf8');
+  return {shardIndex, model, directory: s.loadAddress()};
+}
+
+/** A shard's records as a dictionary keyed by node key. */
+export function providerDict(providers: ProviderRecord[]): Dictionary<bigint, Omit<ProviderRecord, 'nodeKey'> | Address> {
+  const dict = Dictionary.empty(Dictionary.Keys.BigUint(256), ProviderValue);
+  for (const {nodeKey, ...record} of providers) dict.set(nodeKeyToBigint(nodeKey), record);
+  return dict;
+}
+
 /**
- * Initial data of a registry.
- * registry$_ owner:MsgAddressInt params:RegistryParams count:uint32
- *            providers:(HashmapE 267 Provider) = RegistryStorage;
+ * Initial data of a registry shard (registry-index.tolk rebuilds the same cell,
+ * with no records, to check an announcement).
+ * registry$_ owner:MsgAddressInt params:RegistryParams count:uint32 total_staked:Coins
+ *   shard:^ShardId announced:Bool pending_owner:(Maybe ^MsgAddressInt)
+ *   providers:(HashmapE 256 Provider) = RegistryStorage;
+ * `directory` is required here; Registry.createFromConfig fills in the derived one.
+ * A shard seeded with records (benches) counts as announced.
  */
-export function registryConfigToCell(config: RegistryConfig): Cell {
+export function registryConfigToCell(config: RegistryConfig & {directory: Address}): Cell {
   const providers = config.providers ?? [];
-  const dict = Dictionary.empty(Dictionary.Keys.Address(), ProviderValue);
-  for (const {owner, ...record} of providers) dict.set(owner, record);
-  return beginCell().storeAddress(config.owner).store(storeParams(config.params)).storeUint(providers.length, 32).storeDict(dict).endCell();
+  const staked = providers.reduce((n, p) => n + p.stake, 0n);
+  return beginCell()
+    .storeAddress(config.owner)
+    .store(storeParams(config.params))
+    .storeUint(providers.length, 32)
+    .storeCoins(staked)
+    .storeRef(shardIdCell(config.model ?? '', config.shardIndex ?? 0, config.directory))
+    .storeBit(providers.length > 0)
+    .storeMaybeRef(null)
+    .storeDict(providerDict(providers))
+    .endCell();
 }

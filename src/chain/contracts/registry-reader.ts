@@ -1,21 +1,31 @@
-import {Dictionary, type Address, type Cell} from '@ton/core';
+import {Address, Dictionary, type Cell} from '@ton/core';
 import {CocoonError} from '../../errors.js';
-import {loadParams, ProviderValue, type ProviderRecord, type RegistryParams} from './registry-codec.js';
+import {bigintToNodeKey, loadParams, loadShardId, ProviderValue, type ProviderRecord, type RegistryParams} from './registry-codec.js';
 
-/** Everything the registry holds, parsed from its data cell. */
+/** Everything a registry shard holds, parsed from its data cell. */
 export interface RegistrySnapshot {
   owner: Address;
   params: RegistryParams;
   /** Number of records, as the contract counts them. */
   count: number;
-  /** Every record, in dictionary key order. */
+  /** Sum of the stakes the shard holds: its balance never pays rent or gas out of it. */
+  totalStaked: bigint;
+  /** The model this shard holds ('' for a general shard) and its index among the model's shards. */
+  model: string;
+  shardIndex: number;
+  /** The registry index this shard announces itself to, and whether it has. */
+  directory: Address;
+  announced: boolean;
+  /** An ownership transfer waiting for the new owner to accept, if any. */
+  pendingOwner?: Address;
+  /** Every record, in dictionary key (node key) order. */
   providers: ProviderRecord[];
   /** Owners whose record did not parse (malformed texts): left out of `providers`. */
   unreadable: Address[];
 }
 
 /**
- * Parses the registry's account data cell: every record in one read, with no
+ * Parses a registry shard's account data cell: every record in one read, with no
  * get-method per provider (docs/benchmarks.md, "Registry read", has the timings).
  */
 export function readRegistryData(data: Cell): RegistrySnapshot {
@@ -24,14 +34,18 @@ export function readRegistryData(data: Cell): RegistrySnapshot {
     const owner = s.loadAddress();
     const params = loadParams(s);
     const count = s.loadUint(32);
-    const dict = Dictionary.load(Dictionary.Keys.Address(), ProviderValue, s);
+    const totalStaked = s.loadCoins();
+    const {model, shardIndex, directory} = loadShardId(s.loadRef().beginParse());
+    const announced = s.loadBit();
+    const pending = s.loadMaybeRef();
+    const dict = Dictionary.load(Dictionary.Keys.BigUint(256), ProviderValue, s);
     const providers: ProviderRecord[] = [];
     const unreadable: Address[] = [];
     for (const [key, record] of dict) {
-      if (record) providers.push({owner: key, ...record});
-      else unreadable.push(key);
+      if (record instanceof Address) unreadable.push(record);
+      else providers.push({...record, nodeKey: bigintToNodeKey(key)});
     }
-    return {owner, params, count, providers, unreadable};
+    return {owner, params, count, totalStaked, model, shardIndex, directory, announced, ...(pending ? {pendingOwner: pending.beginParse().loadAddress()} : {}), providers, unreadable};
   } catch (err) {
     throw new CocoonError('CORRUPT_DATA', 'registry data cell does not have the expected layout', {
       cause: err,
@@ -39,3 +53,4 @@ export function readRegistryData(data: Cell): RegistrySnapshot {
     });
   }
 }
+

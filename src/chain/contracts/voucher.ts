@@ -1,5 +1,6 @@
 import {Address, beginCell, type Cell} from '@ton/core';
 import {signEd25519, verifyEd25519} from '../../crypto/ed25519.js';
+import {MAINNET_GLOBAL_ID} from './network-id.js';
 
 /**
  * Tag that starts every voucher cell, so a voucher signature can never be
@@ -7,21 +8,37 @@ import {signEd25519, verifyEd25519} from '../../crypto/ed25519.js';
  */
 export const VOUCHER_TAG = 0x76636872;
 
-/** A consumer's promise: the channel at `channel` owes the provider `amount` nanoTON in total. */
+/** A consumer's promise: the channel at `channel` owes the provider `amount` nanoGRAM in total, in life `epoch`. */
 export interface Voucher {
   /** Address of the payment channel contract the voucher is bound to. */
   channel: Address;
-  /** Cumulative amount in nanoTON (monotonic across vouchers). */
+  /** Cumulative amount in nanoGRAM within this life of the channel (monotonic across vouchers). */
   amount: bigint;
+  /** The channel's life counter (`ChannelState.epoch`): 1 after the first open, +1 per re-open. Default 1. */
+  epoch?: number;
+  /** Network global id (config param 19) the channel lives on. Default mainnet's, which the sandbox and devnet share. */
+  globalId?: number;
 }
 
 /**
- * voucher#76636872 channel:MsgAddressInt amount:Coins = Voucher;
+ * voucher#76636872 channel:MsgAddressInt global_id:int32 epoch:uint16 amount:Coins = Voucher;
  * The consumer signs the representation hash of this cell with Ed25519; the
- * channel contract rebuilds the same cell from its own address and checks it.
+ * channel contract rebuilds the same cell from its own state and checks it, so a
+ * voucher of another channel, network or life is dead.
  */
 export function voucherCell(voucher: Voucher): Cell {
-  return beginCell().storeUint(VOUCHER_TAG, 32).storeAddress(voucher.channel).storeCoins(voucher.amount).endCell();
+  return signedAmountCell(VOUCHER_TAG, voucher);
+}
+
+/** The cell shape vouchers and close agreements share; only the tag differs. */
+export function signedAmountCell(tag: number, v: Voucher): Cell {
+  return beginCell()
+    .storeUint(tag, 32)
+    .storeAddress(v.channel)
+    .storeInt(v.globalId ?? MAINNET_GLOBAL_ID, 32)
+    .storeUint(v.epoch ?? 1, 16)
+    .storeCoins(v.amount)
+    .endCell();
 }
 
 /** The 32 bytes a voucher signature covers. */
