@@ -118,7 +118,13 @@ export async function ask(options: AskOptions): Promise<AskResult> {
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
   const record = candidate.record;
   let channel = options.store.get(record.owner.toRawString()) ?? (await options.funding.openChannel(record));
-  const view = await viewChannel(options.client, channel);
+  let view = await viewChannel(options.client, channel);
+  if (view.epoch > (channel.epoch ?? 1)) {
+    // Re-opened since the last answer: vouchers of the earlier life are dead, and the signed total restarts at 0.
+    channel = {...channel, paid: '0', epoch: view.epoch};
+    options.store.put(channel);
+    view = {...view, record: channel, signed: 0n};
+  }
   if (view.state !== 'open') {
     throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
   }

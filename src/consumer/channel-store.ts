@@ -25,6 +25,8 @@ export const ChannelRecordSchema = z.object({
   closeDelay: z.number().int(),
   /** Cumulative nanoGRAM signed so far (the newest voucher). Updated before a voucher leaves this machine. */
   paid: z.string().regex(/^\d+$/),
+  /** The channel's life `paid` counts in (a re-open starts a new life from 0). Default: 1. */
+  epoch: z.number().int().min(1).optional(),
   createdAt: z.string(),
   /**
    * A wallet operation on this channel recorded before it was sent and not yet

@@ -126,7 +126,8 @@ export interface ChannelView {
 export async function viewChannel(client: ChainClient, record: ChannelRecord): Promise<ChannelView> {
   // One get-method call: a channel that is not deployed (yet) simply does not answer it.
   const s = await readChannelState(client, Address.parseRaw(record.channel));
-  const signed = BigInt(record.paid);
+  // What this machine signed counts only in the life it was signed in: a re-opened channel starts again from 0.
+  const signed = s && s.epoch > (record.epoch ?? 1) ? 0n : BigInt(record.paid);
   if (!s) return {record, state: 'not deployed', deposited: 0n, claimed: 0n, signed, remaining: 0n, unlockAt: 0, epoch: 0, globalId: MAINNET_GLOBAL_ID};
   return {record, state: s.state, deposited: s.deposited, claimed: s.paid, signed, remaining: s.deposited > signed ? s.deposited - signed : 0n, unlockAt: s.unlockAt, epoch: s.epoch, globalId: s.globalId};
 }

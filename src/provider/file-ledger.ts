@@ -11,6 +11,7 @@ const AccountSchema = z.object({
   pending: z.object({queryId: z.string(), receipt: z.string(), signature: z.string()}).optional(),
   voucher: z.object({amount: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{128}$/)}).optional(),
   waived: z.number().int().min(0),
+  epoch: z.number().int().min(1).optional(),
 });
 
 function fileName(channel: string): string {
@@ -52,6 +53,7 @@ export class FileChannelLedger implements ChannelLedger {
       pending: raw.pending,
       voucher: raw.voucher && {amount: BigInt(raw.voucher.amount), signature: Buffer.from(raw.voucher.signature, 'hex')},
       waived: raw.waived,
+      epoch: raw.epoch,
     };
     this.cache.set(channel, account);
     return {...account};
@@ -64,6 +66,7 @@ export class FileChannelLedger implements ChannelLedger {
       pending: account.pending,
       voucher: account.voucher && {amount: account.voucher.amount.toString(), signature: Buffer.from(account.voucher.signature).toString('hex')},
       waived: account.waived,
+      epoch: account.epoch,
     };
     writeFileAtomic(path.join(this.dir, fileName(channel)), JSON.stringify(record));
     this.cache.set(channel, {...account});

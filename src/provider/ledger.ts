@@ -26,6 +26,12 @@ export interface ChannelAccount {
   voucher?: {amount: bigint; signature: Uint8Array};
   /** Charges the consumer declined as not received (provider policy may cap these). */
   waived: number;
+  /**
+   * The channel's life this account belongs to (its on-chain epoch; a re-open
+   * starts a new life with `paid` back at 0, and vouchers of earlier lives are
+   * dead). Default: 1.
+   */
+  epoch?: number;
 }
 
 /** Where the provider keeps channel accounts. Keys are raw addresses ("0:hex"). */
@@ -36,6 +42,16 @@ export interface ChannelLedger {
   put(channel: string, account: ChannelAccount): Promise<void>;
   /** Raw addresses of every channel with an account (what the settler walks). */
   channels(): string[];
+}
+
+/**
+ * The account of `channel` for the channel's current life: a stored account of
+ * an earlier life is left behind (its vouchers can no longer be claimed).
+ */
+export async function currentAccount(ledger: ChannelLedger, channel: string, epoch = 1): Promise<ChannelAccount> {
+  const account = await ledger.get(channel);
+  if (!account || (account.epoch ?? 1) < epoch) return {paid: 0n, owed: 0n, waived: 0, epoch};
+  return account;
 }
 
 /** A ChannelLedger in memory: for tests, benchmarks and as a cache in front of a durable one. */

@@ -15,7 +15,7 @@ import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
 import {NO_CHANNEL} from './channel-guard.js';
-import type {ChannelAccount} from './ledger.js';
+import {currentAccount, type ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -138,7 +138,7 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
   try {
     const terms = await ctx.guard.lookup(q.channel);
     if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
-    const account: ChannelAccount = (await ctx.ledger.get(channel)) ?? {paid: 0n, owed: 0n, waived: 0};
+    const account: ChannelAccount = await currentAccount(ctx.ledger, channel, terms.epoch ?? 1);
     if (account.pending) {
       const p = account.pending;
       const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};

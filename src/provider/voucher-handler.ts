@@ -6,6 +6,7 @@ import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
 import {sendError, sendJson} from './http-util.js';
+import {currentAccount} from './ledger.js';
 
 /**
  * POST /v1/voucher. Accepts a voucher for exactly the channel's owed total
@@ -41,13 +42,14 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
     if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
     if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
-    const account = (await ctx.ledger.get(key)) ?? {paid: 0n, owed: 0n, waived: 0};
+    const epoch = terms.epoch ?? 1;
+    const account = await currentAccount(ctx.ledger, key, epoch);
     const waive = parsed.data.waive;
     if (waive !== undefined) {
       if (!account.pending || account.pending.queryId !== waive || amount !== account.paid) {
         return refuse('Nothing to waive: no pending charge for that query, or the amount is not the paid total.');
       }
-      await ctx.ledger.put(key, {paid: account.paid, owed: account.paid, voucher: account.voucher, waived: account.waived + 1});
+      await ctx.ledger.put(key, {paid: account.paid, owed: account.paid, voucher: account.voucher, waived: account.waived + 1, epoch});
       ctx.waived++;
       ctx.metrics.inc('cocoon_vouchers_total', {result: 'waived'});
       return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.paid.toString()});
@@ -60,7 +62,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     if (amount !== account.owed) {
       return refuse(`Voucher amount ${amount} is not the owed total ${account.owed}.`);
     }
-    await ctx.ledger.put(key, {paid: amount, owed: amount, voucher: {amount, signature}, waived: account.waived});
+    await ctx.ledger.put(key, {paid: amount, owed: amount, voucher: {amount, signature}, waived: account.waived, epoch});
     ctx.metrics.inc('cocoon_vouchers_total', {result: 'accepted'});
     sendJson(res, {ok: true, paid: amount.toString(), owed: amount.toString()});
   } finally {

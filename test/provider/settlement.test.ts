@@ -2,10 +2,12 @@
 // and that nothing is claimed twice or lost across a restart.
 import fs from 'node:fs';
 import path from 'node:path';
-import {toNano} from '@ton/core';
+import {Cell, toNano} from '@ton/core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readChannelState} from '../../src/chain/channel-state.js';
 import {signVoucher} from '../../src/chain/contracts/voucher.js';
+import {externalClaimSplit} from '../../src/chain/contracts/claim-fees.js';
+import {parseGasPrices, parseMsgPrices} from '../../src/chain/contracts/fees.js';
 import {FileChannelLedger} from '../../src/provider/file-ledger.js';
 import {MemoryChannelLedger, type ChannelLedger} from '../../src/provider/ledger.js';
 import {Settler} from '../../src/provider/settlement.js';
@@ -21,12 +23,28 @@ afterAll(async () => {
   await chain?.close();
 });
 
-async function channelWithVoucher(ledger: ChannelLedger, amount: bigint) {
+async function channelWithVoucher(ledger: ChannelLedger, amount: bigint, options: {signWith?: Buffer; closeDelay?: number} = {}) {
   const provider = await chain.wallet(2);
-  const {channel, voucherKey} = await openTestChannel(chain, provider.address, toNano(2));
+  const {channel, voucherKey, consumer} = await openTestChannel(chain, provider.address, toNano(2), options.closeDelay);
   const raw = channel.address.toRawString();
-  await ledger.put(raw, {paid: amount, owed: amount, waived: 0, voucher: {amount, signature: signVoucher({channel: channel.address, amount}, voucherKey)}});
-  return {provider, channel, raw};
+  await ledger.put(raw, {paid: amount, owed: amount, waived: 0, voucher: {amount, signature: signVoucher({channel: channel.address, amount}, options.signWith ?? voucherKey)}});
+  return {provider, channel, raw, consumer, voucherKey};
+}
+
+async function sandboxPrices() {
+  const {defaultConfig} = await import('@ton/sandbox');
+  const config = Cell.fromBase64(defaultConfig);
+  return {gas: parseGasPrices(config), msg: parseMsgPrices(config)};
+}
+
+/** An amount the channel accepts but whose fees would take more than half of it. */
+async function lossyAmount(): Promise<bigint> {
+  const {gas, msg} = await sandboxPrices();
+  for (let a = 1_000_000n; a < 20_000_000n; a += 100_000n) {
+    const split = externalClaimSplit(a, 0n, gas, msg);
+    if (split.accepted && split.received * 2n < a) return a;
+  }
+  throw new Error('no lossy amount below 0.02 GRAM');
 }
 
 describe('Settler', () => {
@@ -118,6 +136,44 @@ describe('Settler passes', () => {
     expect(calls()).toBe(afterFirst);
     expect(Object.fromEntries(second.map((r) => [r.channel, r.outcome]))).toEqual({[paidRaw]: 'nothing-new', [bare.address.toRawString()]: 'nothing-new', [closedRaw]: 'closed'});
     expect(second.find((r) => r.channel === paidRaw)).toMatchObject({paidBefore: toNano('0.2')});
+  });
+});
+
+describe('Settler claim policy', () => {
+  it('skips a forced claim that would lose half to fees, and makes it when the close deadline forces it', async () => {
+    const amount = await lossyAmount();
+    const ledger = new MemoryChannelLedger();
+    const {channel, raw, consumer} = await channelWithVoucher(ledger, amount, {closeDelay: 3600});
+    const [skipped] = await new Settler({client: chain.client, ledger, threshold: 0n}).settle({force: true});
+    expect(skipped).toMatchObject({channel: raw, outcome: 'too-small', paidAfter: 0n, reason: expect.stringMatching(/fees would take/)});
+    expect(skipped!.expected! * 2n).toBeLessThan(amount);
+    // The consumer starts closing: within the margin of the deadline the claim is made, fees or not.
+    await channel.sendStartClose(consumer.sender, {value: toNano('0.05')});
+    const [forced] = await new Settler({client: chain.client, ledger, threshold: 0n, closeMarginSec: 7200, timeoutMs: 20_000}).settle();
+    expect(forced).toMatchObject({outcome: 'claimed', paidAfter: amount});
+  });
+
+  it('never sends again a voucher the chain refused', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {raw} = await channelWithVoucher(ledger, toNano('0.2'), {signWith: Buffer.alloc(32, 7)});
+    const settler = new Settler({client: chain.client, ledger, threshold: 0n, timeoutMs: 3_000});
+    const [first] = await settler.settle({force: true});
+    expect(first).toMatchObject({channel: raw, outcome: 'failed', paidAfter: 0n});
+    const [second] = await settler.settle({force: true});
+    expect(second).toMatchObject({channel: raw, outcome: 'stuck', reason: expect.stringMatching(/moved nothing/)});
+  });
+
+  it('reports a voucher of an earlier life as stale and leaves a new life alone', async () => {
+    const ledger = new MemoryChannelLedger();
+    const {channel, raw, consumer} = await channelWithVoucher(ledger, toNano('0.2'), {closeDelay: 1});
+    await channel.sendStartClose(consumer.sender, {value: toNano('0.05')});
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await channel.sendFinishClose(consumer.sender, {value: toNano('0.05')});
+    await channel.sendOpen(consumer.sender, {value: toNano(1)});
+    const state = await readChannelState(chain.client, channel.address);
+    expect(state).toMatchObject({state: 'open', epoch: 2, paid: 0n});
+    const [report] = await new Settler({client: chain.client, ledger, threshold: 0n}).settle({force: true});
+    expect(report).toMatchObject({channel: raw, outcome: 'stale', paidAfter: 0n, reason: expect.stringMatching(/life 1.*life 2/)});
   });
 });
 
