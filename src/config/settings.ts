@@ -54,6 +54,11 @@ export const SETTINGS = {
     default: 0,
     description: 'Chain requests per second this process makes to mainnet (0 = toncenter\'s free tier: 1 without an API key, 10 with one)',
   },
+  'devnet.registry': {
+    schema: z.string(),
+    default: '',
+    description: 'Address of the provider registry (its general shard) on the devnet (unset: the running devnet\'s genesis registry)',
+  },
   'testnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on testnet'},
   'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
