@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
-import {nodeKeyPath} from '../config/paths.js';
+import {checkNodeName, DEFAULT_NODE, NODE_NAME, nodeKeyPath} from '../config/paths.js';
 import type {NetworkName, Settings} from '../config/settings.js';
 import {ChannelStore} from '../consumer/channel-store.js';
 import type {FundingPolicy, FundingPolicyOptions, PayingWallet} from '../consumer/funding.js';
@@ -16,7 +16,7 @@ import type {WalletSender} from '../wallet/wallet-sender.js';
 // ~100–300 ms of start-up), so a command that touches none of them pays nothing.
 
 /** A secret the context needs: a wallet's password, or the node key's (`creating`: a new one, to be confirmed). */
-export type SecretRequest = {kind: 'wallet'; name: string} | {kind: 'node-key'; creating: boolean};
+export type SecretRequest = {kind: 'wallet'; name: string} | {kind: 'node-key'; creating: boolean; node?: string};
 
 /** Where passwords come from: the CLI prompts or reads the environment; a server reads the environment only. */
 export type SecretSource = (request: SecretRequest) => Promise<string>;
@@ -32,7 +32,7 @@ export interface AppContextOptions {
   wallets?: WalletStore;
   /** The consumer's channel store. Default: the data directory's, for the selected network. */
   channels?: ChannelStore;
-  /** The node key file. Default: `<data>/node/node-key.json`. */
+  /** The default node's key file. Default: `<data>/node/node-key.json`; a named node's key is `<its directory>/<name>/node-key.json`. */
   nodeKeyFile?: string;
   /** Told about something the user should fix (a keystore others can read). Default: silent. */
   onWarning?: (message: string) => void;
@@ -68,7 +68,7 @@ export class AppContext {
   private registryAt?: Promise<Address>;
   private channelStore?: ChannelStore;
   private readonly senders = new Map<string, Promise<WalletSender>>();
-  private unlockedNodeKey?: Promise<{key: NodeKey; created: boolean; path: string}>;
+  private readonly unlockedNodeKeys = new Map<string, Promise<{key: NodeKey; created: boolean; path: string}>>();
 
   private constructor(private readonly options: AppContextOptions) {
     this.settings = options.settings;
@@ -158,31 +158,72 @@ export class AppContext {
     return new FundingPolicy({...rest, client: await this.chain(), store: this.channels, closeDelay: rest.closeDelay ?? this.settings.get('channel.closeDelay'), wallet: () => this.sender(wallet)});
   }
 
-  /** Path of this machine's node key file. */
+  /** Path of the default node's key file. */
   get nodeKeyFile(): string {
-    return this.options.nodeKeyFile ?? nodeKeyPath();
+    return this.nodeKeyPath();
   }
 
-  /** True when this machine has a node key. */
-  hasNodeKey(): boolean {
-    return fs.existsSync(this.nodeKeyFile);
+  /** Path of a node's key file (default: the default node, `<data>/node/node-key.json`). */
+  nodeKeyPath(node: string = DEFAULT_NODE): string {
+    const custom = this.options.nodeKeyFile;
+    if (!custom) return nodeKeyPath(node);
+    checkNodeName(node);
+    return node === DEFAULT_NODE ? custom : path.join(path.dirname(custom), node, 'node-key.json');
   }
 
-  /** The node key, unlocked (once per context); `create` makes (and saves, encrypted) one when there is none. */
-  nodeKey(options: {create?: boolean} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
-    this.unlockedNodeKey ??= this.unlockNodeKey(options);
-    this.unlockedNodeKey.catch(() => (this.unlockedNodeKey = undefined));
-    return this.unlockedNodeKey;
+  /** True when this machine has a key for `node` (default: the default node). */
+  hasNodeKey(node: string = DEFAULT_NODE): boolean {
+    return fs.existsSync(this.nodeKeyPath(node));
   }
 
-  private async unlockNodeKey(options: {create?: boolean}): Promise<{key: NodeKey; created: boolean; path: string}> {
-    const file = this.nodeKeyFile;
-    const {generateNodeKey, loadNodeKey, saveNodeKey} = await import('../crypto/node-key.js');
-    if (this.hasNodeKey()) return {key: await loadNodeKey({path: file, password: await this.secrets({kind: 'node-key', creating: false})}), created: false, path: file};
-    if (!options.create) {
-      throw new CocoonError('NOT_FOUND', 'This machine has no provider node key yet.', {hint: 'Run `cocoon provide register` first (it creates one).'});
+  /** Names of the nodes with a key on this machine: the default node first, then by name. */
+  nodeNames(): string[] {
+    const root = path.dirname(this.nodeKeyPath());
+    const named = fs.existsSync(root) ? fs.readdirSync(root).filter((n) => NODE_NAME.test(n) && n !== DEFAULT_NODE && fs.existsSync(path.join(root, n, 'node-key.json'))) : [];
+    return [...(this.hasNodeKey() ? [DEFAULT_NODE] : []), ...named.sort()];
+  }
+
+  /**
+   * A node's public Ed25519 key from its key file's clear header (no password:
+   * enough to find its record; unlocking checks the header against the secret), or
+   * undefined when the node has no key here.
+   */
+  nodePublicKey(node: string = DEFAULT_NODE): Buffer | undefined {
+    const file = this.nodeKeyPath(node);
+    if (!fs.existsSync(file)) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new CocoonError('CORRUPT_DATA', `The node key file ${file} is not valid.`, {cause: error});
     }
-    const password = await this.secrets({kind: 'node-key', creating: true});
+    const hex = (parsed as {ed25519PublicKey?: unknown}).ed25519PublicKey;
+    if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) throw new CocoonError('CORRUPT_DATA', `The node key file ${file} has no public key.`);
+    return Buffer.from(hex, 'hex');
+  }
+
+  /** A node's key, unlocked (once per context and node); `create` makes (and saves, encrypted) one when there is none. */
+  nodeKey(options: {create?: boolean; node?: string} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
+    const node = options.node ?? DEFAULT_NODE;
+    let unlocked = this.unlockedNodeKeys.get(node);
+    if (!unlocked) {
+      unlocked = this.unlockNodeKey(node, options);
+      this.unlockedNodeKeys.set(node, unlocked);
+      unlocked.catch(() => this.unlockedNodeKeys.delete(node));
+    }
+    return unlocked;
+  }
+
+  private async unlockNodeKey(node: string, options: {create?: boolean}): Promise<{key: NodeKey; created: boolean; path: string}> {
+    const file = this.nodeKeyPath(node);
+    const named = node === DEFAULT_NODE ? {} : {node};
+    const {generateNodeKey, loadNodeKey, saveNodeKey} = await import('../crypto/node-key.js');
+    if (this.hasNodeKey(node)) return {key: await loadNodeKey({path: file, password: await this.secrets({kind: 'node-key', creating: false, ...named})}), created: false, path: file};
+    if (!options.create) {
+      const which = node === DEFAULT_NODE ? 'This machine has no provider node key yet.' : `This machine has no key for node "${node}".`;
+      throw new CocoonError('NOT_FOUND', which, {hint: `Run \`cocoon provide register${node === DEFAULT_NODE ? '' : ` --node ${node}`}\` first (it creates one).`});
+    }
+    const password = await this.secrets({kind: 'node-key', creating: true, ...named});
     const key = await generateNodeKey();
     await saveNodeKey(key, {path: file, password});
     return {key, created: true, path: file};

@@ -7,13 +7,15 @@ import {CocoonError} from '../errors.js';
 import {createEngine} from '../inference/engine.js';
 import {modelSha256} from '../inference/hash.js';
 import {FileChannelLedger} from '../provider/file-ledger.js';
-import {ledgerDir, readProviderConfig, writeProviderConfig, type ProviderConfig} from '../provider/local-config.js';
+import {checkNodeName, DEFAULT_NODE} from '../config/paths.js';
+import {configuredNodes, ledgerDir, readProviderConfig, writeProviderConfig, type ProviderConfig} from '../provider/local-config.js';
 import {startProviderNode, type NodeEvent, type ProviderNode} from '../provider/node.js';
 import {probeEndpoint} from '../provider/probe.js';
 import {buildProfile, getRegistration, registerProvider, unregisterProvider, updateProvider, withdrawStake, type OfferInput} from '../provider/registration.js';
 import {Settler, type ClaimReport} from '../provider/settlement.js';
 import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
 import {recordView, type RecordView} from '../provider/views.js';
+import type {NetworkName} from '../config/settings.js';
 import type {AppContext} from './context.js';
 
 /** An offer resolved from flags or the wizard, with where to listen and what to stake. */
@@ -25,8 +27,16 @@ export interface ProviderOffer {
   port: number;
 }
 
+/** Which of this machine's nodes a call means. */
+export interface NodeOption {
+  /** The node's name (like a wallet name). Default: `default`, the machine's original node key. */
+  node?: string;
+}
+
 /** What `provide register` reports. */
 export interface RegisterResult {
+  /** The node registered. */
+  node: string;
   record: RecordView;
   nodeKeyCreated: boolean;
   nodeKeyPath: string;
@@ -44,14 +54,25 @@ export interface ClaimView {
   error?: string;
 }
 
-/** The local provider config of this network (what `register` chose). */
-export function localProvider(app: AppContext): ProviderConfig | undefined {
-  return readProviderConfig(app.network);
+/** The node a call means, checked: `requested`, else the default node. */
+export function nodeName(requested?: string): string {
+  return checkNodeName(requested ?? DEFAULT_NODE);
 }
 
-/** The wallet the provider commands mean: the flag, else the one registered from this machine, else the default. */
-export function providerWallet(app: AppContext, requested?: string): string {
-  return app.walletName(requested ?? localProvider(app)?.wallet);
+/** A node's local config on this network (what `register` chose for it). */
+export function localProvider(app: AppContext, node?: string): ProviderConfig | undefined {
+  return readProviderConfig(app.network, nodeName(node));
+}
+
+/** Every node of this machine on this network: those with a key, and those with a config. Default node first. */
+export function machineNodes(app: AppContext): string[] {
+  const names = new Set([...app.nodeNames(), ...configuredNodes(app.network)]);
+  return [...names].sort((a, b) => (a === DEFAULT_NODE ? -1 : b === DEFAULT_NODE ? 1 : a.localeCompare(b)));
+}
+
+/** The wallet the provider commands mean: the flag, else the one the node was registered from on this machine, else the default. */
+export function providerWallet(app: AppContext, requested?: string, node?: string): string {
+  return app.walletName(requested ?? localProvider(app, node)?.wallet);
 }
 
 /** The registry's minimum stake, nanoGRAM. */
@@ -60,55 +81,104 @@ export async function registryMinStake(app: AppContext): Promise<bigint> {
   return (await client.call(() => client.ton.open(Registry.createFromAddress(registry)).getParams())).minStake;
 }
 
-/** This wallet's current registration, or NOT_FOUND. */
-export async function currentRegistration(app: AppContext, wallet?: string): Promise<ProviderRecord> {
+function noNodeKey(node: string): CocoonError {
+  const flag = node === DEFAULT_NODE ? '' : ` --node ${node}`;
+  return new CocoonError('NOT_FOUND', node === DEFAULT_NODE ? 'This machine has no provider node key yet.' : `This machine has no key for node "${node}".`, {
+    hint: `Register it first with \`cocoon provide register${flag}\`; \`cocoon provide status\` lists this machine's nodes.`,
+  });
+}
+
+/** The public key of a node of this machine (from its key file; no password), or NOT_FOUND. */
+function nodePublicKey(app: AppContext, node: string): Buffer {
+  const key = app.nodePublicKey(node);
+  if (!key) throw noNodeKey(node);
+  return key;
+}
+
+/** A node's current registration (looked up by its node key), or NOT_FOUND. */
+export async function currentRegistration(app: AppContext, options: NodeOption = {}): Promise<ProviderRecord> {
+  const node = nodeName(options.node);
   const {client, registry} = await app.chainAccess();
-  const record = await getRegistration(client, registry, await app.walletAddress(app.walletName(wallet)));
-  if (!record) throw new CocoonError('NOT_FOUND', 'This wallet has no registration.', {hint: 'Register first with `cocoon provide register`.'});
+  const record = await getRegistration(client, registry, nodePublicKey(app, node));
+  if (!record) throw new CocoonError('NOT_FOUND', `Node "${node}" has no registration.`, {hint: `Register it first with \`cocoon provide register${node === DEFAULT_NODE ? '' : ` --node ${node}`}\`.`});
   return record;
 }
 
-function saveLocal(app: AppContext, wallet: string, resolved: ProviderOffer): string {
-  return writeProviderConfig({version: 1, network: app.network, wallet, modelPath: resolved.modelPath, host: resolved.host, port: resolved.port, endpoint: resolved.offer.endpoint});
+function saveLocal(app: AppContext, node: string, wallet: string, resolved: ProviderOffer): string {
+  return writeProviderConfig({
+    version: 1,
+    network: app.network,
+    ...(node === DEFAULT_NODE ? {} : {node}),
+    wallet,
+    modelPath: resolved.modelPath,
+    host: resolved.host,
+    port: resolved.port,
+    endpoint: resolved.offer.endpoint,
+  });
 }
 
-/** Register: node key (created on first use), the record on chain, the local config, and whether the endpoint answers yet. */
-export async function register(app: AppContext, resolved: ProviderOffer, options: {wallet?: string} = {}): Promise<RegisterResult> {
+/** Register a node: its key (created on first use), its record on chain, its local config, and whether the endpoint answers yet. */
+export async function register(app: AppContext, resolved: ProviderOffer, options: {wallet?: string} & NodeOption = {}): Promise<RegisterResult> {
+  const name = nodeName(options.node);
   const wallet = app.walletName(options.wallet);
-  const node = await app.nodeKey({create: true});
+  const node = await app.nodeKey({create: true, node: name});
   const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(resolved.offer, node.key), stake: resolved.stake});
-  const config = saveLocal(app, wallet, resolved);
+  const config = saveLocal(app, name, wallet, resolved);
   const endpointReachable = await probeEndpoint(resolved.offer.endpoint);
-  return {record: recordView(record, app.network), nodeKeyCreated: node.created, nodeKeyPath: node.path, endpointReachable, config};
+  return {node: name, record: recordView(record, app.network), nodeKeyCreated: node.created, nodeKeyPath: node.path, endpointReachable, config};
 }
 
-/** Publish a changed offer (same stake) and keep the local config in step. */
-export async function update(app: AppContext, resolved: ProviderOffer, options: {wallet?: string} = {}): Promise<RecordView> {
-  const wallet = app.walletName(options.wallet);
-  const node = await app.nodeKey();
+/** Publish a node's changed offer (same stake) and keep its local config in step. */
+export async function update(app: AppContext, resolved: ProviderOffer, options: {wallet?: string} & NodeOption = {}): Promise<RecordView> {
+  const name = nodeName(options.node);
+  const wallet = providerWallet(app, options.wallet, name);
+  const node = await app.nodeKey({node: name});
   const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(resolved.offer, node.key)});
-  saveLocal(app, wallet, resolved);
+  saveLocal(app, name, wallet, resolved);
   return recordView(record, app.network);
 }
 
-/** Start unbonding the stake. */
-export async function unregister(app: AppContext, options: {wallet?: string} = {}): Promise<RecordView> {
-  return recordView(await unregisterProvider(await app.registryAccess(app.walletName(options.wallet))), app.network);
+/** Start unbonding one node's stake (the wallet's other nodes stay registered). */
+export async function unregister(app: AppContext, options: {wallet?: string} & NodeOption = {}): Promise<RecordView> {
+  const name = nodeName(options.node);
+  const access = await app.registryAccess(providerWallet(app, options.wallet, name));
+  return recordView(await unregisterProvider(access, {nodeKey: nodePublicKey(app, name)}), app.network);
 }
 
-/** Take the unbonded stake back; reports the wallet's new balance. */
-export async function withdraw(app: AppContext, options: {wallet?: string} = {}): Promise<{stake: string; balance: string}> {
-  const access = await app.registryAccess(app.walletName(options.wallet));
-  const {stake} = await withdrawStake(access);
-  return {stake: formatTon(stake), balance: formatTon(await access.client.balance(access.sender.address))};
+/** Take one node's unbonded stake back; reports the wallet's new balance. */
+export async function withdraw(app: AppContext, options: {wallet?: string} & NodeOption = {}): Promise<{node: string; stake: string; balance: string}> {
+  const name = nodeName(options.node);
+  const access = await app.registryAccess(providerWallet(app, options.wallet, name));
+  const {stake} = await withdrawStake(access, {nodeKey: nodePublicKey(app, name)});
+  return {node: name, stake: formatTon(stake), balance: formatTon(await access.client.balance(access.sender.address))};
 }
 
-/** Registration, live node figures and earnings of this machine's provider. */
-export async function status(app: AppContext, options: {wallet?: string; endpoint?: string} = {}): Promise<ProviderStatusReport> {
-  const local = localProvider(app);
+/** What `provide status` reports: the default node's figures at the top (as before nodes had names), and every node. */
+export type MachineStatusReport = Partial<Omit<ProviderStatusReport, 'network'>> & {network: NetworkName; nodes: ProviderStatusReport[]};
+
+/** Registration, live figures and earnings of one node of this machine. */
+export async function nodeStatus(app: AppContext, options: {wallet?: string; endpoint?: string} & NodeOption = {}): Promise<ProviderStatusReport> {
+  const name = nodeName(options.node);
+  const local = localProvider(app, name);
   const endpoint = options.endpoint ?? (local ? `http://${local.host === '0.0.0.0' ? '127.0.0.1' : local.host}:${local.port}` : undefined);
-  const wallet = await app.walletAddress(providerWallet(app, options.wallet));
-  return providerStatus({...(await app.chainAccess()), network: app.network, wallet, ledgerDir: ledgerDir(app.network), endpoint});
+  const wallet = await app.walletAddress(providerWallet(app, options.wallet, name));
+  const nodeKey = app.nodePublicKey(name);
+  // A node with no key yet has no record; an empty key matches none (and never the wallet's other nodes).
+  return providerStatus({...(await app.chainAccess()), network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint});
+}
+
+/**
+ * `provide status`: with a node, that node; without, every node of this
+ * machine (`--endpoint` then applies to the default node). The default node's
+ * figures are also at the top level, so scripts written before nodes had names
+ * keep reading `.registration` and `.node`.
+ */
+export async function status(app: AppContext, options: {wallet?: string; endpoint?: string} & NodeOption = {}): Promise<MachineStatusReport> {
+  const names = options.node !== undefined ? [nodeName(options.node)] : machineNodes(app);
+  if (names.length === 0) names.push(DEFAULT_NODE);
+  const nodes = await Promise.all(names.map((node) => nodeStatus(app, {node, wallet: options.wallet, endpoint: node === DEFAULT_NODE || options.node !== undefined ? options.endpoint : undefined})));
+  const primary = nodes.find((n) => n.name === DEFAULT_NODE) ?? (options.node !== undefined ? nodes[0] : undefined);
+  return {...primary, network: app.network, nodes};
 }
 
 /** Claims as views. */
@@ -116,14 +186,19 @@ export function claimViews(reports: ClaimReport[]): ClaimView[] {
   return reports.map((r) => ({channel: r.channel, outcome: r.outcome, claimed: formatTon(r.paidAfter - r.paidBefore), voucher: formatTon(r.voucher), error: r.error}));
 }
 
-/** Claim every unclaimed voucher now (external claims: no wallet key needed). */
-export async function claimAll(app: AppContext): Promise<ClaimReport[]> {
-  const settler = new Settler({client: await app.chain(), ledger: new FileChannelLedger(ledgerDir(app.network)), threshold: 0n});
-  return settler.settle({force: true});
+/** Claim every unclaimed voucher now, of one node or (no node given) every node of this machine (external claims: no wallet key needed). */
+export async function claimAll(app: AppContext, options: NodeOption = {}): Promise<ClaimReport[]> {
+  const names = options.node !== undefined ? [nodeName(options.node)] : machineNodes(app);
+  if (names.length === 0) names.push(DEFAULT_NODE);
+  const client = await app.chain();
+  const reports: ClaimReport[] = [];
+  // One node at a time: each has its own ledger, and a channel is claimed from the node that holds its vouchers.
+  for (const node of names) reports.push(...(await new Settler({client, ledger: new FileChannelLedger(ledgerDir(app.network, node)), threshold: 0n}).settle({force: true})));
+  return reports;
 }
 
 /** How `provide start` serves, beyond the registration. */
-export interface StartOptions {
+export interface StartOptions extends NodeOption {
   wallet?: string;
   /** Model file. Default: the one registered from this machine. */
   modelPath?: string;
@@ -144,13 +219,15 @@ export interface StartOptions {
   onChecking?: (wallet: Address) => void;
 }
 
-/** Check the registration against this machine's model and node key, then serve it. */
+/** Check a node's registration against this machine's model and that node's key, then serve it (one node per process). */
 export async function startNode(app: AppContext, options: StartOptions = {}): Promise<ProviderNode> {
-  const local = localProvider(app);
+  const name = nodeName(options.node);
+  const local = localProvider(app, name);
   const modelPath = options.modelPath ?? local?.modelPath;
-  if (!modelPath) throw new CocoonError('USAGE', 'No model to serve.', {hint: 'Register from this machine first, or pass --model FILE.'});
-  const {key: nodeKey} = await app.nodeKey();
-  const wallet = await app.walletAddress(providerWallet(app, options.wallet));
+  if (!modelPath) throw new CocoonError('USAGE', `No model to serve for node "${name}".`, {hint: `Register it from this machine first${name === DEFAULT_NODE ? '' : ` (--node ${name})`}, or pass --model FILE.`});
+  if (!app.hasNodeKey(name)) throw noNodeKey(name);
+  const {key: nodeKey} = await app.nodeKey({node: name});
+  const wallet = await app.walletAddress(providerWallet(app, options.wallet, name));
   options.onChecking?.(wallet);
   const gpu = app.settings.get('inference.gpu');
   const threads = app.settings.get('inference.threads') || undefined;
@@ -161,7 +238,7 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     modelPath,
     createEngine: (o) => createEngine({...o, gpu: gpu === 'off' ? false : gpu, threads, parallel: options.parallel ?? 2}),
     hashModel: (p) => modelSha256(p),
-    ledgerDir: ledgerDir(app.network),
+    ledgerDir: ledgerDir(app.network, name),
     host: options.host ?? local?.host,
     port: options.port ?? local?.port ?? 8740,
     claimThreshold: parseTon(options.claimThreshold ?? '1'),

@@ -1,4 +1,12 @@
+import {Flags} from '@oclif/core';
+import type {ProviderStatusReport} from '../provider/status.js';
 import type {RecordView} from '../provider/views.js';
+import {renderTable} from './render.js';
+
+/** Which node of this machine a provider command means: each has its own node key, record and local config. */
+export function nodeFlag(description = 'Node of this machine: its own node key, registration and config (one wallet may register several) [default: default]') {
+  return Flags.string({description, helpValue: 'NAME'});
+}
 
 /** A registry record as lines for a terminal. */
 export function renderRecord(view: RecordView): string[] {
@@ -10,4 +18,26 @@ export function renderRecord(view: RecordView): string[] {
     `stake      ${view.stake} GRAM${view.unlockAt ? `, unlocks ${view.unlockAt}` : ''}`,
     `endpoint   ${view.endpoint}`,
   ];
+}
+
+/** One node's `provide status` as lines; `named` adds a `node NAME` heading (a machine with several nodes). */
+export function renderNodeStatus(report: ProviderStatusReport, options: {named: boolean}): string[] {
+  const lines: string[] = [];
+  const name = report.name ?? 'default';
+  const flag = name === 'default' ? '' : ` --node ${name}`;
+  if (options.named) lines.push(`node       ${name}`);
+  lines.push(`wallet     ${report.wallet.address}  ${report.wallet.balance} GRAM`);
+  if (report.registration) lines.push(...renderRecord(report.registration));
+  else lines.push(`not registered (\`cocoon provide register${flag}\`)`);
+  const n = report.node;
+  lines.push(
+    n.running
+      ? `node       running at ${n.endpoint}: ${n.load?.active} active, ${n.load?.queued} queued; ${n.queries} queries, ${n.promptTokens} prompt + ${n.completionTokens} completion tokens served`
+      : 'node       not running',
+  );
+  lines.push(`earned     ${report.earnings.earned} GRAM (claimed ${report.earnings.claimed}, not yet ${report.earnings.unclaimed})`);
+  const refused = n.refusedForWaivers ? `; ${n.refusedForWaivers} queries refused for too many waivers` : '';
+  lines.push(`waived     ${report.waived} charges declined by consumers as never received${refused}`);
+  if (report.channels.length > 0) lines.push(renderTable(report.channels.map((c) => ({channel: c.channel, state: c.state, deposit: c.deposit, earned: c.voucher, claimed: c.claimed, waived: String(c.waived)}))));
+  return lines;
 }

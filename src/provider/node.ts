@@ -81,8 +81,18 @@ function mismatch(what: string, hint: string): CocoonError {
  * ledger, and a settler that claims on a timer and at shutdown.
  */
 export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
-  const record = await getRegistration(options.client, options.registry, options.wallet);
-  if (!record) throw new CocoonError('NOT_FOUND', 'This wallet is not registered as a provider.', {hint: 'Register first with `cocoon provide register`.'});
+  // Records are keyed by node key (a wallet may own several): this node's is the one it serves.
+  const record = await getRegistration(options.client, options.registry, options.nodeKey.ed25519PublicKey);
+  if (!record) {
+    // The wallet may have records of other nodes: then this key is the wrong one, not a missing registration.
+    if (await getRegistration(options.client, options.registry, options.wallet)) {
+      throw mismatch('The node key on this machine', 'Serve the node the registration names (`provide start --node NAME`), or register this one with `cocoon provide register --node NAME`.');
+    }
+    throw new CocoonError('NOT_FOUND', 'This node is not registered as a provider.', {hint: 'Register it first with `cocoon provide register` (--node NAME for a named node).'});
+  }
+  if (!record.owner.equals(options.wallet)) {
+    throw new CocoonError('INVALID_INPUT', "This node's key is registered by another wallet.", {hint: 'Pass the wallet that registered it with --wallet.'});
+  }
   if (record.status !== 'active') {
     throw new CocoonError('INVALID_INPUT', 'This registration is unbonding; consumers no longer choose it.', {hint: 'Register again after withdrawing, or with another wallet.'});
   }
@@ -121,7 +131,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     options.onEvent?.({type: 'registration', change, message, record: next});
   // What the chain says is what the node serves: prices follow it, a model or key it no longer names stops queries.
   const refresh = async () => {
-    const next = await getRegistration(options.client, options.registry, options.wallet);
+    const next = await getRegistration(options.client, options.registry, options.nodeKey.ed25519PublicKey);
     if (!next) {
       if (!gone) emit('status', 'The registration is gone from the registry; consumers no longer find this node (open channels are still served).', null);
       gone = true;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {beginCell, toNano, type Address} from '@ton/core';
+import {Address, beginCell, toNano} from '@ton/core';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
 import {CocoonError} from '../errors.js';
@@ -64,29 +64,49 @@ function open(access: RegistryAccess) {
   return access.client.ton.open(Registry.createFromAddress(access.registry));
 }
 
-/** The record of `owner`, or null. */
-export async function getRegistration(client: ChainClient, registry: Address, owner: Address): Promise<ProviderRecord | null> {
-  return client.call(() => client.ton.open(Registry.createFromAddress(registry)).getProvider(owner));
+/**
+ * The record of a node key (the registry's key: one wallet may own several), or
+ * null. Given a wallet address instead, that wallet's first record (a full read
+ * of the shard; kept for callers that know only the owner).
+ */
+export async function getRegistration(client: ChainClient, registry: Address, key: Address | Uint8Array): Promise<ProviderRecord | null> {
+  const registryAt = client.ton.open(Registry.createFromAddress(registry));
+  return client.call(() => registryAt.getProvider(key instanceof Address ? key : Buffer.from(key)));
 }
 
-async function current(access: RegistryAccess): Promise<ProviderRecord | null> {
-  return getRegistration(access.client, access.registry, access.sender.address);
+/** Which record an operation acts on: the node key's, or (no key given) the wallet's first. */
+async function current(access: RegistryAccess, nodeKey?: Uint8Array): Promise<ProviderRecord | null> {
+  const record = await getRegistration(access.client, access.registry, nodeKey ?? access.sender.address);
+  if (record && !record.owner.equals(access.sender.address)) {
+    throw new CocoonError('INVALID_INPUT', 'This node key is registered by another wallet.', {
+      hint: `Use that wallet (--wallet), or a node with its own key (--node NAME).`,
+    });
+  }
+  return record;
 }
 
-function notRegistered(): CocoonError {
-  return new CocoonError('NOT_FOUND', 'This wallet has no registration in the registry.', {hint: 'Register with `cocoon provide register`.'});
+function notRegistered(nodeKey?: Uint8Array): CocoonError {
+  return nodeKey
+    ? new CocoonError('NOT_FOUND', 'This node has no registration in the registry.', {hint: 'Register it with `cocoon provide register` (--node NAME for a named node).'})
+    : new CocoonError('NOT_FOUND', 'This wallet has no registration in the registry.', {hint: 'Register with `cocoon provide register`.'});
+}
+
+/** Which record of the wallet an operation means. */
+export interface RecordSelector {
+  /** The node's public Ed25519 key (the record's key). Default: the wallet's first record. */
+  nodeKey?: Uint8Array;
 }
 
 /**
- * A registration recorded before it is sent (`<data>/provider/<network>/registering-<owner>.json`),
+ * A registration recorded before it is sent (`<data>/provider/<network>/registering-<node key>.json`),
  * so the next run can tell "an earlier run's registration landed" from
- * "someone registered this wallet already".
+ * "this node is registered already".
  */
 class PendingRegistration {
   private readonly file: string;
 
-  constructor(access: RegistryAccess) {
-    const name = `registering-${access.sender.address.toRawString().replace(':', '_')}.json`;
+  constructor(access: RegistryAccess, nodeKey: Uint8Array) {
+    const name = `registering-${Buffer.from(nodeKey).toString('hex')}.json`;
     this.file = access.journalDir ? path.join(access.journalDir, name) : dataPath('provider', access.client.network, name);
   }
 
@@ -121,16 +141,19 @@ function profileHash(profile: ProviderProfile): string {
  * is sent again (the wallet's seqno settles a message still in flight).
  */
 export async function registerProvider(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint}): Promise<ProviderRecord> {
-  const pending = new PendingRegistration(access);
+  const nodeKey = options.profile.nodeKey;
+  const pending = new PendingRegistration(access, nodeKey);
   const mine = {registry: access.registry.toRawString(), profile: profileHash(options.profile)};
   const earlier = pending.read();
-  const existing = await current(access);
+  const existing = await current(access, nodeKey);
   if (existing) {
     if (earlier?.registry === mine.registry && earlier.profile === mine.profile) {
       pending.clear();
       return existing;
     }
-    throw new CocoonError('ALREADY_EXISTS', 'This wallet is already registered.', {hint: 'Change the offer with `cocoon provide update`; see it with `cocoon provide status`.'});
+    throw new CocoonError('ALREADY_EXISTS', 'This node is already registered.', {
+      hint: 'Change its offer with `cocoon provide update`; see it with `cocoon provide status`; register another node of this wallet with --node NAME.',
+    });
   }
   const registry = open(access);
   const params = await access.client.call(() => registry.getParams());
@@ -150,31 +173,32 @@ export async function registerProvider(access: RegistryAccess, options: {profile
     throw error;
   }
   pending.clear();
-  return (await current(access))!;
+  return (await current(access, nodeKey))!;
 }
 
-/** Replace the offer (keys, endpoint, model, prices, volume). */
+/** Replace the offer of the record keyed by `profile.nodeKey` (encryption key, endpoint, model, prices, volume). */
 export async function updateProvider(access: RegistryAccess, options: {profile: ProviderProfile}): Promise<ProviderRecord> {
-  if (!(await current(access))) throw notRegistered();
+  const nodeKey = options.profile.nodeKey;
+  if (!(await current(access, nodeKey))) throw notRegistered(nodeKey);
   await open(access).sendUpdate(access.sender, {value: OPERATION_VALUE, profile: options.profile});
-  return (await current(access))!;
+  return (await current(access, nodeKey))!;
 }
 
-/** Start unbonding: consumers stop choosing this provider; the stake unlocks after the delay. */
-export async function unregisterProvider(access: RegistryAccess): Promise<ProviderRecord> {
-  const record = await current(access);
-  if (!record) throw notRegistered();
+/** Start unbonding one record: consumers stop choosing that node; its stake unlocks after the delay. */
+export async function unregisterProvider(access: RegistryAccess, options: RecordSelector = {}): Promise<ProviderRecord> {
+  const record = await current(access, options.nodeKey);
+  if (!record) throw notRegistered(options.nodeKey);
   if (record.status === 'unbonding') {
     throw new CocoonError('INVALID_INPUT', 'The registration is already unbonding.', {hint: `Withdraw after ${new Date(record.unlockAt * 1000).toISOString()} with \`cocoon provide withdraw\`.`});
   }
   await open(access).sendUnregister(access.sender, {value: OPERATION_VALUE, nodeKey: record.nodeKey});
-  return (await current(access))!;
+  return (await current(access, record.nodeKey))!;
 }
 
-/** Take the stake back after unbonding; the record is deleted. */
-export async function withdrawStake(access: RegistryAccess, options: {now?: number} = {}): Promise<{stake: bigint}> {
-  const record = await current(access);
-  if (!record) throw notRegistered();
+/** Take one record's stake back after unbonding; that record is deleted. */
+export async function withdrawStake(access: RegistryAccess, options: RecordSelector & {now?: number} = {}): Promise<{stake: bigint}> {
+  const record = await current(access, options.nodeKey);
+  if (!record) throw notRegistered(options.nodeKey);
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (record.status !== 'unbonding') throw new CocoonError('INVALID_INPUT', 'The registration is active.', {hint: 'Run `cocoon provide unregister` first.'});
   if (now < record.unlockAt) {

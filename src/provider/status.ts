@@ -23,8 +23,10 @@ export interface ChannelStatus {
   waived: number;
 }
 
-/** What `provide status` reports. */
+/** What `provide status` reports about one node. */
 export interface ProviderStatusReport {
+  /** The node's name on this machine, when it was asked about by name. */
+  name?: string;
   network: NetworkName;
   wallet: {address: string; balance: string};
   registration: RecordView | null;
@@ -80,6 +82,10 @@ export interface ProviderStatusOptions {
   registry: Address;
   network: NetworkName;
   wallet: Address;
+  /** The node's public Ed25519 key: its record is looked up by it. Default: the wallet's first record. */
+  nodeKey?: Uint8Array;
+  /** The node's name, copied into the report. */
+  name?: string;
   ledgerDir: string;
   /** Where the local node listens, if one is configured. */
   endpoint?: string;
@@ -91,7 +97,7 @@ export interface ProviderStatusOptions {
  */
 export async function providerStatus(options: ProviderStatusOptions): Promise<ProviderStatusReport> {
   const {client, network} = options;
-  const [record, balance] = await Promise.all([getRegistration(client, options.registry, options.wallet), client.balance(options.wallet)]);
+  const [record, balance] = await Promise.all([getRegistration(client, options.registry, options.nodeKey ?? options.wallet), client.balance(options.wallet)]);
   const node = await nodeStatus(options.endpoint, record?.nodeKey);
   const ledger = new FileChannelLedger(options.ledgerDir);
   const channels: ChannelStatus[] = [];
@@ -118,6 +124,7 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
     });
   }
   return {
+    ...(options.name === undefined ? {} : {name: options.name}),
     network,
     wallet: {address: formatAddress(options.wallet, network), balance: formatTon(balance)},
     registration: record && recordView(record, network),

@@ -2,14 +2,24 @@ import {Flags} from '@oclif/core';
 import type {ClaimView} from '../../app/provide.js';
 import {BaseCommand} from '../../cli/base-command.js';
 import {sharedFlags} from '../../cli/flags.js';
+import {nodeFlag} from '../../cli/provider-view.js';
 import {LOG_LEVELS, createLogger, type LogLevel} from '../../cli/logger.js';
 import {nodeEventLines} from '../../cli/node-log.js';
 import {waitForStopSignal} from '../../cli/signals.js';
 
 export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
-  static override description = 'Serve your registered model: checks the registration, answers encrypted queries, and claims payment by itself (Ctrl-C settles and stops)';
-  static override examples = ['<%= config.bin %> provide start', 'COCOON_NODE_PASSWORD=… <%= config.bin %> provide start --threads 8 --parallel 4 --claim-threshold 0.5'];
+  static override description = [
+    'Serve a registered node: checks its registration, answers encrypted queries, and claims payment by itself (Ctrl-C settles and stops).',
+    '',
+    'One process serves one node (--node NAME, default `default`); to serve several nodes of a wallet, run one `provide start --node NAME` per node, each on its own port. Serving several nodes from one process is a later issue.',
+  ].join('\n');
+  static override examples = [
+    '<%= config.bin %> provide start',
+    'COCOON_NODE_PASSWORD=… <%= config.bin %> provide start --threads 8 --parallel 4 --claim-threshold 0.5',
+    '<%= config.bin %> provide start --node gpu2',
+  ];
   static override flags = {
+    node: nodeFlag('Node of this machine to serve: its own node key, registration, model and port [default: default]'),
     wallet: sharedFlags.wallet,
     model: Flags.string({char: 'm', description: 'Model file [default: the one registered from this machine]'}),
     port: Flags.integer({description: 'Port [default: as registered, 8740]', min: 0, max: 65_535}),
@@ -31,6 +41,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     const app = await this.app({settings: {'inference.gpu': this.flags.gpu, 'inference.threads': this.flags.threads}});
     const provide = await import('../../app/provide.js');
     const node = await provide.startNode(app, {
+      node: this.flags.node,
       wallet: this.flags.wallet,
       modelPath: this.flags.model,
       host: this.flags.host,

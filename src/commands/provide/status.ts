@@ -1,30 +1,28 @@
 import {Flags} from '@oclif/core';
-import {renderRecord} from '../../cli/provider-view.js';
+import type {MachineStatusReport} from '../../app/provide.js';
 import {BaseCommand} from '../../cli/base-command.js';
 import {sharedFlags} from '../../cli/flags.js';
-import {renderTable} from '../../cli/render.js';
-import type {ProviderStatusReport} from '../../provider/status.js';
+import {nodeFlag, renderNodeStatus} from '../../cli/provider-view.js';
 
 export default class ProvideStatus extends BaseCommand<typeof ProvideStatus> {
-  static override description = 'Your registration, live load, queries and tokens served, earnings (claimed and not yet), channels and balance';
+  static override description =
+    'Every node of this machine (or one, with --node): registration, live load, queries and tokens served, earnings (claimed and not yet), channels and balance';
+  static override examples = ['<%= config.bin %> provide status', '<%= config.bin %> provide status --node gpu2 --json'];
   static override flags = {
+    node: nodeFlag('Only this node of this machine [default: every node]'),
     wallet: sharedFlags.wallet,
-    endpoint: Flags.string({description: 'Where the node listens [default: as registered from this machine]'}),
+    endpoint: Flags.string({description: 'Where the node listens [default: as registered from this machine; without --node, applies to the default node]'}),
   };
 
-  async run(): Promise<ProviderStatusReport> {
+  async run(): Promise<MachineStatusReport> {
     const app = await this.app();
     const provide = await import('../../app/provide.js');
-    const report = await this.spin('Reading the chain', provide.status(app, {wallet: this.flags.wallet, endpoint: this.flags.endpoint}));
-    this.log(`wallet     ${report.wallet.address}  ${report.wallet.balance} GRAM`);
-    if (report.registration) for (const line of renderRecord(report.registration)) this.log(line);
-    else this.log('not registered (`cocoon provide register`)');
-    const n = report.node;
-    this.log(n.running ? `node       running at ${n.endpoint}: ${n.load?.active} active, ${n.load?.queued} queued; ${n.queries} queries, ${n.promptTokens} prompt + ${n.completionTokens} completion tokens served` : 'node       not running');
-    this.log(`earned     ${report.earnings.earned} GRAM (claimed ${report.earnings.claimed}, not yet ${report.earnings.unclaimed})`);
-    const refused = n.refusedForWaivers ? `; ${n.refusedForWaivers} queries refused for too many waivers` : '';
-    this.log(`waived     ${report.waived} charges declined by consumers as never received${refused}`);
-    if (report.channels.length > 0) this.log(renderTable(report.channels.map((c) => ({channel: c.channel, state: c.state, deposit: c.deposit, earned: c.voucher, claimed: c.claimed, waived: String(c.waived)}))));
+    const report = await this.spin('Reading the chain', provide.status(app, {node: this.flags.node, wallet: this.flags.wallet, endpoint: this.flags.endpoint}));
+    const named = report.nodes.length > 1 || report.nodes.some((n) => n.name !== 'default');
+    report.nodes.forEach((node, i) => {
+      if (i > 0) this.log('');
+      for (const line of renderNodeStatus(node, {named})) this.log(line);
+    });
     return report;
   }
 }
