@@ -42,6 +42,8 @@ export interface RegisterResult {
   nodeKeyPath: string;
   endpointReachable: boolean;
   config: string;
+  /** Other nodes of this machine configured on the same port (they cannot run at the same time). */
+  samePort: string[];
 }
 
 /** One channel's claim as `provide claim` and `provide start` show it. */
@@ -125,7 +127,8 @@ export async function register(app: AppContext, resolved: ProviderOffer, options
   const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(resolved.offer, node.key), stake: resolved.stake});
   const config = saveLocal(app, name, wallet, resolved);
   const endpointReachable = await probeEndpoint(resolved.offer.endpoint);
-  return {node: name, record: recordView(record, app.network), nodeKeyCreated: node.created, nodeKeyPath: node.path, endpointReachable, config};
+  const samePort = configuredNodes(app.network).filter((other) => other !== name && localProvider(app, other)?.port === resolved.port);
+  return {node: name, record: recordView(record, app.network), nodeKeyCreated: node.created, nodeKeyPath: node.path, endpointReachable, config, samePort};
 }
 
 /** Publish a node's changed offer (same stake) and keep its local config in step. */

@@ -16,7 +16,7 @@ export default class ProvideRegister extends BaseCommand<typeof ProvideRegister>
   ];
   static override flags = {...offerFlags, node: nodeFlag(), wallet: sharedFlags.wallet, yes: sharedFlags.yes};
 
-  async run(): Promise<{node: string; record: RecordView; nodeKeyCreated: boolean; endpointReachable: boolean; config: string}> {
+  async run(): Promise<{node: string; record: RecordView; nodeKeyCreated: boolean; endpointReachable: boolean; config: string; samePort: string[]}> {
     const app = await this.app({wallet: this.flags.wallet});
     const wallet = app.walletName();
     const [provide, {formatGram}] = await Promise.all([import('../../app/provide.js'), import('../../cli/format.js')]);
@@ -29,10 +29,14 @@ export default class ProvideRegister extends BaseCommand<typeof ProvideRegister>
     await app.sender();
     const result = await this.spin('Registering (waiting for the transaction)', provide.register(app, resolved, {node}));
     const start = `cocoon provide start${node === 'default' ? '' : ` --node ${node}`}`;
+    if (result.samePort.length > 0) {
+      const others = result.samePort.map((n) => `"${n}"`).join(', ');
+      this.warn(`Node ${others} of this machine also listens on port ${resolved.port}: the two cannot run at once. Move this one with \`cocoon provide update${node === 'default' ? '' : ` --node ${node}`} --port P --endpoint URL\`.`);
+    }
     if (!result.endpointReachable) this.warn(`${resolved.offer.endpoint} does not answer yet: consumers cannot reach you until \`${start}\` runs there.`);
     for (const line of renderRecord(result.record)) this.log(line);
     if (result.nodeKeyCreated) this.log(`node key   created at ${result.nodeKeyPath}`);
     this.log(`Next: \`${start}\``);
-    return {node: result.node, record: result.record, nodeKeyCreated: result.nodeKeyCreated, endpointReachable: result.endpointReachable, config: result.config};
+    return {node: result.node, record: result.record, nodeKeyCreated: result.nodeKeyCreated, endpointReachable: result.endpointReachable, config: result.config, samePort: result.samePort};
   }
 }
