@@ -70,8 +70,10 @@ describe('a running node follows its registration', () => {
       expect(charged.receipt.receipt.prices).toEqual({prompt: 3000n, completion: 200_000n});
       expect(charged.cost).toBe(BigInt(charged.usage.promptTokens) * 3000n + BigInt(charged.usage.completionTokens) * 200_000n);
 
-      // Another node key on chain: this node must not answer for it.
-      await updateProvider(access, {profile: buildProfile({...(await testOffer(model)), promptPrice: 3000n, completionPrice: 200_000n}, await generateNodeKey())});
+      // Another encryption key on chain for this node's record (registry v2 keys records by the Ed25519 node key,
+      // so the X25519 half is what an update can change): this node must not answer for it.
+      const other = await generateNodeKey();
+      await updateProvider(access, {profile: buildProfile({...(await testOffer(model)), promptPrice: 3000n, completionPrice: 200_000n}, {...provider.nodeKey, x25519PublicKey: other.x25519PublicKey})});
       await node.refresh();
       const suspended = events.find((e) => e.type === 'registration' && e.change === 'suspended');
       expect(suspended).toMatchObject({message: expect.stringMatching(/no longer matches its registration: the node key changed/)});
