@@ -38,11 +38,20 @@ export interface CloseView {
 /** A stored channel named by its provider's or its own address. */
 export function findChannel(app: AppContext, text: string): ChannelRecord {
   const raw = parseAddress(text).toRawString();
-  const record = app.channels.list().find((r) => r.provider === raw || r.channel === raw);
-  if (!record) {
+  const all = app.channels.list();
+  const exact = all.find((r) => r.channel === raw);
+  if (exact) return exact;
+  const toProvider = all.filter((r) => r.provider === raw);
+  if (toProvider.length === 0) {
     throw new CocoonError('NOT_FOUND', `No channel of yours to or at ${text}.`, {hint: 'See `cocoon channel list`, or open one with `cocoon channel open PROVIDER`.'});
   }
-  return record;
+  if (toProvider.length > 1) {
+    // A wallet running several nodes has a channel per node.
+    throw new CocoonError('INVALID_INPUT', `You have ${toProvider.length} channels to ${text}, one per node of that provider.`, {
+      hint: 'Name the channel by its own address (see `cocoon channel list`).',
+    });
+  }
+  return toProvider[0]!;
 }
 
 async function summary(app: AppContext, record: ChannelRecord): Promise<ChannelSummary> {

@@ -117,7 +117,13 @@ export async function ask(options: AskOptions): Promise<AskResult> {
 
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
   const record = candidate.record;
-  let channel = options.store.get(record.owner.toRawString()) ?? (await options.funding.openChannel(record));
+  const node = record.nodeKey.toString('hex');
+  let channel = options.store.get(record.owner.toRawString(), node) ?? (await options.funding.openChannel(record));
+  // A channel opened before its node was known now belongs to this node (another node of the wallet gets its own).
+  if (!channel.node) {
+    channel = {...channel, node};
+    options.store.put(channel);
+  }
   let view = await viewChannel(options.client, channel);
   if (view.epoch > (channel.epoch ?? 1)) {
     // Re-opened since the last answer: vouchers of the earlier life are dead, and the signed total restarts at 0.
@@ -131,7 +137,7 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
   const needed = queryWorstCase(record, options);
   if (view.remaining < needed) {
     await options.funding.onLowBalance(channel, view.remaining, needed);
-    channel = options.store.get(record.owner.toRawString())!;
+    channel = options.store.get(record.owner.toRawString(), node)!;
   }
   const client = new ProviderClient({
     endpoint: record.endpoint,

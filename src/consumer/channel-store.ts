@@ -25,6 +25,13 @@ export const ChannelRecordSchema = z.object({
   closeDelay: z.number().int(),
   /** Cumulative nanoGRAM signed so far (the newest voucher). Updated before a voucher leaves this machine. */
   paid: z.string().regex(/^\d+$/),
+  /**
+   * The provider node (its Ed25519 key, hex) this channel pays. A wallet may
+   * run several nodes, each keeping its own accounts, so each gets its own
+   * channel. Absent on channels opened before a node was known: the first node
+   * that is paid through it claims it.
+   */
+  node: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** The channel's life `paid` counts in (a re-open starts a new life from 0). Default: 1. */
   epoch: z.number().int().min(1).optional(),
   createdAt: z.string(),
@@ -48,7 +55,7 @@ export type ChannelRecord = z.infer<typeof ChannelRecordSchema>;
 /** Which store each record read came from, so operations given only a record can update it. */
 const origin = new WeakMap<ChannelRecord, ChannelStore>();
 
-/** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>.json`. */
+/** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>[.<node>].json`, one per provider node. */
 export class ChannelStore {
   readonly dir: string;
 
@@ -56,28 +63,12 @@ export class ChannelStore {
     this.dir = dir ?? dataPath('consumer', network, 'channels');
   }
 
-  private file(provider: string): string {
-    return path.join(this.dir, provider.replace(':', '_') + '.json');
+  private file(provider: string, node?: string): string {
+    const base = provider.replace(':', '_');
+    return path.join(this.dir, (node ? `${base}.${node.slice(0, 16)}` : base) + '.json');
   }
 
-  /** The store `record` was read from or saved to, if it is known. */
-  static of(record: ChannelRecord): ChannelStore | undefined {
-    return origin.get(record);
-  }
-
-  /**
-   * The usable channel to `provider` (raw address), if any: one whose open is
-   * still pending is left out (openChannel settles it), so a half-done open
-   * never strands the caller with a channel that is not deployed.
-   */
-  get(provider: string): ChannelRecord | undefined {
-    const record = this.find(provider);
-    return record?.pending?.op === 'open' ? undefined : record;
-  }
-
-  /** The channel to `provider` (raw address), pending open included. */
-  find(provider: string): ChannelRecord | undefined {
-    const file = this.file(provider);
+  private read(file: string): ChannelRecord | undefined {
     if (!fs.existsSync(file)) return undefined;
     try {
       const record = ChannelRecordSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -91,26 +82,54 @@ export class ChannelStore {
     }
   }
 
+  /** The store `record` was read from or saved to, if it is known. */
+  static of(record: ChannelRecord): ChannelStore | undefined {
+    return origin.get(record);
+  }
+
+  /**
+   * The usable channel to `provider` (raw address) for `node` (its key, hex),
+   * if any: the node's own channel, else one opened before a node was known.
+   * One whose open is still pending is left out (openChannel settles it), so a
+   * half-done open never strands the caller with a channel that is not deployed.
+   */
+  get(provider: string, node?: string): ChannelRecord | undefined {
+    const record = this.find(provider, node);
+    return record?.pending?.op === 'open' ? undefined : record;
+  }
+
+  /** The channel to `provider` for `node` (as get), pending open included. */
+  find(provider: string, node?: string): ChannelRecord | undefined {
+    if (node) {
+      const own = this.read(this.file(provider, node));
+      if (own) return own;
+    }
+    const shared = this.read(this.file(provider));
+    return shared && (!node || !shared.node || shared.node === node) ? shared : undefined;
+  }
+
   /** Every stored channel. */
   list(): ChannelRecord[] {
     if (!fs.existsSync(this.dir)) return [];
     return fs
       .readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => this.find(f.slice(0, -5).replace('_', ':'))!)
+      .map((f) => this.read(path.join(this.dir, f))!)
       .filter(Boolean);
   }
 
   /** Save (atomically, 0600). */
   put(record: ChannelRecord): void {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
-    writeFileAtomic(this.file(record.provider), JSON.stringify(record, null, 2) + '\n');
+    writeFileAtomic(this.file(record.provider, record.node), JSON.stringify(record, null, 2) + '\n');
     origin.set(record, this);
+    // A channel that has just been claimed by a node moves to that node's file.
+    if (record.node && this.read(this.file(record.provider))?.channel === record.channel) fs.rmSync(this.file(record.provider), {force: true});
   }
 
   /** Forget a channel that never reached the chain (its key can move nothing). */
   remove(record: ChannelRecord): void {
-    fs.rmSync(this.file(record.provider), {force: true});
+    fs.rmSync(this.file(record.provider, record.node), {force: true});
   }
 
   /** A fresh voucher key (32-byte Ed25519 seed). */

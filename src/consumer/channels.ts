@@ -28,6 +28,8 @@ export interface OpenChannelOptions {
   sender: WalletSender;
   walletName: string;
   provider: Address;
+  /** The provider node (Ed25519 key, hex) the channel pays; each node of a wallet gets its own channel. Default: bound by its first use. */
+  node?: string;
   /** nanoGRAM to deposit. */
   deposit: bigint;
   /** Seconds the provider keeps to claim after a close starts. Default: 3600. */
@@ -43,7 +45,7 @@ type PendingOp = NonNullable<ChannelRecord['pending']>['op'];
  */
 async function recorded<T>(store: ChannelStore | undefined, record: ChannelRecord, op: PendingOp, amount: bigint, send: () => Promise<T>): Promise<T> {
   // Only the pending mark changes: vouchers signed meanwhile (paid) are kept.
-  const mark = (pending: ChannelRecord['pending']) => store?.put({...(store.find(record.provider) ?? record), pending});
+  const mark = (pending: ChannelRecord['pending']) => store?.put({...(store.find(record.provider, record.node) ?? record), pending});
   mark({op, amount: amount.toString(), at: new Date().toISOString()});
   const result = await send();
   mark(undefined);
@@ -70,9 +72,9 @@ function unknownHint(error: unknown, what: string): never {
  */
 export async function openChannel(options: OpenChannelOptions): Promise<ChannelRecord> {
   const {store, client} = options;
-  const existing = store.find(options.provider.toRawString());
+  const existing = store.find(options.provider.toRawString(), options.node);
   if (existing && existing.pending?.op !== 'open') {
-    throw new CocoonError('ALREADY_EXISTS', 'There is already a channel to this provider.', {hint: 'Add funds with `cocoon channel topup`.'});
+    throw new CocoonError('ALREADY_EXISTS', options.node ? 'There is already a channel to this provider node.' : 'There is already a channel to this provider.', {hint: 'Add funds with `cocoon channel topup`.'});
   }
   if (existing && (await readChannelState(client, Address.parseRaw(existing.channel)))) {
     // The earlier run's open landed; only its confirmation was lost.
@@ -88,6 +90,7 @@ export async function openChannel(options: OpenChannelOptions): Promise<ChannelR
     consumer: options.sender.address.toRawString(),
     wallet: options.walletName,
     voucherKey: ChannelStore.newVoucherKey().toString('hex'),
+    ...(options.node ? {node: options.node} : {}),
     closeDelay: options.closeDelay ?? DEFAULT_CLOSE_DELAY,
     paid: '0',
     createdAt: new Date().toISOString(),

@@ -86,12 +86,13 @@ export class FundingPolicy {
   openChannel = (provider: ProviderRecord): Promise<ChannelRecord> =>
     this.serial.run('wallet', async () => {
       // Another request may have opened it while this one waited.
-      const existing = this.options.store.get(provider.owner.toRawString());
+      const node = provider.nodeKey.toString('hex');
+      const existing = this.options.store.get(provider.owner.toRawString(), node);
       if (existing) return existing;
       this.options.onOpening?.(provider.owner, this.options.deposit);
       const {name, sender} = await this.unlocked();
       const {client, store, deposit, closeDelay} = this.options;
-      const record = await openChannel({client, store, sender, walletName: name, provider: provider.owner, deposit, closeDelay});
+      const record = await openChannel({client, store, sender, walletName: name, provider: provider.owner, node, deposit, closeDelay});
       this.options.onEvent?.({type: 'channel-opened', provider: record.provider, channel: record.channel, amount: deposit});
       return record;
     });

@@ -102,6 +102,28 @@ describe('several nodes from one wallet, through the CLI on the devnet', () => {
     expect(none.stderr).toMatch(/None of the 1 matching providers answers/);
   });
 
+  it('one consumer pays two nodes of one wallet, each through its own channel', async () => {
+    const nodeA = await startBackground(['provide', 'start', '--node', 'a', '--threads', '1', '--settle-interval', '3600'], {home, env, ready: /serving \S+/});
+    try {
+      const first = await ok(['ask', 'Once upon a time', '--model', 'stories-a', '--max-tokens', '6', '--yes'], consumerHome);
+      expect(first).toMatchObject({voucherPosted: true, provider: {model: 'stories-a'}});
+      // Back to b: its channel is b's alone, so b's ledger and the consumer's total still agree.
+      const second = await ok(['ask', 'The cat', '--model', 'stories-b', '--max-tokens', '6', '--yes'], consumerHome);
+      expect(second).toMatchObject({voucherPosted: true, provider: {model: 'stories-b'}});
+      expect(second.channel.address).not.toBe(first.channel.address);
+      const channels = (await ok(['channel', 'list'], consumerHome)).channels;
+      expect(channels).toHaveLength(2);
+      // Naming the provider alone is ambiguous now; the channel's own address is not.
+      const ambiguous = await runCli(['channel', 'status', first.provider.address, '--json'], {home: consumerHome, env});
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.json.error.message).toMatch(/2 channels to .*one per node/);
+      expect((await ok(['channel', 'status', first.channel.address], consumerHome)).channel).toBe(first.channel.address);
+    } finally {
+      nodeA.child.kill('SIGINT');
+      await nodeA.exited;
+    }
+  });
+
   it('`provide unregister --node a` unbonds a only; b stays active and serving', async () => {
     const view = await ok(['provide', 'unregister', '--node', 'a', '--yes']);
     expect(view.model).toBe('stories-a');
