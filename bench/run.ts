@@ -183,11 +183,11 @@ function summarize(): {markdown: string; lines: string[]} {
   }
   if (fees) {
     rows.push([
-      `on-chain fee per query, 1-TON claim threshold, default prices, ${answer.promptTokens} + ${answer.completionTokens}-token answer`,
-      `${fees.atDefault.perQuery.toPrecision(3)} TON (${n(Number(fees.atDefault.queriesPerClaim))} queries per claim)`,
+      `on-chain fee per query, 1-GRAM claim threshold, default prices, ${answer.promptTokens} + ${answer.completionTokens}-token answer`,
+      `${fees.atDefault.perQuery.toPrecision(3)} GRAM (${n(Number(fees.atDefault.queriesPerClaim))} queries per claim)`,
       `${n((fees.atDefault.perQuery / (Number(fees.atDefault.cost) / 1e9)) * 100, 3)} % of the price`,
     ]);
-    rows.push(['on-chain fee per query if claimed after every query', `${fees.atDefault.everyQuery} TON`, `${n(fees.atDefault.everyQuery / (Number(fees.atDefault.cost) / 1e9), 0)}× the price`]);
+    rows.push(['on-chain fee per query if claimed after every query', `${fees.atDefault.everyQuery} GRAM`, `${n(fees.atDefault.everyQuery / (Number(fees.atDefault.cost) / 1e9), 0)}× the price`]);
   }
   const markdown = ['| what | measured | ratio |', '|---|---:|---:|', ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n');
   return {markdown, lines: rows.map(([w, m, q]) => `${w.replace(/[`*]/g, '')}: ${m.replace(/[`*]/g, '')} → ${q.replace(/[`*]/g, '')}`)};

@@ -35,7 +35,7 @@ const day = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 const table = (head: string[], align: string[], rows: Array<Array<string | number>>) =>
   [`| ${head.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const ordinal = (k: number) => n(k) + (k % 100 >= 11 && k % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th'));
-/** nanoTON (as a decimal string or bigint) → TON with up to 9 decimals. */
+/** nanoGRAM (as a decimal string or bigint) → GRAM with up to 9 decimals. */
 export function ton(nano: bigint | string): string {
   const v = BigInt(nano);
   const whole = v / 1_000_000_000n;
@@ -91,7 +91,7 @@ export function gas(r: Gas): string {
     ton(x.feeTreasury) + verdict(x.feeTreasury, x.target),
     x.target ? `≤ ${ton(x.target)}` : '',
   ]);
-  return `The registry holds ${n(r.prefill)} records before the measured registration.\n\n` + table(['operation', 'gas', 'gas bound', 'all-in from v5r1, TON', 'all-in from sandbox wallet, TON', 'target, TON'], ['---', '---:', '---:', '---:', '---:', '---:'], rows);
+  return `The registry holds ${n(r.prefill)} records before the measured registration.\n\n` + table(['operation', 'gas', 'gas bound', 'all-in from v5r1, GRAM', 'all-in from sandbox wallet, GRAM', 'target, GRAM'], ['---', '---:', '---:', '---:', '---:', '---:'], rows);
 }
 
 /** The claim fees from the gas table: external claim, and a claim sent from the provider's wallet. */
@@ -195,7 +195,7 @@ export function registry(r: Registry): string {
       [`one \`get_provider\` call per record, ${k} calls`, `${n(r.getterMs)} ms (${n(r.getterMs / r.providers, 1)} ms/record)`],
       ['ratio get-method / data-cell read', `${n(r.ratio)}×`],
     ]) +
-    `\n\nState per record: ${n(r.cellsPerRecord, 2)} cells and ${n(r.bitsPerRecord)} bits; storage rent ${r.rentPerRecordTonYear} TON per record per year (basechain: 1 nanoTON per bit, 500 per cell, per 2^16 s); ~${n(r.recordsUnderCellLimit)} records fit under the 65,536-cell account-state limit. Registering the ${k} took ${n(r.registerSeconds)} s of sandbox time.`
+    `\n\nState per record: ${n(r.cellsPerRecord, 2)} cells and ${n(r.bitsPerRecord)} bits; storage rent ${r.rentPerRecordTonYear} GRAM per record per year (basechain: 1 nanoGRAM per bit, 500 per cell, per 2^16 s); ~${n(r.recordsUnderCellLimit)} records fit under the 65,536-cell account-state limit. Registering the ${k} took ${n(r.registerSeconds)} s of sandbox time.`
   );
 }
 
@@ -286,7 +286,7 @@ export function protocolReal(r: Protocol): string {
  */
 export function fees(g: Gas, answer: {promptTokens: number; completionTokens: number}, thresholdNano = 1_000_000_000n): {markdown: string; atDefault: {perQuery: number; everyQuery: number; queriesPerClaim: bigint; cost: bigint}} {
   const {external, fromWallet} = claimFees(g);
-  // TON per 1M tokens, prompt / completion: the defaults of `provide register`, then dearer offers.
+  // GRAM per 1M tokens, prompt / completion: the defaults of `provide register`, then dearer offers.
   const offers: Array<[string, bigint, bigint]> = [
     ['0.05 / 0.2 (`provide register` defaults)', 50n, 200n],
     ['0.5 / 2', 500n, 2_000n],
@@ -301,9 +301,9 @@ export function fees(g: Gas, answer: {promptTokens: number; completionTokens: nu
     return [label, ton(cost), n(Number(queries)), ton(BigInt(Math.round(perQuery))), `${n((perQuery / Number(cost)) * 100, 4)} %`, `${ton(external)} (${n(Number(external) / Number(cost), 1)}× the answer)`];
   });
   const markdown =
-    `Assumptions: an answer of ${answer.promptTokens} prompt + ${answer.completionTokens} completion tokens (the e2e bench's); claim threshold ${ton(thresholdNano)} TON; ` +
-    `claim all-in fee ${ton(external)} TON (external message; ${ton(fromWallet)} TON when sent from the provider's wallet instead); queries per claim rounded up.\n\n` +
-    table(['price, TON per 1M prompt / completion tokens', 'answer costs, TON', 'queries per 1-TON claim', 'fee per query, TON', 'fee ÷ price', 'claiming after every query, TON per query'], ['---', '---:', '---:', '---:', '---:', '---:'], rows) +
-    `\n\nAt the 1-TON threshold the fee is about a quarter of a per cent of what the answers paid, whatever the price; claiming after every query would cost more than the answer at these prices (which is why the node's settler never claims less than 0.005 TON, its \`minClaim\`).`;
+    `Assumptions: an answer of ${answer.promptTokens} prompt + ${answer.completionTokens} completion tokens (the e2e bench's); claim threshold ${ton(thresholdNano)} GRAM; ` +
+    `claim all-in fee ${ton(external)} GRAM (external message; ${ton(fromWallet)} GRAM when sent from the provider's wallet instead); queries per claim rounded up.\n\n` +
+    table(['price, GRAM per 1M prompt / completion tokens', 'answer costs, GRAM', 'queries per 1-GRAM claim', 'fee per query, GRAM', 'fee ÷ price', 'claiming after every query, GRAM per query'], ['---', '---:', '---:', '---:', '---:', '---:'], rows) +
+    `\n\nAt the 1-GRAM threshold the fee is about a quarter of a per cent of what the answers paid, whatever the price; claiming after every query would cost more than the answer at these prices (which is why the node's settler skips a claim whose fees would take half of it unless a closing deadline forces it).`;
   return {markdown, atDefault};
 }
