@@ -44,6 +44,8 @@ export interface AskOptions {
   onText?: (text: string) => void;
   /** Told when a provider fails before any text and the next one is tried. */
   onFallback?: (provider: ProviderRecord, error: Error) => void;
+  /** Trust the channel's locally known deposit for this long before reading the chain again, ms. Default: 1 hour. */
+  channelCacheMs?: number;
   /** Wraps each attempt on a provider (the gateway holds its per-provider lock and paces itself here). Default: none. */
   around?: <T>(provider: DiscoveredProvider, attempt: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
@@ -115,7 +117,35 @@ export async function ask(options: AskOptions): Promise<AskResult> {
   });
 }
 
+/** The channel's terms from the local record, when they are fresh and leave room for `needed`. */
+function cachedTerms(channel: ChannelRecord, maxAgeMs: number, needed: bigint): ChannelTerms | undefined {
+  const known = channel.known;
+  if (!known || Date.now() - Date.parse(known.at) > maxAgeMs || known.epoch !== (channel.epoch ?? known.epoch)) return undefined;
+  if (BigInt(known.deposited) - BigInt(channel.paid) < needed) return undefined;
+  return {epoch: known.epoch, globalId: known.globalId, fromCache: true};
+}
+
+/** What a voucher must carry, and where it came from. */
+interface ChannelTerms {
+  epoch: number;
+  globalId: number;
+  fromCache: boolean;
+}
+
+// Refusals that mean the local record of the channel is out of date: read the chain and ask again.
+const STALE_TERMS = new Set(['INSUFFICIENT_DEPOSIT', 'UNKNOWN_CHANNEL']);
+
+/** One provider: with the channel's cached terms first, and once more from the chain if the provider says they are stale. */
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
+  try {
+    return await askOnce(options, candidate, {cached: true});
+  } catch (error) {
+    if (!(ProviderError.isInstance(error) && error.wireCode && STALE_TERMS.has(error.wireCode) && error.phase === 'before-text')) throw error;
+    return askOnce(options, candidate, {cached: false});
+  }
+}
+
+async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usable: {cached: boolean}): Promise<AskResult> {
   const record = candidate.record;
   const node = record.nodeKey.toString('hex');
   let channel = options.store.get(record.owner.toRawString(), node) ?? (await options.funding.openChannel(record));
@@ -124,20 +154,27 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
     channel = {...channel, node};
     options.store.put(channel);
   }
-  let view = await viewChannel(options.client, channel);
-  if (view.epoch > (channel.epoch ?? 1)) {
-    // Re-opened since the last answer: vouchers of the earlier life are dead, and the signed total restarts at 0.
-    channel = {...channel, paid: '0', epoch: view.epoch};
-    options.store.put(channel);
-    view = {...view, record: channel, signed: 0n};
-  }
-  if (view.state !== 'open') {
-    throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
-  }
   const needed = queryWorstCase(record, options);
-  if (view.remaining < needed) {
-    await options.funding.onLowBalance(channel, view.remaining, needed);
-    channel = options.store.get(record.owner.toRawString(), node)!;
+  let terms: ChannelTerms | undefined = usable.cached ? cachedTerms(channel, options.channelCacheMs ?? 3_600_000, needed) : undefined;
+  if (!terms) {
+    let view = await viewChannel(options.client, channel);
+    if (view.epoch > (channel.epoch ?? 1)) {
+      // Re-opened since the last answer: vouchers of the earlier life are dead, and the signed total restarts at 0.
+      channel = {...channel, paid: '0', epoch: view.epoch};
+      view = {...view, record: channel, signed: 0n, remaining: view.deposited};
+    }
+    if (view.state !== 'open') {
+      throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
+    }
+    channel = {...channel, known: {deposited: view.deposited.toString(), epoch: view.epoch, globalId: view.globalId, at: new Date().toISOString()}};
+    options.store.put(channel);
+    if (view.remaining < needed) {
+      await options.funding.onLowBalance(channel, view.remaining, needed);
+      // The deposit grew: the next ask reads it from the chain.
+      channel = {...options.store.get(record.owner.toRawString(), node)!, known: undefined};
+      options.store.put(channel);
+    }
+    terms = {epoch: view.epoch, globalId: view.globalId, fromCache: false};
   }
   const client = new ProviderClient({
     endpoint: record.endpoint,
@@ -145,8 +182,8 @@ async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promi
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),
     paid: BigInt(channel.paid),
-    epoch: view.epoch,
-    globalId: view.globalId,
+    epoch: terms.epoch,
+    globalId: terms.globalId,
     powDifficulty: candidate.live?.info.pow.difficulty,
     autoPay: false,
   });

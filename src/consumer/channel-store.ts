@@ -32,6 +32,14 @@ export const ChannelRecordSchema = z.object({
    * that is paid through it claims it.
    */
   node: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * The channel's on-chain terms as last read (deposit, life, network), so a
+   * warm ask makes no chain read: only this consumer adds to a deposit, and a
+   * provider's refusal (deposit short, channel not open) sends ask back to the chain.
+   */
+  known: z
+    .object({deposited: z.string().regex(/^\d+$/), epoch: z.number().int(), globalId: z.number().int(), at: z.string()})
+    .optional(),
   /** The channel's life `paid` counts in (a re-open starts a new life from 0). Default: 1. */
   epoch: z.number().int().min(1).optional(),
   createdAt: z.string(),
