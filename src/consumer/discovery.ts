@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {Cell, type Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
+import {indexFromData, shardsToRead, type ShardRef} from '../chain/contracts/registry-index.js';
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
@@ -44,7 +45,7 @@ export interface DiscoveryOptions {
   timeoutMs?: number;
   /** Reuse a registry read younger than this, ms (0: always read). Default: 15 s. */
   cacheMs?: number;
-  /** Cache file. Default: `<data>/cache/registry-<address>.json`. */
+  /** Cache file of the configured shard (the other shards' and the index's lie beside it). Default: `<data>/cache/registry-<address>.json`. */
   cacheFile?: string;
   fetch?: typeof fetch;
 }
@@ -60,31 +61,82 @@ export function matchesFilter(record: ProviderRecord, filter: ProviderFilter): b
   return true;
 }
 
-// The registry's data cell, cached as a BoC: parsing it again is cheap and exact.
-async function registryRecords(options: DiscoveryOptions): Promise<ProviderRecord[]> {
+/** Where the account data of `address` is cached: the default file for the configured registry, its neighbours for the others. */
+function cachePath(options: DiscoveryOptions, address: Address): string {
+  const name = `registry-${address.toRawString().replace(':', '_')}.json`;
+  if (!options.cacheFile) return dataPath('cache', name);
+  return address.equals(options.registry) ? options.cacheFile : path.join(path.dirname(options.cacheFile), name);
+}
+
+// One account's data cell (a shard or the index), cached as a BoC per address:
+// parsing it again is cheap and exact. Undefined when the account is not active.
+async function accountData(options: DiscoveryOptions, address: Address): Promise<Cell | undefined> {
   const cacheMs = options.cacheMs ?? 15_000;
-  const file = options.cacheFile ?? dataPath('cache', `registry-${options.registry.toRawString().replace(':', '_')}.json`);
-  let data: Cell | undefined;
+  const file = cachePath(options, address);
   if (cacheMs > 0) {
     try {
       const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as {at: number; data: string};
-      if (Date.now() - cached.at < cacheMs) data = Cell.fromBase64(cached.data);
+      if (Date.now() - cached.at < cacheMs) return Cell.fromBase64(cached.data);
     } catch {
       // no cache, or an unreadable one: read the chain
     }
   }
-  if (!data) {
-    const state = await options.client.call((ton) => ton.getContractState(options.registry));
-    if (state.state !== 'active' || !state.data) {
-      throw new CocoonError('NOT_FOUND', `No registry is deployed at ${options.registry.toString()}.`, {hint: 'Check the network and the registry address.'});
-    }
-    data = Cell.fromBoc(state.data)[0]!;
-    if (cacheMs > 0) {
-      fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
-      writeFileAtomic(file, JSON.stringify({at: Date.now(), data: data.toBoc().toString('base64')}));
-    }
+  const state = await options.client.call((ton) => ton.getContractState(address));
+  if (state.state !== 'active' || !state.data) return undefined;
+  const data = Cell.fromBoc(state.data)[0]!;
+  if (cacheMs > 0) {
+    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
+    writeFileAtomic(file, JSON.stringify({at: Date.now(), data: data.toBoc().toString('base64')}));
   }
-  return readRegistryData(data).providers;
+  return data;
+}
+
+/** Which accounts a discovery read, for tests and benches. */
+export interface RegistryRead {
+  /** Every record found, the configured shard's first, one per node key. */
+  records: ProviderRecord[];
+  /** The shards read, the configured one first. */
+  shards: Address[];
+  /** The index, when it was read. */
+  index?: Address;
+}
+
+/**
+ * The records a discovery needs. The configured registry (the general shard)
+ * is always read; its data names the index. With a model, the index gives that
+ * model's shard count and the shard addresses are derived here from the
+ * index's genesis (no read per address); without one, every shard the index
+ * lists is read. Shard reads run concurrently; the chain client paces them.
+ */
+export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'registry' | 'cacheMs' | 'cacheFile'> & {model?: string}): Promise<RegistryRead> {
+  const generalData = await accountData(options, options.registry);
+  if (!generalData) {
+    throw new CocoonError('NOT_FOUND', `No registry is deployed at ${options.registry.toString()}.`, {hint: 'Check the network and the registry address.'});
+  }
+  const general = readRegistryData(generalData);
+  const seen = new Set<string>();
+  const records: ProviderRecord[] = [];
+  const add = (list: ProviderRecord[]) => {
+    for (const r of list) {
+      const key = r.nodeKey.toString('hex');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      records.push(r);
+    }
+  };
+  add(general.providers);
+  const indexData = await accountData(options, general.directory);
+  // No index (a registry deployed without one): the configured shard is all there is.
+  if (!indexData) return {records, shards: [options.registry]};
+  let refs: ShardRef[];
+  try {
+    refs = shardsToRead(indexFromData(general.directory, indexData), options.model).filter((r) => !r.address.equals(options.registry));
+  } catch (err) {
+    throw new CocoonError('CORRUPT_DATA', `The registry index ${general.directory.toString()} does not have the expected layout.`, {cause: err, hint: 'Check that the registry is a Cocoon registry for this CLI version.'});
+  }
+  const shards = await Promise.all(refs.map(async (ref) => ({ref, data: await accountData(options, ref.address)})));
+  for (const {data} of shards) if (data) add(readRegistryData(data).providers);
+  return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory};
 }
 
 /** Check one provider's live, signed info. */
@@ -103,11 +155,14 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
 }
 
 /**
- * Providers from the registry's data cell (one read, cached briefly), filtered,
- * with liveness from each one's signed /v1/info checked concurrently.
+ * Providers from the registry's shards (readRegistry: with a model filter the
+ * general shard, the index and that model's shards; without one every shard;
+ * each read cached briefly), filtered, with liveness from each one's signed
+ * /v1/info checked concurrently.
  */
 export async function discoverProviders(options: DiscoveryOptions): Promise<DiscoveredProvider[]> {
-  const records = (await registryRecords(options)).filter((r) => matchesFilter(r, options.filter ?? {}));
+  const {records: all} = await readRegistry({...options, model: options.filter?.model});
+  const records = all.filter((r) => matchesFilter(r, options.filter ?? {}));
   if (options.liveness === false) return records.map((record) => ({record}));
   const doFetch = options.fetch ?? globalThis.fetch;
   return Promise.all(records.map(async (record) => ({record, ...(await probe(record, options.timeoutMs ?? 1500, doFetch))})));

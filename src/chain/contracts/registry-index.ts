@@ -1,6 +1,7 @@
 import {Cell, contractAddress, SendMode, TupleBuilder, beginCell, type Address, type Contract, type ContractProvider, type Sender} from '@ton/core';
 import {CocoonError} from '../../errors.js';
 import {contractCode} from './code.js';
+import {loadParams} from './registry-codec.js';
 import {modelKey, readIndexData, registryIndexInit, type IndexedModel, type RegistryGenesis} from './registry-index-codec.js';
 import {Registry} from './registry.js';
 
@@ -55,4 +56,54 @@ export class RegistryIndex implements Contract {
     const {stack} = await provider.get('get_model_shards', args.build());
     return stack.readNumber();
   }
+}
+
+/**
+ * What a shard's first registration adds for its announcement to the index
+ * (ANNOUNCE_VALUE in contracts/registry.tolk): part of the quote of a
+ * registration into a shard not deployed yet, which cannot be asked.
+ */
+export const SHARD_ANNOUNCE_VALUE = 10_000_000n;
+
+/** The genesis owner and parameters an index's data cell holds (readIndexData skips them). */
+export function readIndexGenesis(data: Cell): RegistryGenesis {
+  const s = data.beginParse();
+  return {owner: s.loadAddress(), params: loadParams(s)};
+}
+
+/** A registry's index as one read of its account data shows it: the genesis (so shards derive) and the models. */
+export interface IndexView {
+  index: RegistryIndex;
+  models: IndexedModel[];
+}
+
+/** The index at `address` from its data cell: its genesis, so `shard()` derives addresses, and every listed model. */
+export function indexFromData(address: Address, data: Cell): IndexView {
+  return {index: RegistryIndex.createFromAddress(address, readIndexGenesis(data)), models: readIndexData(data)};
+}
+
+/** One shard a reader needs: its model, index and address. */
+export interface ShardRef {
+  model: string;
+  shardIndex: number;
+  address: Address;
+}
+
+/**
+ * The shards the index lists that a reader of `model` needs: that model's
+ * shards (the name compared case-insensitively, as discovery's filter does)
+ * plus the general model's ('') beyond shard 0; every listed shard without a
+ * model. Shard 0 of the general model (the registry address clients are
+ * configured with) is left out: the caller reads it anyway.
+ */
+export function shardsToRead(view: IndexView, model?: string): ShardRef[] {
+  const wanted = model?.toLowerCase();
+  const out: ShardRef[] = [];
+  for (const entry of view.models) {
+    if (wanted !== undefined && entry.model !== '' && entry.model.toLowerCase() !== wanted) continue;
+    for (let i = entry.model === '' ? 1 : 0; i < entry.shards; i++) {
+      out.push({model: entry.model, shardIndex: i, address: view.index.shard(entry.model, i).address});
+    }
+  }
+  return out;
 }
