@@ -113,7 +113,11 @@ export class ChannelStore {
       if (own) return own;
     }
     const shared = this.read(this.file(provider));
-    return shared && (!node || !shared.node || shared.node === node) ? shared : undefined;
+    if (shared) return !node || !shared.node || shared.node === node ? shared : undefined;
+    if (node) return undefined;
+    // No node named: the provider's only channel, if it has exactly one.
+    const mine = this.list().filter((r) => r.provider === provider);
+    return mine.length === 1 ? mine[0] : undefined;
   }
 
   /** Every stored channel. */

@@ -36,7 +36,7 @@ function policy(mode: FundingMode, extra: {confirm?: () => Promise<boolean>; unl
   return {store, funding};
 }
 
-const providerRecord = async () => ({owner: (await chain.wallet(1)).address}) as ProviderRecord;
+const providerRecord = async () => ({owner: (await chain.wallet(1)).address, nodeKey: Buffer.alloc(32, 9)}) as ProviderRecord;
 
 describe('FundingPolicy', () => {
   it('opens one channel for concurrent first queries, unlocking the wallet once', async () => {

@@ -22,7 +22,7 @@ async function ok(home: string, args: string[], extra: Record<string, string> = 
 const nano = (ton: string) => BigInt(Math.round(Number(ton) * 1e9));
 
 beforeAll(async () => {
-  env = {COCOON_DEVNET_PORT: String(await freePort()), COCOON_WALLET_PASSWORD: 'pw', COCOON_NODE_PASSWORD: 'npw', COCOON_INFERENCE_GPU: 'off', COCOON_CHANNEL_CLOSE_DELAY: '6'};
+  env = {COCOON_DEVNET_PORT: String(await freePort()), COCOON_WALLET_PASSWORD: 'pw', COCOON_NODE_PASSWORD: 'npw', COCOON_INFERENCE_GPU: 'off', COCOON_CHANNEL_CLOSE_DELAY: '15'};
   await ok(consumerHome, ['devnet', 'start', '--detach']);
   await ok(consumerHome, ['wallet', 'create', 'me']);
   await ok(consumerHome, ['devnet', 'fund', 'me', '20']);
@@ -135,7 +135,8 @@ describe('ask and channels, through the CLI on the devnet', () => {
     expect(started.action).toBe('started');
     const early = await ok(consumerHome, ['channel', 'close', target]);
     expect(early.action).toBe('waiting');
-    await new Promise((resolve) => setTimeout(resolve, 7000));
+    // The close delay is 15 s: long enough that the 'waiting' call above lands inside it on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
     const finished = await ok(consumerHome, ['channel', 'close', target]);
     expect(finished.action).toBe('finished');
     const after = await ok(consumerHome, ['channel', 'status', target]);
