@@ -3,9 +3,9 @@ import type {ChainClient} from '../chain/client.js';
 import {contractCode} from '../chain/contracts/code.js';
 import {RegistryConst} from '../chain/contracts/constants.js';
 import {GENESIS_INDEX_RESERVE, GENESIS_REGISTRY_RESERVE} from '../chain/contracts/genesis.js';
-import {loadParams, type RegistryParams} from '../chain/contracts/registry-codec.js';
+import type {RegistryParams} from '../chain/contracts/registry-codec.js';
 import {readIndexData} from '../chain/contracts/registry-index-codec.js';
-import {RegistryIndex} from '../chain/contracts/registry-index.js';
+import {readIndexGenesis, RegistryIndex} from '../chain/contracts/registry-index.js';
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
 import {formatTon, parseAddress, parseTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
@@ -107,6 +107,12 @@ export interface RegistryShowView {
   indexAccount: AccountView;
   /** Models the index lists, with their shard counts. */
   models: Array<{model: string; shards: number}>;
+  /**
+   * Records per listed shard (model order, then shard index; null: not active),
+   * read when the index lists at most SHARD_COUNT_LIMIT shards in all; absent
+   * beyond that (each shard is one chain read).
+   */
+  shardRecords?: Array<{model: string; shardIndex: number; address: string; records: number | null}>;
   records: RecordView[];
   /** Owners of records whose texts do not parse. */
   unreadable: string[];
@@ -234,12 +240,6 @@ export async function deployRegistry(app: AppContext, request: DeployRegistryReq
   };
 }
 
-/** Owner and genesis parameters from an index's data cell (readIndexData skips them). */
-function readIndexGenesis(data: Cell): {owner: Address; params: RegistryParams} {
-  const s = data.beginParse();
-  return {owner: s.loadAddress(), params: loadParams(s)};
-}
-
 interface RawAccount {
   address: Address;
   active: boolean;
@@ -263,6 +263,20 @@ async function readAccount(client: ChainClient, address: Address): Promise<RawAc
 function accountView(account: RawAccount, expected: Cell, network: NetworkName): AccountView {
   const codeHash = account.code ? account.code.hash().toString('hex') : '';
   return {address: contractAddressText(account.address, network), active: account.active, balance: formatTon(account.balance), codeHash, codeMatches: codeHash === expected.hash().toString('hex')};
+}
+
+/** Most shards `registry show` reads one by one for their record counts (each is a chain read). */
+export const SHARD_COUNT_LIMIT = 64;
+
+/** Each listed shard's record count, from its account data (the shard already read is not read again); reads concurrent, paced by the chain client. */
+async function shardRecordCounts(client: ChainClient, index: RegistryIndex, listed: Array<{model: string; shards: number}>, known: RawAccount, network: NetworkName): Promise<NonNullable<RegistryShowView['shardRecords']>> {
+  const refs = listed.flatMap((m) => Array.from({length: m.shards}, (_, shardIndex) => ({model: m.model, shardIndex, address: index.shard(m.model, shardIndex).address})));
+  return Promise.all(
+    refs.map(async (ref) => {
+      const account = ref.address.equals(known.address) ? known : await readAccount(client, ref.address);
+      return {model: ref.model, shardIndex: ref.shardIndex, address: contractAddressText(ref.address, network), records: account.active && account.data ? readRegistryData(account.data).count : null};
+    }),
+  );
 }
 
 /** What `registry show` is asked for. */
@@ -305,7 +319,11 @@ export async function showRegistry(app: AppContext, request: ShowRegistryRequest
   const snapshot = readRegistryData(shard.data!);
   const index = await readAccount(client, snapshot.directory);
   const genesis = index.active && index.code?.equals(indexCode) && index.data ? readIndexGenesis(index.data) : undefined;
-  const models = genesis && index.data ? readIndexData(index.data).map((m) => ({model: m.model, shards: m.shards})) : [];
+  const listed = genesis && index.data ? readIndexData(index.data).map((m) => ({model: m.model, shards: m.shards})) : [];
+  const totalShards = listed.reduce((n, m) => n + m.shards, 0);
+  const withCounts = genesis !== undefined && totalShards <= SHARD_COUNT_LIMIT;
+  const models = listed;
+  const shardRecords = withCounts ? await spin('Reading the shards', shardRecordCounts(client, RegistryIndex.createFromAddress(snapshot.directory, genesis), listed, shard, network)) : undefined;
   const rentReserve = shard.balance > snapshot.totalStaked ? shard.balance - snapshot.totalStaked : 0n;
   return {
     network,
@@ -328,6 +346,7 @@ export async function showRegistry(app: AppContext, request: ShowRegistryRequest
     },
     indexAccount: accountView(index, indexCode, network),
     models,
+    ...(shardRecords ? {shardRecords} : {}),
     records: snapshot.providers.map((r) => ({
       nodeKey: r.nodeKey.toString('hex'),
       owner: formatAddress(r.owner, network),

@@ -222,3 +222,31 @@ describe('record operations find the record in its shard', () => {
     await expect(unregisterProvider(beta.access, {nodeKey: randomBytes(32)})).rejects.toMatchObject({code: 'NOT_FOUND'});
   });
 });
+
+describe('the app over shards', () => {
+  it('registry show counts the records of every listed shard; providers list finds a model in its shards', async () => {
+    const {AppContext} = await import('../../src/app/context.js');
+    const {Settings} = await import('../../src/config/settings.js');
+    const {showRegistry} = await import('../../src/app/registry.js');
+    const {listProviders} = await import('../../src/app/providers.js');
+    process.env.COCOON_HOME = tempHome();
+    process.env.COCOON_DEVNET_PORT = new URL(chain.server.url).port;
+    const app = AppContext.open({settings: await Settings.open()});
+    const shown = await showRegistry(app);
+    expect(shown.shard).toMatchObject({model: '', shardIndex: 0, count: CAP});
+    expect(shown.models.sort((a, b) => a.model.localeCompare(b.model))).toEqual([
+      {model: 'alpha', shards: 2},
+      {model: 'beta', shards: 1},
+    ]);
+    expect(shown.shardRecords?.map((r) => [r.model, r.shardIndex, r.records]).sort()).toEqual([
+      ['alpha', 0, CAP],
+      ['alpha', 1, 1],
+      ['beta', 0, 1],
+    ]);
+    const listed = await listProviders(app, {filter: {model: 'beta'}, check: false});
+    // beta's only record is unbonding by now; alpha's registered one is in alpha's shard 1.
+    expect(listed.providers).toEqual([]);
+    const alphas = await listProviders(app, {filter: {model: 'alpha'}, check: false});
+    expect(alphas.providers.length).toBe(CAP + 1);
+  });
+});
