@@ -212,6 +212,8 @@ export interface StartOptions extends NodeOption {
   claimThreshold?: string;
   settleIntervalMs?: number;
   rateLimit?: number;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed. Default: none. */
+  trustedProxies?: string[];
   minCloseDelay?: number;
   /** Refuse a channel once it has waived this many charges. Default: 3. */
   maxWaived?: number;
@@ -250,6 +252,7 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     maxWaived: options.maxWaived,
     powDifficulty: options.powDifficulty,
     rateLimit: options.rateLimit ? {refillPerSecond: options.rateLimit, capacity: 3 * options.rateLimit} : undefined,
+    trustedProxies: options.trustedProxies,
     onEvent: options.onEvent,
   });
 }

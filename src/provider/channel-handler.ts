@@ -15,7 +15,7 @@ import {sendError, sendJson} from './http-util.js';
  */
 export async function handleChannel(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const now = ctx.now();
-  const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
+  const wait = ctx.admission.admit(req, now);
   if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
   const read = await readBody(req, {limit: 4096});
   if (!read.ok) return read.reason === 'too-large' ? sendError(res, 'TOO_LARGE', 'Channel request body too large.') : undefined;
@@ -35,6 +35,8 @@ export async function handleChannel(ctx: ServerContext, req: IncomingMessage, re
   if (!verifyChannelRequest(channel, timestamp, Buffer.from(parsed.data.signature, 'hex'), terms.consumerKey)) {
     return sendError(res, 'BAD_VOUCHER', 'The request is not signed by this channel’s voucher key.');
   }
+  const channelWait = ctx.admission.bind(req, channel.toRawString(), now);
+  if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
   const account = (await ctx.ledger.get(channel.toRawString())) ?? {paid: 0n, owed: 0n, waived: 0};
   sendJson(
     res,

@@ -1,7 +1,7 @@
 import type {NodeKey} from '../crypto/node-key.js';
 import type {InferenceEngine} from '../inference/types.js';
 import type {Prices} from '../protocol/wire.js';
-import type {RateLimiter, ReplayCache} from './admission.js';
+import type {Admission, ReplayCache} from './admission.js';
 import type {ChannelGuard} from './channel-guard.js';
 import type {ChannelLedger} from './ledger.js';
 import type {ProviderMetrics} from './metrics.js';
@@ -18,6 +18,8 @@ export interface ServerContext {
   ledger: ChannelLedger;
   maxBodyBytes: number;
   maxTokens: number;
+  /** Prompts over `contextSize × maxPromptBytesPerToken` bytes of UTF-8 are refused before tokenising. */
+  maxPromptBytesPerToken: number;
   timestampWindowMs: number;
   powDifficulty: number;
   maxWaived: number;
@@ -29,7 +31,8 @@ export interface ServerContext {
   now: () => number;
   random: (n: number) => Uint8Array;
   metrics: ProviderMetrics;
-  limiter: RateLimiter;
+  /** Rate limits per client address (before authentication) and per channel (after). */
+  admission: Admission;
   replay: ReplayCache;
   /** Channels with a query or voucher in progress (one at a time per channel). */
   locks: Set<string>;

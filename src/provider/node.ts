@@ -54,6 +54,8 @@ export interface ProviderNodeOptions {
   powDifficulty?: number;
   /** Per-source request limit (each paid answer costs a source 2–3 requests). Default: the server's (30 burst, 10/s). */
   rateLimit?: RateLimitOptions;
+  /** Proxies whose X-Forwarded-For names the client (createProviderServer's trustedProxies). Default: none. */
+  trustedProxies?: readonly string[];
   onEvent?: (event: NodeEvent) => void;
 }
 
@@ -116,6 +118,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
       rateLimit: options.rateLimit,
+      trustedProxies: options.trustedProxies,
       maxWaived: options.maxWaived,
       powDifficulty: options.powDifficulty,
     });

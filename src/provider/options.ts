@@ -37,8 +37,25 @@ export interface ProviderServerOptions {
   powDifficulty?: number;
   /** A channel that has waived this many charges (answers it said it never received) is refused with TOO_MANY_WAIVERS. Default: 3. */
   maxWaived?: number;
-  /** Per-source token bucket. Default: 30 burst, 10/s. */
+  /** Token bucket per client address, charged by every request before it is authenticated. Default: 30 burst, 10/s. */
   rateLimit?: RateLimitOptions;
+  /**
+   * Token bucket per channel, charged instead of the address's once a request
+   * is bound to an open channel (docs/protocol.md §10.1). Default: 100 burst,
+   * 50/s, or rateLimit's figures where those are higher.
+   */
+  channelRateLimit?: RateLimitOptions;
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed: the
+   * client is the right-most hop that is not one of them. Default: none (the
+   * socket peer is the client; the header is ignored).
+   */
+  trustedProxies?: readonly string[];
+  /**
+   * A prompt (or messages, roles and contents) over `contextSize ×` this many
+   * bytes of UTF-8 is refused with INVALID_QUERY before it is tokenised. Default: 16.
+   */
+  maxPromptBytesPerToken?: number;
   /** Longest generation before the provider ends it itself (charged for what was sent). Default: 600,000 ms. */
   maxGenerationMs?: number;
   /** Text after the first piece is batched into one frame per this many ms (0: a frame per engine chunk). Default: 10. */

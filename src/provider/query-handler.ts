@@ -54,9 +54,10 @@ async function countPromptTokens(ctx: ServerContext, q: QueryRequest): Promise<n
 }
 
 /**
- * POST /v1/query. Cheap checks first (rate, size, header, key, proof of work,
- * clock, replay), then decryption; after that every answer, refusals included,
- * is encrypted to the consumer.
+ * POST /v1/query. Cheap checks first (address rate, size, header, key, proof
+ * of work, clock, replay), then decryption; after that every answer, refusals
+ * included, is encrypted to the consumer, and once the channel guard knows the
+ * channel the request counts against the channel's rate instead of the address's.
  */
 export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const reject = (code: WireErrorCode, message: string, retryAfterMs?: number) => {
@@ -64,7 +65,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
     sendError(res, code, message, retryAfterMs);
   };
   const now = ctx.now();
-  const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
+  const wait = ctx.admission.admit(req, now);
   if (wait > 0) return reject('RATE_LIMITED', 'Too many requests from this address.', wait);
   const read = await readBody(req, {limit: ctx.maxBodyBytes});
   if (!read.ok) {
@@ -105,7 +106,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
   res.writeHead(200, {'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff'});
   res.write(encodeResponsePreamble(sealer.header));
   try {
-    await serve(ctx, opened, sealer, res);
+    await serve(ctx, req, opened, sealer, res);
   } catch (err) {
     const refusal = err instanceof Refusal ? err : new Refusal('INTERNAL', 'Internal error.');
     ctx.metrics.inc('cocoon_rejections_total', {code: refusal.code});
@@ -115,7 +116,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
   }
 }
 
-async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedRequest, sealer: StreamSealer, res: ServerResponse): Promise<void> {
   let q: QueryRequest;
   try {
     q = decodeQueryRequest(opened.plaintext);
@@ -133,11 +134,13 @@ async function serve(ctx: ServerContext, opened: OpenedRequest, sealer: StreamSe
     throw new Refusal('PRICE_TOO_LOW', `Prices are ${prices.prompt}/${prices.completion} nanoGRAM per prompt/completion token.`);
   }
   const channel = q.channel.toRawString();
+  const terms = await ctx.guard.lookup(q.channel);
+  if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
+  // Paid for by an open channel from here on: counted per channel, no longer per address.
+  if (ctx.admission.bind(req, channel, ctx.now()) > 0) throw new Refusal('RATE_LIMITED', 'Too many requests on this channel.');
   if (ctx.locks.has(channel)) throw new Refusal('CHANNEL_BUSY', 'This channel already has a query or voucher in progress.');
   ctx.locks.add(channel);
   try {
-    const terms = await ctx.guard.lookup(q.channel);
-    if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
     const account: ChannelAccount = await currentAccount(ctx.ledger, channel, terms.epoch ?? 1);
     if (account.pending) {
       const p = account.pending;

@@ -3,7 +3,7 @@ import {CocoonError} from '../errors.js';
 import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
 import {PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
-import {RateLimiter, ReplayCache} from './admission.js';
+import {Admission, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
 import {MemoryChannelLedger, type ChannelLedger} from './ledger.js';
@@ -71,6 +71,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   const maxWaived = options.maxWaived ?? 3;
   if (!Number.isInteger(maxWaived) || maxWaived < 0) throw new CocoonError('INVALID_INPUT', `maxWaived must be a whole number ≥ 0, got ${maxWaived}.`);
   const timestampWindowMs = options.timestampWindowMs ?? 60_000;
+  const maxPromptBytesPerToken = options.maxPromptBytesPerToken ?? 16;
+  if (!(maxPromptBytesPerToken >= 1)) throw new CocoonError('INVALID_INPUT', `maxPromptBytesPerToken must be ≥ 1, got ${maxPromptBytesPerToken}.`);
   const ctx: ServerContext = {
     engine: options.engine,
     nodeKey: options.nodeKey,
@@ -79,6 +81,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     ledger: options.ledger ?? new MemoryChannelLedger(),
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     maxTokens: options.maxTokens ?? 4096,
+    maxPromptBytesPerToken,
     timestampWindowMs,
     powDifficulty: pow,
     maxWaived,
@@ -89,7 +92,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     now: options.now ?? Date.now,
     random: options.random ?? ((n) => randomBytes(n)),
     metrics: new ProviderMetrics(),
-    limiter: new RateLimiter(options.rateLimit),
+    admission: new Admission({rateLimit: options.rateLimit, channelRateLimit: options.channelRateLimit, trustedProxies: options.trustedProxies}),
     replay: new ReplayCache(timestampWindowMs),
     locks: new Set(),
     generations: new Set(),
@@ -123,7 +126,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     'POST /v1/channel': (req, res) => handleChannel(ctx, req, res),
     'GET /v1/info': (req, res) => {
       // Each answer costs a signature: rate-limited like queries.
-      const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
+      const wait = ctx.admission.admit(req, ctx.now());
       if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
       sendJson(res, signInfo(info(), ctx.nodeKey.ed25519Seed));
     },

@@ -19,7 +19,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     ctx.metrics.inc('cocoon_vouchers_total', {result: 'refused'});
     sendError(res, code, message);
   };
-  const wait = ctx.limiter.take(req.socket.remoteAddress ?? 'unknown', ctx.now());
+  const wait = ctx.admission.admit(req, ctx.now());
   if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
   const read = await readBody(req, {limit: 4096});
   if (!read.ok) return read.reason === 'too-large' ? refuse('Voucher body too large.', 'TOO_LARGE') : undefined;
@@ -41,6 +41,9 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     const terms = await ctx.guard.lookup(channel);
     if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
     if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
+    // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).
+    const channelWait = ctx.admission.bind(req, key, ctx.now());
+    if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
     if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
     const epoch = terms.epoch ?? 1;
     const account = await currentAccount(ctx.ledger, key, epoch);
