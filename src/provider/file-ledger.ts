@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {z} from 'zod';
 import {CocoonError} from '../errors.js';
-import {writeFileAtomic} from '../config/files.js';
 import type {ChannelAccount, ChannelLedger} from './ledger.js';
 
 const AccountSchema = z.object({
@@ -20,14 +19,39 @@ function fileName(channel: string): string {
   return channel.replace(':', '_') + '.json';
 }
 
+/** Write `data` to `file` atomically and durably without blocking the event loop: temp file, fsync, rename, fsync of the directory (all on libuv's thread pool). */
+async function writeDurably(file: string, data: string, tmp: string): Promise<void> {
+  const handle = await fs.promises.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(tmp, file);
+  // The rename itself is durable only once the directory is synced.
+  const dir = await fs.promises.open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
 /**
  * The provider's durable channel ledger: one JSON file per channel, written
  * atomically and fsynced before `put` resolves. The server acknowledges a
  * voucher only after `put`, so a crash never loses a voucher the consumer was
- * told was accepted.
+ * told was accepted. Reads and writes run off the event loop (fs.promises);
+ * the cache is write-through: set once a write is on disk, so `get` answers
+ * from memory after the first read and never shows what a crash could undo.
+ * Writes to one channel are applied in call order.
  */
 export class FileChannelLedger implements ChannelLedger {
   private readonly cache = new Map<string, ChannelAccount>();
+  /** The last write queued per channel (writes to a channel run one after another). */
+  private readonly writes = new Map<string, Promise<void>>();
+  private seq = 0;
 
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, {recursive: true, mode: 0o700});
@@ -37,10 +61,19 @@ export class FileChannelLedger implements ChannelLedger {
     const cached = this.cache.get(channel);
     if (cached) return {...cached};
     const file = path.join(this.dir, fileName(channel));
-    if (!fs.existsSync(file)) return undefined;
+    let text: string;
+    try {
+      text = await fs.promises.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.cache.has(channel) ? {...this.cache.get(channel)!} : undefined;
+      throw error;
+    }
+    // A write that finished while the file was being read is newer than what was read.
+    const written = this.cache.get(channel);
+    if (written) return {...written};
     let raw: z.infer<typeof AccountSchema>;
     try {
-      raw = AccountSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      raw = AccountSchema.parse(JSON.parse(text));
     } catch (error) {
       throw new CocoonError('CORRUPT_DATA', `The channel ledger file ${file} is unreadable.`, {
         hint: 'Restore it from a backup; the newest voucher can also be recovered from the consumer.',
@@ -59,7 +92,10 @@ export class FileChannelLedger implements ChannelLedger {
     return {...account};
   }
 
+  /** Store an account; resolves once it is fsynced (file and directory). */
   async put(channel: string, account: ChannelAccount): Promise<void> {
+    const file = path.join(this.dir, fileName(channel));
+    const copy: ChannelAccount = {...account};
     const record: z.infer<typeof AccountSchema> = {
       paid: account.paid.toString(),
       owed: account.owed.toString(),
@@ -68,8 +104,24 @@ export class FileChannelLedger implements ChannelLedger {
       waived: account.waived,
       epoch: account.epoch,
     };
-    writeFileAtomic(path.join(this.dir, fileName(channel)), JSON.stringify(record));
-    this.cache.set(channel, {...account});
+    const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
+    const previous = this.writes.get(channel) ?? Promise.resolve();
+    const write = previous
+      .catch(() => undefined) // an earlier failed write was reported to its own caller
+      .then(() => writeDurably(file, JSON.stringify(record), tmp))
+      .then(
+        () => void this.cache.set(channel, copy),
+        async (error: unknown) => {
+          await fs.promises.rm(tmp, {force: true}).catch(() => undefined);
+          throw error;
+        },
+      );
+    this.writes.set(channel, write);
+    try {
+      await write;
+    } finally {
+      if (this.writes.get(channel) === write) this.writes.delete(channel);
+    }
   }
 
   /** Raw addresses of every channel with an account. */

@@ -7,7 +7,7 @@ import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
-import {completionBound, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, estimatePromptTokens, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
 import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {Prices, QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
@@ -42,7 +42,9 @@ function engineRefusal(err: unknown, fallback: string): Refusal {
 /**
  * Prompt tokens for the deposit check: exact when the engine can render the
  * chat template (LlamaEngine.countPromptTokens), else its plain count plus a
- * margin per message for the template.
+ * margin per message for the template. generate() renders and tokenises the
+ * prompt a second time: the engine takes a request, not tokens
+ * (docs/protocol.md §8.1); the byte bound above caps what both passes cost.
  */
 async function countPromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
   const exact = (ctx.engine as {countPromptTokens?: (r: GenerateRequest) => Promise<number>}).countPromptTokens;
@@ -51,6 +53,14 @@ async function countPromptTokens(ctx: ServerContext, q: QueryRequest): Promise<n
   let n = 0;
   for (const m of q.messages ?? []) n += (await ctx.engine.countTokens(m.content)) + 8;
   return n + 8;
+}
+
+/** UTF-8 size of what the engine will tokenise: the prompt, or every message's role and content. */
+function promptBytes(q: QueryRequest): number {
+  if (q.prompt !== undefined) return Buffer.byteLength(q.prompt, 'utf8');
+  let n = 0;
+  for (const m of q.messages ?? []) n += Buffer.byteLength(m.role, 'utf8') + Buffer.byteLength(m.content, 'utf8');
+  return n;
 }
 
 /**
@@ -151,6 +161,20 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
       throw new Refusal(
         'TOO_MANY_WAIVERS',
         `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
+      );
+    }
+    // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
+    const bytes = promptBytes(q);
+    const maxBytes = ctx.engine.model.contextSize * ctx.maxPromptBytesPerToken;
+    if (bytes > maxBytes) {
+      // The deposit rule still comes first, judged on the consumer's own upper bound (no tokenizer), so a consumer sees the refusals in the order it always did.
+      const estimate = worstCaseCost(estimatePromptTokens(q), 1, prices);
+      if (account.owed + estimate > terms.deposit) {
+        throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${estimate} for this query.`);
+      }
+      throw new Refusal(
+        'INVALID_QUERY',
+        `The prompt is ${bytes} bytes of UTF-8; this provider takes at most ${maxBytes} (its ${ctx.engine.model.contextSize}-token context × ${ctx.maxPromptBytesPerToken} bytes per token).`,
       );
     }
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));

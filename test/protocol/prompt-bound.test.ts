@@ -1,0 +1,62 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import type {GenerateRequest} from '../../src/inference/types.js';
+import {NullEngine} from '../../src/provider/null-engine.js';
+import {CHANNEL, MAX_PRICE, errorOf, startRig, type Rig} from './setup.js';
+
+/** The null engine with a 512-token context that records every tokenizer call. */
+class CountingEngine extends NullEngine {
+  readonly counted: number[] = [];
+  readonly generated: GenerateRequest[] = [];
+  constructor() {
+    super({contextSize: 512, tokens: 3});
+  }
+  override async countTokens(text: string): Promise<number> {
+    this.counted.push(Buffer.byteLength(text));
+    return super.countTokens(text);
+  }
+  override generate(request: GenerateRequest) {
+    this.generated.push(request);
+    return super.generate(request);
+  }
+}
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('prompt byte bound', () => {
+  const bound = 512 * 16;
+
+  it('refuses a prompt over contextSize × 16 bytes with INVALID_QUERY, and the tokenizer is never called', async () => {
+    const engine = new CountingEngine();
+    rig = await startRig({engine});
+    const client = rig.client();
+    const err = await errorOf(client.query({model: 'null', prompt: 'word '.repeat(bound / 5 + 1), maxTokens: 3, maxPrice: MAX_PRICE}).result());
+    expect(err).toMatchObject({code: 'INVALID_INPUT', wire: 'INVALID_QUERY'});
+    expect(err.message).toContain(`at most ${bound}`);
+    // Multi-byte text is measured in UTF-8 bytes, not characters; messages count role and content.
+    const wide = await errorOf(client.query({model: 'null', messages: [{role: 'user', content: 'é'.repeat(bound / 2)}], maxTokens: 3, maxPrice: MAX_PRICE}).result());
+    expect(wide).toMatchObject({wire: 'INVALID_QUERY'});
+    expect(engine.counted).toEqual([]);
+    expect(engine.generated).toEqual([]);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
+  });
+
+  it('serves a prompt at the bound', async () => {
+    const engine = new CountingEngine();
+    rig = await startRig({engine});
+    const r = await rig.client().query({model: 'null', prompt: 'x'.repeat(bound), maxTokens: 3, maxPrice: MAX_PRICE}).result();
+    expect(r.usage.completionTokens).toBe(3);
+    expect(engine.counted).toEqual([bound]);
+  });
+
+  it('takes its bytes per token from the options', async () => {
+    const engine = new CountingEngine();
+    rig = await startRig({engine, maxPromptBytesPerToken: 2});
+    expect(await errorOf(rig.client().query({model: 'null', prompt: 'x'.repeat(1025), maxTokens: 3, maxPrice: MAX_PRICE}).result())).toMatchObject({wire: 'INVALID_QUERY'});
+    expect(engine.counted).toEqual([]);
+    await expect(startRig({maxPromptBytesPerToken: 0})).rejects.toMatchObject({code: 'INVALID_INPUT'});
+  });
+});
