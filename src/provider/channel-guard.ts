@@ -25,6 +25,8 @@ export interface ChannelGuard {
    * refusal says only that there is no open channel.
    */
   refusal?(channel: Address): string | undefined;
+  /** Forget what is cached about `channel` (its deposit may have just grown). Optional. */
+  forget?(channel: Address): void;
 }
 
 /** The refusal text when a guard gives no reason. */

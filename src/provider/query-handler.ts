@@ -144,7 +144,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     throw new Refusal('PRICE_TOO_LOW', `Prices are ${prices.prompt}/${prices.completion} nanoGRAM per prompt/completion token.`);
   }
   const channel = q.channel.toRawString();
-  const terms = await ctx.guard.lookup(q.channel);
+  let terms = await ctx.guard.lookup(q.channel);
   if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
   // Paid for by an open channel from here on: counted per channel, no longer per address.
   if (ctx.admission.bind(req, channel, ctx.now()) > 0) throw new Refusal('RATE_LIMITED', 'Too many requests on this channel.');
@@ -163,13 +163,20 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
         `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
       );
     }
+    // A deposit that looks short on cached terms may have just been topped up: look once more before refusing.
+    const covers = async (amount: bigint): Promise<boolean> => {
+      if (account.owed + amount <= terms!.deposit || !ctx.guard.forget) return account.owed + amount <= terms!.deposit;
+      ctx.guard.forget(q.channel);
+      terms = (await ctx.guard.lookup(q.channel)) ?? terms;
+      return account.owed + amount <= terms!.deposit;
+    };
     // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
     const bytes = promptBytes(q);
     const maxBytes = ctx.engine.model.contextSize * ctx.maxPromptBytesPerToken;
     if (bytes > maxBytes) {
       // The deposit rule still comes first, judged on the consumer's own upper bound (no tokenizer), so a consumer sees the refusals in the order it always did.
       const estimate = worstCaseCost(estimatePromptTokens(q), 1, prices);
-      if (account.owed + estimate > terms.deposit) {
+      if (!(await covers(estimate))) {
         throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${estimate} for this query.`);
       }
       throw new Refusal(
@@ -180,7 +187,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
     // The completion cannot outgrow the context, so neither does the deposit it needs.
     const worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(1, ctx.engine.model.contextSize - promptTokens)), prices);
-    if (account.owed + worst > terms.deposit) {
+    if (!(await covers(worst))) {
       throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${worst} for this query.`);
     }
     const load = ctx.engine.load();

@@ -167,9 +167,9 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect((cheap as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
     expect((cheap as InstanceType<typeof OpenAI.APIError>).code).toBe('no_matching_provider');
     const before = paid();
-    // 900 kB may be 900,000 prompt tokens (~0.9 GRAM) plus 2,048 completion tokens at most (the model's context): more than the channel holds.
-    const poor = await openai.completions.create({model: MODEL, prompt: 'a '.repeat(450_000), max_tokens: 3000}).catch((e: unknown) => e);
-    expect((poor as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    // 1 MB may be 1,000,000 prompt tokens (a token per byte, 1 GRAM at 1 GRAM per 1M): more than the 1-GRAM channel holds after gas.
+    const poor = await openai.completions.create({model: MODEL, prompt: 'a '.repeat(500_000), max_tokens: 3000}).catch((e: unknown) => e);
+    expect((poor as InstanceType<typeof OpenAI.APIError>).status, String((poor as Error).message)).toBe(402);
     expect((poor as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({type: 'insufficient_quota', code: 'insufficient_quota'});
     expect(paid()).toBe(before);
   });
@@ -207,13 +207,13 @@ describe('gateway: the OpenAI API backed by the network', () => {
       const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
-      // A 900 kB prompt may cost ~0.9 GRAM (a token per byte) plus ~0.2 for the context's 2,048 completion tokens: more
-      // than the channel holds, so it is topped up; the provider then refuses a prompt beyond the model's context.
-      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(450_000), max_tokens: 4000}).catch((e: unknown) => e);
+      // A 1 MB prompt may cost 1 GRAM (a token per byte) plus the completion: more than the channel holds, so it is
+      // topped up; the provider then refuses a prompt far beyond the model's context (its byte bound).
+      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(500_000), max_tokens: 4000}).catch((e: unknown) => e);
       expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
       const after = await viewChannel(options.client, record);
       // What arrives is the top-up (at least the deposit, 1 GRAM) less the message's gas.
-      expect(after.deposited - before.deposited).toBeGreaterThan(1_090_000_000n);
+      expect(after.deposited - before.deposited).toBeGreaterThan(990_000_000n);
     } finally {
       await topping.close();
     }
