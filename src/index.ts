@@ -13,6 +13,9 @@ export {walletContract, formatAddress} from './chain/wallet-contract.js';
 export {DevnetServer, type DevnetServerOptions, type DevnetInfo} from './devnet/server.js';
 export {Registry} from './chain/contracts/registry.js';
 export {Channel} from './chain/contracts/channel.js';
+export {RegistryIndex} from './chain/contracts/registry-index.js';
+export {externalClaimSplit, claimMovedPaid, type ExternalClaimSplit} from './chain/contracts/claim-fees.js';
+export {MAINNET_GLOBAL_ID, TESTNET_GLOBAL_ID} from './chain/contracts/network-id.js';
 export {readRegistryData, type RegistrySnapshot} from './chain/contracts/registry-reader.js';
 export type {ProviderProfile, ProviderRecord, RegistryParams} from './chain/contracts/registry-codec.js';
 export {signVoucher, verifyVoucher, voucherCell, type Voucher} from './chain/contracts/voucher.js';
@@ -33,14 +36,14 @@ export {FundingPolicy, type FundingMode, type FundingPolicyOptions, type Funding
 export {withFailover, type FailoverOptions} from './consumer/failover.js';
 export {ProviderError, type ProviderErrorPhase, type PendingReceipt} from './protocol/errors.js';
 export {estimatePromptTokens, worstCaseCost, queryCost} from './protocol/pricing.js';
-export {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './consumer/discovery.js';
+export {discoverProviders, readRegistry, rankProviders, matchesFilter, type DiscoveredProvider, type ProviderFilter} from './consumer/discovery.js';
 export {ChannelStore, type ChannelRecord} from './consumer/channel-store.js';
 export {openChannel, topUpChannel, closeChannel, viewChannel} from './consumer/channels.js';
 export {ProviderClient, type ProviderClientOptions, type QueryOptions, type QueryResult} from './consumer/client.js';
 export {createProviderServer, type ProviderServer, type ProviderServerOptions} from './provider/server.js';
 export {NullEngine} from './provider/null-engine.js';
 export {startProviderNode, type ProviderNode, type ProviderNodeOptions} from './provider/node.js';
-export {registerProvider, updateProvider, unregisterProvider, withdrawStake, getRegistration, buildProfile} from './provider/registration.js';
+export {registerProvider, updateProvider, unregisterProvider, withdrawStake, getRegistration, locateRegistration, planRegistration, buildProfile} from './provider/registration.js';
 export {Settler, type ClaimReport} from './provider/settlement.js';
 export {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from './crypto/node-key.js';
 
