@@ -6,7 +6,7 @@ type Explained = {message: string; hint?: string};
 const MESSAGES: Record<number, Explained> = {
   [ExitCode.VALUE_TOO_LOW]: {message: 'the attached value does not cover the fee', hint: 'Attach more GRAM.'},
   [ExitCode.NOT_OWNER]: {message: 'only the registry owner may do that'},
-  [ExitCode.ALREADY_REGISTERED]: {message: 'this wallet already has a registration', hint: 'Change it with `cocoon provide update`, or check it with `cocoon provide status`.'},
+  [ExitCode.ALREADY_REGISTERED]: {message: 'this node key is already registered', hint: 'Change it with `cocoon provide update --node NAME`, register another node with `--node`, or check with `cocoon provide status`.'},
   [ExitCode.NOT_REGISTERED]: {message: 'this wallet has no registration', hint: 'Register first with `cocoon provide register`.'},
   [ExitCode.STAKE_TOO_LOW]: {message: 'the stake is below the registry minimum', hint: 'Stake more (see `cocoon provide status` for the minimum).'},
   [ExitCode.NOT_ACTIVE]: {message: 'the registration is not active (it is unbonding)'},
