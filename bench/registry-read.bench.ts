@@ -9,24 +9,12 @@ import {Blockchain} from '@ton/sandbox';
 import {Registry} from '../src/chain/contracts/registry.js';
 import {readRegistryData} from '../src/chain/contracts/registry-reader.js';
 import {keyPair, sampleProfile} from '../test/contracts/fixtures.js';
+import {cellsOf as stateSize} from './lib/cells.js';
 import {emitResult} from './lib/result.js';
 
 const N = Number(process.env.REGISTRY_BENCH_N ?? 1000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function stateSize(root: Cell): {cells: number; bits: number} {
-  const seen = new Set<string>();
-  let bits = 0;
-  const walk = (c: Cell) => {
-    const h = c.hash().toString('hex');
-    if (seen.has(h)) return;
-    seen.add(h);
-    bits += c.bits.length;
-    c.refs.forEach(walk);
-  };
-  walk(root);
-  return {cells: seen.size, bits};
-}
 
 function storagePrices(config: Cell): {bitPs: bigint; cellPs: bigint} {
   // config param 18: a dictionary of StoragePrices; the last entry is current.

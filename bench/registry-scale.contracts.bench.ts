@@ -8,7 +8,7 @@
 // listing of every model (the index alone). Figures go to docs/contracts.md.
 import {randomBytes} from 'node:crypto';
 import {performance} from 'node:perf_hooks';
-import {Address, fromNano, toNano, type Cell} from '@ton/core';
+import {Address, fromNano, toNano} from '@ton/core';
 import {Blockchain, createShardAccount} from '@ton/sandbox';
 import {RegistryConst} from '../src/chain/contracts/constants.js';
 import {Registry} from '../src/chain/contracts/registry.js';
@@ -16,6 +16,7 @@ import {RegistryIndex} from '../src/chain/contracts/registry-index.js';
 import type {ProviderRecord} from '../src/chain/contracts/registry-codec.js';
 import {makeWallet, measure} from '../test/contracts/gas-scenarios.js';
 import {sampleProfile} from '../test/contracts/fixtures.js';
+import {cellsOf} from './lib/cells.js';
 import {emitResult} from './lib/result.js';
 
 const N = Number(process.env.REGISTRY_SCALE_N ?? 100_000);
@@ -28,19 +29,6 @@ const FILL = CAP - 1;
 const YEAR = 365 * 24 * 3600;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function cellsOf(root: Cell): {cells: number; bits: number} {
-  const seen = new Set<string>();
-  let bits = 0;
-  const walk = (c: Cell) => {
-    const h = c.hash().toString('hex');
-    if (seen.has(h)) return;
-    seen.add(h);
-    bits += c.bits.length;
-    c.refs.forEach(walk);
-  };
-  walk(root);
-  return {cells: seen.size, bits};
-}
 
 const blockchain = await Blockchain.create();
 const t0 = Math.floor(Date.now() / 1000);
