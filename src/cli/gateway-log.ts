@@ -1,8 +1,6 @@
-import {fundingNote} from '../app/ask.js';
 import {formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import type {NetworkName} from '../config/settings.js';
-import type {FundingEvent} from '../consumer/funding.js';
 import type {GatewayRequestEvent} from '../gateway/options.js';
 
 /** One request of the gateway's log: never the API key or any text. */
@@ -11,7 +9,5 @@ export function requestLine(e: GatewayRequestEvent, network: NetworkName): strin
   return `${e.method} ${e.path} ${e.status} ${e.ms}ms${paid}${e.error ? ` (${e.error})` : ''}`;
 }
 
-/** Money the gateway moved, for its log. */
-export function fundingLine(e: FundingEvent, network: NetworkName): string {
-  return fundingNote(e, network);
-}
+/** Money the gateway moved, for its log (the same words ask uses). */
+export {fundingNote as fundingLine} from '../app/ask.js';

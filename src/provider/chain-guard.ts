@@ -28,11 +28,11 @@ export class ChainChannelGuard implements ChannelGuard {
 
   constructor(private readonly options: ChainChannelGuardOptions) {}
 
-  async lookup(channel: Address): Promise<ChannelTerms | undefined> {
+  async lookup(channel: Address, options: {maxAgeMs?: number} = {}): Promise<ChannelTerms | undefined> {
     const now = (this.options.now ?? Date.now)();
     const key = channel.toRawString();
     const hit = this.cache.get(key);
-    if (hit && now - hit.at < (this.options.cacheMs ?? 3000)) return hit.terms;
+    if (hit && now - hit.at < Math.min(this.options.cacheMs ?? 3000, options.maxAgeMs ?? Infinity)) return hit.terms;
     const found = await this.fetch(channel);
     this.cache.set(key, {at: now, ...found});
     return found.terms;

@@ -17,16 +17,18 @@ export interface ChannelTerms {
  * contract; tests use TableChannelGuard.
  */
 export interface ChannelGuard {
-  /** Terms of an open channel to this provider, or undefined if there is none at `channel`. */
-  lookup(channel: Address): Promise<ChannelTerms | undefined>;
+  /**
+   * Terms of an open channel to this provider, or undefined if there is none at
+   * `channel`. `maxAgeMs`: accept cached terms no older than this (a deposit that
+   * looks short may have just been topped up). Default: the guard's own cache age.
+   */
+  lookup(channel: Address, options?: {maxAgeMs?: number}): Promise<ChannelTerms | undefined>;
   /**
    * Why the last lookup of `channel` found no terms, in words a consumer can
    * act on (the policy and what the channel has). Optional: without it the
    * refusal says only that there is no open channel.
    */
   refusal?(channel: Address): string | undefined;
-  /** Forget what is cached about `channel` (its deposit may have just grown). Optional. */
-  forget?(channel: Address): void;
 }
 
 /** The refusal text when a guard gives no reason. */

@@ -163,11 +163,11 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
         `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
       );
     }
-    // A deposit that looks short on cached terms may have just been topped up: look once more before refusing.
+    // A deposit that looks short may have just been topped up: read terms older than a second again. At most one
+    // chain read per channel per second, however many underfunded queries arrive (admission bounds them too).
     const covers = async (amount: bigint): Promise<boolean> => {
-      if (account.owed + amount <= terms!.deposit || !ctx.guard.forget) return account.owed + amount <= terms!.deposit;
-      ctx.guard.forget(q.channel);
-      terms = (await ctx.guard.lookup(q.channel)) ?? terms;
+      if (account.owed + amount <= terms!.deposit) return true;
+      terms = (await ctx.guard.lookup(q.channel, {maxAgeMs: 1000})) ?? terms;
       return account.owed + amount <= terms!.deposit;
     };
     // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
