@@ -122,14 +122,13 @@ function cachedTerms(channel: ChannelRecord, maxAgeMs: number, needed: bigint): 
   const known = channel.known;
   if (!known || Date.now() - Date.parse(known.at) > maxAgeMs || known.epoch !== (channel.epoch ?? known.epoch)) return undefined;
   if (BigInt(known.deposited) - BigInt(channel.paid) < needed) return undefined;
-  return {epoch: known.epoch, globalId: known.globalId, fromCache: true};
+  return {epoch: known.epoch, globalId: known.globalId};
 }
 
-/** What a voucher must carry, and where it came from. */
+/** What a voucher must carry: the channel's life and network. */
 interface ChannelTerms {
   epoch: number;
   globalId: number;
-  fromCache: boolean;
 }
 
 // Refusals that mean the local record of the channel is out of date: read the chain and ask again.
@@ -174,7 +173,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
       channel = {...options.store.get(record.owner.toRawString(), node)!, known: undefined};
       options.store.put(channel);
     }
-    terms = {epoch: view.epoch, globalId: view.globalId, fromCache: false};
+    terms = {epoch: view.epoch, globalId: view.globalId};
   }
   const client = new ProviderClient({
     endpoint: record.endpoint,
