@@ -10,9 +10,9 @@ import {checkGgufFile, readGgufModelInfo} from './gguf.js';
 import {modelSha256} from './hash.js';
 import {errorMark, importLlamaCpp, llamaErrorsSince, loadLlama, type GpuOption, type Llama} from './llama.js';
 import {SlotPool} from './pool.js';
-import {renderPrompt, tokenizePlain, beginningToken} from './prompt.js';
+import {beginningToken, copyInput, renderPrompt, sameInput, tokenizePlain, type PromptInput, type RenderedPrompt} from './prompt.js';
 import {defaultThreads} from './threads.js';
-import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine} from './types.js';
+import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine, PreparedPrompt} from './types.js';
 
 /** Options for createEngine. */
 export interface LlamaEngineOptions {
@@ -40,6 +40,13 @@ export interface LlamaEngineOptions {
   name?: string;
 }
 
+/** What a LlamaEngine keeps for a PreparedPrompt it made (keyed by its handle, so callers cannot alter it). */
+interface Prepared {
+  /** The input it was rendered from (a copy), to check a request against. */
+  input: PromptInput;
+  rendered: RenderedPrompt;
+}
+
 interface Slot {
   sequence: LlamaContextSequence;
   completion: LlamaCompletion;
@@ -56,6 +63,7 @@ const STOP_REASONS: Record<string, FinishReason> = {
 /** The node-llama-cpp engine. Create it with createEngine. */
 export class LlamaEngine implements InferenceEngine {
   private readonly running = new Set<{abort: AbortController; done: Promise<void>}>();
+  private readonly prepared = new WeakMap<object, Prepared>();
   private disposed = false;
 
   /** @internal use createEngine */
@@ -76,13 +84,19 @@ export class LlamaEngine implements InferenceEngine {
    * refused with BUSY / INVALID_INPUT) synchronously, and runs as soon as a
    * sequence is free, whether or not the stream is read yet. Leaving the
    * stream early (break) aborts the generation.
+   *
+   * With `prepared` (from this engine's prepare) the prompt's tokens come from
+   * it and nothing is rendered or tokenised again; the request may then leave
+   * out prompt and messages, and if it gives them they must be the input the
+   * prompt was prepared from (else INVALID_INPUT).
    */
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+  generate(request: GenerateRequest, prepared?: PreparedPrompt): AsyncIterable<EngineEvent> {
     if (this.disposed) throw new CocoonError('MODEL_ERROR', 'The engine has been disposed.');
     if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
       throw new CocoonError('INVALID_INPUT', `maxTokens must be a positive integer, got ${request.maxTokens}.`);
     }
-    const rendered = renderPrompt(this.llamaModel, this.chatWrapper, request);
+    const rendered = prepared ? this.preparedFor(request, prepared) : renderPrompt(this.llamaModel, this.chatWrapper, request);
+    const stopTriggers = [...(request.stop ?? []).filter((s) => s.length > 0), ...rendered.templateStops];
     if (rendered.promptTokens >= this.model.contextSize) {
       throw new CocoonError('INVALID_INPUT', `Prompt of ${rendered.promptTokens} tokens does not fit the ${this.model.contextSize}-token context.`, {
         hint: 'Shorten the prompt or start the engine with a larger contextSize.',
@@ -120,11 +134,14 @@ export class LlamaEngine implements InferenceEngine {
           // Greedy decoding ignores top-p; not passing it keeps the sampler chain minimal.
           topP: temperature > 0 ? (request.topP ?? this.defaults.topP) : undefined,
           seed: request.seed,
-          customStopTriggers: rendered.stopTriggers.length > 0 ? rendered.stopTriggers : undefined,
+          customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
           signal: abort.signal,
           stopOnAbortSignal: true,
           // No context shift: the prompt is never re-evaluated, so usage stays exact; a full context ends with 'length'.
           disableContextShift: true,
+          // LlamaCompletion cuts its input to contextSize - contextShiftSize (default a tenth of the
+          // context) from the left, silently: 1 keeps every prompt the check above lets through whole.
+          contextShiftSize: 1,
           onToken: (tokens) => (completionTokens += tokens.length),
           onTextChunk: (text) => {
             if (text) channel.push({type: 'text', text});
@@ -180,9 +197,35 @@ export class LlamaEngine implements InferenceEngine {
     return tokenizePlain(this.llamaModel, text).length + (beginningToken(this.llamaModel) !== null ? 1 : 0);
   }
 
-  /** Prompt tokens a request would use (chat template applied), without running it. */
+  /**
+   * Render (chat template applied) and tokenise a request's input once; pass
+   * the result to generate(request, prepared) to run it without doing that
+   * again. Throws INVALID_INPUT for malformed input; a prompt over the context
+   * is refused by generate, not here.
+   */
+  async prepare(request: PromptInput): Promise<PreparedPrompt> {
+    if (this.disposed) throw new CocoonError('MODEL_ERROR', 'The engine has been disposed.');
+    const rendered = renderPrompt(this.llamaModel, this.chatWrapper, request);
+    Object.freeze(rendered.tokens);
+    Object.freeze(rendered.templateStops);
+    const handle = Object.freeze({});
+    this.prepared.set(handle, {input: copyInput(request), rendered: Object.freeze(rendered)});
+    return Object.freeze({promptTokens: rendered.promptTokens, handle});
+  }
+
+  /** Prompt tokens a request would use (chat template applied), without running it: prepare's count. */
   async countPromptTokens(request: GenerateRequest): Promise<number> {
-    return renderPrompt(this.llamaModel, this.chatWrapper, request).promptTokens;
+    return (await this.prepare(request)).promptTokens;
+  }
+
+  /** The rendering a PreparedPrompt stands for, checked against the request. */
+  private preparedFor(request: GenerateRequest, prepared: PreparedPrompt): RenderedPrompt {
+    const kept = this.prepared.get(prepared.handle as object);
+    if (!kept) throw new CocoonError('INVALID_INPUT', 'This PreparedPrompt was not made by this engine.', {hint: 'Pass generate() the result of this engine\'s prepare().'});
+    if ((request.prompt !== undefined || request.messages !== undefined) && !sameInput(request, kept.input)) {
+      throw new CocoonError('INVALID_INPUT', 'The request\'s prompt or messages are not the input its PreparedPrompt was made from.');
+    }
+    return kept.rendered;
   }
 
   /** The model's token ids for `text`, with no beginning token; for tests and tools. */

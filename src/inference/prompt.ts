@@ -16,8 +16,12 @@ export interface RenderedPrompt {
   tokens: Token[];
   /** Tokens the model reads, beginning token included: what usage reports. */
   promptTokens: number;
-  /** Strings or template texts that end generation. */
-  stopTriggers: StopTrigger[];
+  /**
+   * Texts of the chat template (or the plain transcript) that end generation.
+   * The request's own `stop` strings are not in here: generation adds them, so
+   * one rendering serves any stop list.
+   */
+  templateStops: StopTrigger[];
 }
 
 /** Stop string of the plain transcript used for models without a chat template. */
@@ -47,15 +51,32 @@ function plainTranscript(messages: ChatMessage[]): string {
   return messages.map((m) => `${m.role}: ${m.content}\n`).join('') + 'assistant:';
 }
 
-/** Render and tokenize a request. Throws INVALID_INPUT for malformed input. */
-export function renderPrompt(model: LlamaModel, chatWrapper: ChatWrapper | null, request: GenerateRequest): RenderedPrompt {
+/** The part of a request that rendering reads. */
+export type PromptInput = Pick<GenerateRequest, 'prompt' | 'messages'>;
+
+/** A copy of a request's input, so later changes to the caller's objects do not alter it. */
+export function copyInput(request: PromptInput): PromptInput {
+  return Array.isArray(request.messages)
+    ? {messages: request.messages.map((m) => ({role: m.role, content: m.content}))}
+    : {prompt: request.prompt};
+}
+
+/** Whether two requests have the same prompt, or the same messages (role and content, in order). */
+export function sameInput(a: PromptInput, b: PromptInput): boolean {
+  if (a.prompt !== b.prompt) return false;
+  if (a.messages === undefined || b.messages === undefined) return a.messages === b.messages;
+  return a.messages.length === b.messages.length && a.messages.every((m, i) => m.role === b.messages![i]!.role && m.content === b.messages![i]!.content);
+}
+
+/** Render and tokenize a request's input. Throws INVALID_INPUT for malformed input. */
+export function renderPrompt(model: LlamaModel, chatWrapper: ChatWrapper | null, request: PromptInput): RenderedPrompt {
   const hasPrompt = typeof request.prompt === 'string';
   const hasMessages = Array.isArray(request.messages);
   if (hasPrompt === hasMessages) {
     throw new CocoonError('INVALID_INPUT', 'A generation needs exactly one of `prompt` or `messages`.');
   }
   const bos = beginningToken(model);
-  const stopTriggers: StopTrigger[] = [...(request.stop ?? []).filter((s) => s.length > 0)];
+  const templateStops: StopTrigger[] = [];
   let tokens: Token[];
   if (hasPrompt) {
     tokens = tokenizePlain(model, request.prompt as string);
@@ -67,10 +88,10 @@ export function renderPrompt(model: LlamaModel, chatWrapper: ChatWrapper | null,
     const state = chatWrapper.generateContextState({chatHistory: history});
     tokens = state.contextText.tokenize(model.tokenizer);
     if (bos !== null && tokens[0] === bos) tokens = tokens.slice(1);
-    stopTriggers.push(...state.stopGenerationTriggers);
+    templateStops.push(...state.stopGenerationTriggers);
   } else {
     tokens = tokenizePlain(model, plainTranscript(request.messages as ChatMessage[]));
-    stopTriggers.push(PLAIN_CHAT_STOP);
+    templateStops.push(PLAIN_CHAT_STOP);
   }
-  return {tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), stopTriggers};
+  return {tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), templateStops};
 }

@@ -7,7 +7,11 @@ import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
 export type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
-/** What to generate. Exactly one of `prompt` or `messages`. */
+/**
+ * What to generate. Exactly one of `prompt` or `messages`; with a
+ * PreparedPrompt passed to generate, either neither (the prepared input is
+ * used) or the very input it was prepared from.
+ */
 export interface GenerateRequest {
   /** Plain completion input. */
   prompt?: string;
@@ -27,6 +31,18 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * A request's input rendered (chat template applied) and tokenised once, from
+ * InferenceEngine.prepare: its exact prompt count, and a handle generate()
+ * reads instead of rendering again. Immutable; it can be generated from more
+ * than once, but only by the engine that made it.
+ */
+export interface PreparedPrompt {
+  /** Tokens the model reads, beginning token included: the `usage.promptTokens` of a generation from it. */
+  readonly promptTokens: number;
+  /** Engine-private (the LlamaEngine keeps the token array and template stops here); opaque to callers. */
+  readonly handle: unknown;
+}
 
 /** One event of a generation stream: text chunks, then exactly one `done`. */
 export type EngineEvent =
@@ -63,8 +79,15 @@ export interface InferenceEngine {
   readonly model: EngineModelInfo;
   /** Backend in use: cuda, vulkan, metal, cpu or null. */
   readonly backend: string;
-  /** Stream a generation: text events, then one done event with exact usage. Throws BUSY when the queue is full. */
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent>;
+  /**
+   * Stream a generation: text events, then one done event with exact usage.
+   * Throws BUSY when the queue is full, INVALID_INPUT for a bad request or a
+   * prompt that does not fit the context. With `prepared` (from this engine's
+   * prepare) the prompt is not rendered or tokenised again: its tokens are
+   * used and `usage.promptTokens` is `prepared.promptTokens`; the request then
+   * gives the sampling parameters, stop strings, maxTokens and signal.
+   */
+  generate(request: GenerateRequest, prepared?: PreparedPrompt): AsyncIterable<EngineEvent>;
   /** Current load. */
   load(): EngineLoad;
   /** Count tokens the way generation would (for pricing a prompt before running it). */
@@ -75,6 +98,16 @@ export interface InferenceEngine {
    * without templates may leave it out and callers fall back to countTokens.
    */
   countPromptTokens?(request: GenerateRequest): Promise<number>;
+  /**
+   * Render and tokenise a request's input once, for counting it and then
+   * generating from it (generate(request, prepared)) without a second pass.
+   * Throws INVALID_INPUT for malformed input (not both or neither of prompt
+   * and messages); a prompt over the context is not refused here but by
+   * generate, as without prepare. Reads only `prompt` and `messages`.
+   * Optional: callers without it use countPromptTokens / countTokens and a
+   * plain generate(request).
+   */
+  prepare?(request: Pick<GenerateRequest, 'prompt' | 'messages'>): Promise<PreparedPrompt>;
   /** Free the model and its contexts. */
   dispose(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 import {CocoonError} from '../errors.js';
-import type {EngineEvent, EngineLoad, EngineModelInfo, GenerateRequest, InferenceEngine} from '../inference/types.js';
+import {copyInput, sameInput, type PromptInput} from '../inference/prompt.js';
+import type {EngineEvent, EngineLoad, EngineModelInfo, GenerateRequest, InferenceEngine, PreparedPrompt} from '../inference/types.js';
 
 /** Options of the null engine. */
 export interface NullEngineOptions {
@@ -37,6 +38,10 @@ export class NullEngine implements InferenceEngine {
   readonly backend = 'null';
   readonly model: EngineModelInfo;
   private active = 0;
+  /** Inputs of the PreparedPrompts this engine made, by handle. */
+  private readonly prepared = new WeakMap<object, {input: PromptInput; text: string; promptTokens: number}>();
+  /** Times it has counted a prompt's tokens (its "tokeniser"), for tests of prepare(). */
+  tokenizeCalls = 0;
 
   constructor(private readonly options: NullEngineOptions = {}) {
     this.model = {name: options.name ?? 'null', architecture: 'null', sha256: '', contextSize: options.contextSize ?? 1 << 16};
@@ -62,19 +67,46 @@ export class NullEngine implements InferenceEngine {
   }
 
   async countTokens(text: string): Promise<number> {
+    return this.count(text);
+  }
+
+  /** Count a request's input once; generate(request, prepared) then reuses the count. */
+  async prepare(request: PromptInput): Promise<PreparedPrompt> {
+    if ((typeof request.prompt === 'string') === Array.isArray(request.messages)) {
+      throw new CocoonError('INVALID_INPUT', 'A generation needs exactly one of `prompt` or `messages`.');
+    }
+    const text = NullEngine.input(request);
+    const promptTokens = this.count(text);
+    const handle = Object.freeze({});
+    this.prepared.set(handle, {input: copyInput(request), text, promptTokens});
+    return Object.freeze({promptTokens, handle});
+  }
+
+  private count(text: string): number {
+    this.tokenizeCalls++;
     return count(text);
   }
 
   async dispose(): Promise<void> {}
 
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+  generate(request: GenerateRequest, prepared?: PreparedPrompt): AsyncIterable<EngineEvent> {
+    let kept: {text: string; promptTokens: number} | undefined;
+    if (prepared) {
+      const entry = this.prepared.get(prepared.handle as object);
+      if (!entry) throw new CocoonError('INVALID_INPUT', 'This PreparedPrompt was not made by this engine.');
+      if ((request.prompt !== undefined || request.messages !== undefined) && !sameInput(request, entry.input)) {
+        throw new CocoonError('INVALID_INPUT', "The request's prompt or messages are not the input its PreparedPrompt was made from.");
+      }
+      kept = entry;
+    }
     const load = this.load();
     if (this.active >= load.parallel + load.maxQueue) throw new CocoonError('BUSY', 'Null engine queue is full.');
-    return this.run(request);
+    return this.run(request, kept);
   }
 
-  private async *run(request: GenerateRequest): AsyncGenerator<EngineEvent> {
-    const input = NullEngine.input(request);
+  private async *run(request: GenerateRequest, prepared?: {text: string; promptTokens: number}): AsyncGenerator<EngineEvent> {
+    const input = prepared?.text ?? NullEngine.input(request);
+    const promptTokens = prepared?.promptTokens ?? this.count(input);
     const total = Math.min(this.options.tokens ?? request.maxTokens, request.maxTokens);
     const offset = createHash('sha256').update(input).digest()[0]! % WORDS.length;
     const delay = this.options.delayMs ?? 0;
@@ -93,7 +125,7 @@ export class NullEngine implements InferenceEngine {
       }
       yield {
         type: 'done',
-        usage: {promptTokens: count(input), completionTokens: produced},
+        usage: {promptTokens, completionTokens: produced},
         finishReason: request.signal?.aborted ? 'abort' : produced >= request.maxTokens ? 'length' : 'stop',
       };
     } finally {
