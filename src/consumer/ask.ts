@@ -11,6 +11,8 @@ import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
 import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 import {withFailover} from './failover.js';
+import {StoredVoucherBook} from './voucher-book.js';
+import type {VoucherFlusher} from './voucher-flusher.js';
 
 
 /** How ask() gets a channel with enough deposit (FundingPolicy is the one implementation the CLI, gateway and SDK use). */
@@ -46,7 +48,9 @@ export interface AskOptions {
   onFallback?: (provider: ProviderRecord, error: Error) => void;
   /** Trust the channel's locally known deposit for this long before reading the chain again, ms. Default: 1 hour. */
   channelCacheMs?: number;
-  /** Wraps each attempt on a provider (the gateway holds its per-provider lock and paces itself here). Default: none. */
+  /** Posts vouchers off the critical path (the gateway's): each answer's voucher rides on the next query, or the flusher posts the newest soon after. Default: none, ask posts it before it returns. */
+  flusher?: VoucherFlusher;
+  /** Wraps each attempt on a provider (the gateway holds its per-provider slot and paces itself here). Default: none. */
   around?: <T>(provider: DiscoveredProvider, attempt: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
 }
@@ -62,7 +66,7 @@ export interface AskResult {
   provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint};
   channel: Address;
   receipt: {queryId: string; bytes: string; signature: string};
-  /** Whether the provider acknowledged the voucher. */
+  /** Whether the provider acknowledged the voucher (false while a flusher still holds it: the next query or the flusher delivers it). */
   voucherPosted: boolean;
   trust: TrustLevel;
 }
@@ -134,6 +138,30 @@ interface ChannelTerms {
 // Refusals that mean the local record of the channel is out of date: read the chain and ask again.
 const STALE_TERMS = new Set(['INSUFFICIENT_DEPOSIT', 'UNKNOWN_CHANNEL']);
 
+/**
+ * A query refused for a full credit window (CREDIT_LIMIT) lists the receipts
+ * the provider holds as unpaid: re-pay the ones this consumer paid, decline
+ * the ones it never received, and ask again; while only answers of this
+ * consumer still run, wait for them (a few times, then give up as BUSY).
+ */
+async function withCreditRetry<T>(client: ProviderClient, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(ProviderError.isInstance(error) && error.wireCode === 'CREDIT_LIMIT' && error.phase === 'before-text') || attempt >= 20) throw error;
+      const settled = await client.settleOutstanding(error.outstanding ?? [], signal);
+      if (!settled.repaid && settled.waived.length === 0) await sleep(25 * (attempt + 1), signal);
+    }
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new CocoonError('ABORTED', 'The query was cancelled.'))), {once: true});
+  });
+
 /** One provider: with the channel's cached terms first, and once more from the chain if the provider says they are stale. */
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {
   try {
@@ -175,12 +203,14 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     }
     terms = {epoch: view.epoch, globalId: view.globalId};
   }
+  const provider = record.owner.toRawString();
   const client = new ProviderClient({
     endpoint: record.endpoint,
     provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey},
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),
-    paid: BigInt(channel.paid),
+    // The signed total lives in the channel's file, shared under its lock with every other process using the channel.
+    book: new StoredVoucherBook(options.store, provider, channel.node),
     epoch: terms.epoch,
     globalId: terms.globalId,
     powDifficulty: candidate.live?.info.pow.difficulty,
@@ -199,21 +229,18 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     for await (const piece of stream) options.onText?.(piece);
     return stream.result();
   };
-  const result = await run().catch(async (error: unknown) => {
-    // A charge left pending by an answer that never arrived whole: decline or pay it, then ask again.
-    if (ProviderError.isInstance(error) && error.pending && error.phase === 'before-text') {
-      await client.settlePending(error.pending, options.signal);
-      return run();
+  const result = await withCreditRetry(client, run, options.signal);
+  let voucherPosted = false;
+  if (options.flusher) {
+    // Off the critical path: the next query carries the voucher anyway; the flusher posts the newest one if none follows soon.
+    options.flusher.schedule(result.receipt.receipt.channel.toRawString(), () => client.payNewest());
+  } else {
+    try {
+      await client.postVoucher(result.voucher.amount, result.voucher.signature, undefined, options.signal);
+      voucherPosted = true;
+    } catch {
+      // saved in the channel's file: the next query carries it, or the provider lists the receipt as outstanding
     }
-    throw error;
-  });
-  // Persist the new total before the voucher leaves: a crash after this never underpays or double-signs.
-  options.store.put({...channel, paid: result.total.toString()});
-  let voucherPosted = true;
-  try {
-    await client.postVoucher(result.voucher.amount, result.voucher.signature, undefined, options.signal);
-  } catch {
-    voucherPosted = false; // the provider will ask for it (VOUCHER_OWED) next time; it is saved
   }
   return {
     text: result.text,

@@ -5,6 +5,25 @@ import {z} from 'zod';
 import {CocoonError} from '../errors.js';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
+import lockfile from 'proper-lockfile';
+
+// A lock is held for one read and one write (milliseconds); one left by a killed process is taken over after 10 s.
+const LOCK_OPTIONS = {realpath: false, stale: 10_000, retries: {retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5}};
+
+/** proper-lockfile's lockSync has no retries: retry it here (a writer holds it for milliseconds). */
+function lockSync(target: string): () => void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return lockfile.lockSync(target, {realpath: false, stale: LOCK_OPTIONS.stale});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 500) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+/** Paid query ids kept per channel (more than any provider's credit window). */
+export const RECENT_RECEIPTS = 256;
 
 /**
  * A consumer's channel to one provider, as kept on this machine. The voucher key
@@ -25,6 +44,10 @@ export const ChannelRecordSchema = z.object({
   closeDelay: z.number().int(),
   /** Cumulative nanoGRAM signed so far (the newest voucher). Updated before a voucher leaves this machine. */
   paid: z.string().regex(/^\d+$/),
+  /** The newest query ids whose receipts `paid` covers (so a charge the provider lists as unpaid is re-paid, not waived). */
+  receipts: z.array(z.string().regex(/^[0-9a-f]{32}$/)).max(RECENT_RECEIPTS).optional(),
+  /** Queries sent and not yet answered, by process: their charges are not waived while that process lives. */
+  running: z.array(z.object({id: z.string().regex(/^[0-9a-f]{32}$/), pid: z.number().int(), at: z.string()})).max(4096).optional(),
   /**
    * The provider node (its Ed25519 key, hex) this channel pays. A wallet may
    * run several nodes, each keeping its own accounts, so each gets its own
@@ -130,12 +153,61 @@ export class ChannelStore {
       .filter(Boolean);
   }
 
-  /** Save (atomically, 0600). */
+  /** The lock every writer of `provider`'s channel files holds (across processes). */
+  private lockTarget(provider: string): string {
+    return path.join(this.dir, provider.replace(':', '_'));
+  }
+
+  /**
+   * Save (atomically, 0600), under the provider's lock. Within one channel and
+   * life the signed total only grows: a record carrying an older `paid` than
+   * the file (read before another process paid an answer) keeps the file's
+   * payment fields, so a wallet operation never rolls a voucher back.
+   */
   put(record: ChannelRecord): void {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
+    const unlock = lockSync(this.lockTarget(record.provider));
+    try {
+      this.write(record);
+    } finally {
+      unlock();
+    }
+  }
+
+  /**
+   * Read, change and save the channel to `provider` for `node` under the
+   * provider's lock, so processes sharing a channel (ask, the gateway, the SDK)
+   * never lose each other's payments. Resolves with the saved record.
+   */
+  async update(provider: string, node: string | undefined, change: (record: ChannelRecord) => ChannelRecord): Promise<ChannelRecord> {
+    fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
+    const release = await lockfile.lock(this.lockTarget(provider), LOCK_OPTIONS);
+    try {
+      const current = this.find(provider, node);
+      if (!current) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
+      const next = change(current);
+      writeFileAtomic(this.file(next.provider, next.node), JSON.stringify(next, null, 2) + '\n');
+      origin.set(next, this);
+      this.dropShared(next);
+      return next;
+    } finally {
+      await release();
+    }
+  }
+
+  private write(record: ChannelRecord): void {
+    const disk = this.find(record.provider, record.node);
+    if (disk && disk.channel === record.channel && (disk.epoch ?? 1) === (record.epoch ?? 1)) {
+      // Payment fields belong to update(): keep the newer signed total, and the queries other processes have running.
+      record = BigInt(disk.paid) > BigInt(record.paid) ? {...record, paid: disk.paid, receipts: disk.receipts, running: disk.running} : {...record, running: disk.running};
+    }
     writeFileAtomic(this.file(record.provider, record.node), JSON.stringify(record, null, 2) + '\n');
     origin.set(record, this);
-    // A channel that has just been claimed by a node moves to that node's file.
+    this.dropShared(record);
+  }
+
+  /** A channel that has just been claimed by a node moves to that node's file. */
+  private dropShared(record: ChannelRecord): void {
     if (record.node && this.read(this.file(record.provider))?.channel === record.channel) fs.rmSync(this.file(record.provider), {force: true});
   }
 

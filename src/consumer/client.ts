@@ -3,13 +3,14 @@ import {signVoucher} from '../chain/contracts/voucher.js';
 import {sealRequest} from '../protocol/envelope.js';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderErrorPhase} from '../protocol/errors.js';
-import {signChannelRequest, verifyChannelState} from '../protocol/channel-state.js';
+import {signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
-import type {ChannelHoldings, ProviderInfo, QueryRequest, ResponseFrame} from '../protocol/wire.js';
+import {PROTOCOL_VERSION, type ChannelHoldings, type ProviderInfo, type QueryRequest, type ResponseFrame} from '../protocol/wire.js';
+import {MemoryVoucherBook, type VoucherBook} from './voucher-book.js';
 import type {ProviderClientOptions, QueryOptions} from './options.js';
 import {QueryStream, type QueryResult} from './query-stream.js';
 import {readResponseFrames} from './response-reader.js';
@@ -23,27 +24,38 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /**
  * The consumer side of the protocol for one (provider, channel): seals
  * queries, streams and verifies answers, and pays for complete ones with
- * vouchers. Queries on one client run one at a time (the provider refuses a
- * second one on the same channel anyway).
+ * cumulative vouchers counted in its VoucherBook. Many queries may run at
+ * once, up to the provider's credit window; each one carries the newest
+ * voucher, so a steady stream of answers needs no separate voucher posts.
  */
 export class ProviderClient {
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly random: (n: number) => Uint8Array;
-  private paidTotal: bigint;
+  private readonly book: VoucherBook;
   private pow?: number;
+  /** The newest voucher signed, kept so the next query's rider costs no new signature. */
+  private newest: {amount: bigint; signature: Uint8Array} = {amount: -1n, signature: new Uint8Array(0)};
 
   constructor(private readonly options: ProviderClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? ((n) => randomBytes(n));
-    this.paidTotal = options.paid ?? 0n;
+    this.book = options.book ?? new MemoryVoucherBook(options.paid ?? 0n);
     this.pow = options.powDifficulty;
   }
 
-  /** Cumulative nanoGRAM signed for this channel so far (persist it between runs). */
-  get paid(): bigint {
-    return this.paidTotal;
+  /** Cumulative nanoGRAM signed for this channel so far, as its book counts it. */
+  paid(): Promise<bigint> {
+    return this.book.signed();
+  }
+
+  /** The voucher for a cumulative `amount` (Ed25519 is deterministic: the same amount gives the same signature). */
+  private voucher(amount: bigint): {amount: bigint; signature: Uint8Array} {
+    if (this.newest.amount !== amount) {
+      this.newest = {amount, signature: signVoucher({channel: this.options.channel, amount, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey)};
+    }
+    return this.newest;
   }
 
   private url(path: string): string {
@@ -70,116 +82,149 @@ export class ProviderClient {
 
   private async *run(q: QueryOptions, signal: AbortSignal, userSignal?: AbortSignal): AsyncGenerator<string, QueryResult> {
     const queryId = this.random(16);
+    const id = hex(queryId);
     const timestamp = this.now();
-    const request: QueryRequest = {
-      queryId,
-      timestamp,
-      channel: this.options.channel,
-      model: q.model,
-      prompt: q.prompt,
-      messages: q.messages,
-      params: q.params ?? {},
-      maxTokens: q.maxTokens,
-      maxPrice: q.maxPrice,
-    };
-    const sealed = await sealRequest({
-      recipientKey: this.options.provider.x25519PublicKey,
-      plaintext: encodeQueryRequest(request),
-      queryId,
-      timestamp,
-      powDifficulty: this.pow ?? 0,
-    });
-    const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
-    if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
-    let text = '';
-    let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
+    await this.book.begin(id);
+    let counted = false;
     try {
-      for await (const frame of readResponseFrames(res.body as AsyncIterable<Uint8Array>, sealed.keys.responseKey)) {
-        if (frame.type === 'text') {
-          text += frame.text;
-          yield frame.text;
-        } else if (frame.type === 'error') {
-          throw wireError(frame.code, frame.message, {pending: frame.pending});
-        } else {
-          final = frame;
+      const signedBefore = await this.book.signed();
+      const request: QueryRequest = {
+        queryId,
+        timestamp,
+        channel: this.options.channel,
+        model: q.model,
+        prompt: q.prompt,
+        messages: q.messages,
+        params: q.params ?? {},
+        maxTokens: q.maxTokens,
+        maxPrice: q.maxPrice,
+        // The newest voucher rides along: it pays earlier answers on the way (docs/protocol.md §8).
+        ...(signedBefore > 0n ? {voucher: this.voucher(signedBefore)} : {}),
+      };
+      const sealed = await sealRequest({
+        recipientKey: this.options.provider.x25519PublicKey,
+        plaintext: encodeQueryRequest(request),
+        queryId,
+        timestamp,
+        powDifficulty: this.pow ?? 0,
+      });
+      const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
+      if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
+      let text = '';
+      let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
+      try {
+        for await (const frame of readResponseFrames(res.body as AsyncIterable<Uint8Array>, sealed.keys.responseKey)) {
+          if (frame.type === 'text') {
+            text += frame.text;
+            yield frame.text;
+          } else if (frame.type === 'error') {
+            throw wireError(frame.code, frame.message, {outstanding: frame.outstanding});
+          } else {
+            final = frame;
+          }
+        }
+      } catch (err) {
+        throw providerError(streamError(err, signal, userSignal), text ? 'streaming' : 'before-text');
+      }
+      const signed = final!.signed;
+      const r = signed.receipt;
+      // Everything below must hold before the consumer signs anything.
+      const problems: string[] = [];
+      if (!verifyReceipt(signed.bytes, signed.signature, this.options.provider.ed25519PublicKey)) problems.push('bad signature');
+      if (hex(r.queryId) !== id) problems.push('query id');
+      if (!r.channel.equals(this.options.channel)) problems.push('channel');
+      if (r.prices.prompt > q.maxPrice.prompt || r.prices.completion > q.maxPrice.completion) problems.push('prices above maxPrice');
+      if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
+      if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
+      if (r.total < r.cost) problems.push(`total ${r.total} below cost ${r.cost}`);
+      if (problems.length > 0) {
+        throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
+          phase: 'after-text',
+          details: {problems},
+        });
+      }
+      // Counted (and saved) before the voucher exists: a crash after this never underpays or double-signs.
+      const total = await this.book.add(id, r.cost);
+      counted = true;
+      const voucher = this.voucher(total);
+      const result: QueryResult = {
+        trust: 'provider-visible', queryId: id, text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total,
+        receipt: signed, voucher, voucherPosted: false,
+      };
+      if (this.options.autoPay ?? true) {
+        try {
+          await this.postVoucher(voucher.amount, voucher.signature);
+          result.voucherPosted = true;
+        } catch (err) {
+          result.paymentError = err as Error;
         }
       }
-    } catch (err) {
-      throw providerError(streamError(err, signal, userSignal), text ? 'streaming' : 'before-text');
+      return result;
+    } finally {
+      if (!counted) await this.book.end(id).catch(() => undefined);
     }
-    const signed = final!.signed;
-    const r = signed.receipt;
-    // Everything below must hold before the consumer signs anything.
-    const problems: string[] = [];
-    if (!verifyReceipt(signed.bytes, signed.signature, this.options.provider.ed25519PublicKey)) problems.push('bad signature');
-    if (hex(r.queryId) !== hex(queryId)) problems.push('query id');
-    if (!r.channel.equals(this.options.channel)) problems.push('channel');
-    if (r.prices.prompt > q.maxPrice.prompt || r.prices.completion > q.maxPrice.completion) problems.push('prices above maxPrice');
-    if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
-    if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
-    if (r.total !== this.paidTotal + r.cost) problems.push(`total ${r.total} ≠ paid ${this.paidTotal} + cost ${r.cost}`);
-    if (problems.length > 0) {
-      throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
-        phase: 'after-text',
-        details: {problems},
-      });
-    }
-    const voucher = {amount: r.total, signature: signVoucher({channel: this.options.channel, amount: r.total, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey)};
-    this.paidTotal = r.total;
-    const result: QueryResult = {
-      trust: 'provider-visible', queryId: hex(queryId), text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total: r.total,
-      receipt: signed, voucher, voucherPosted: false,
-    };
-    if (this.options.autoPay ?? true) {
-      try {
-        await this.postVoucher(voucher.amount, voucher.signature);
-        result.voucherPosted = true;
-      } catch (err) {
-        result.paymentError = err as Error;
-      }
-    }
-    return result;
   }
 
-  /** POST /v1/voucher for a cumulative amount already signed (e.g. to retry a failed post). */
+  /** POST the newest voucher this client's book holds (after answers whose vouchers did not ride on a later query). Resolves false when there is nothing to pay. */
+  async payNewest(signal?: AbortSignal): Promise<boolean> {
+    const amount = await this.book.signed();
+    if (amount === 0n) return false;
+    const v = this.voucher(amount);
+    await this.postVoucher(v.amount, v.signature, undefined, signal);
+    return true;
+  }
+
+  /** POST /v1/voucher for a cumulative amount already signed (e.g. to retry a failed post), optionally declining one charge as never received. */
   async postVoucher(amount: bigint, signature: Uint8Array, waive?: string, signal?: AbortSignal): Promise<void> {
-    const body = JSON.stringify({channel: this.options.channel.toRawString(), amount: amount.toString(), signature: hex(signature), ...(waive ? {waive} : {})});
+    const body = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      channel: this.options.channel.toRawString(),
+      amount: amount.toString(),
+      signature: hex(signature),
+      ...(waive ? {waive: {queryId: waive, signature: hex(signWaiver(this.options.channel, waive, this.options.voucherKey))}} : {}),
+    });
     const res = await this.send('/v1/voucher', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 30_000)}, signal);
     const ack = VoucherAckSchema.safeParse(await res.json().catch(() => undefined));
     if (!ack.success) throw malformed('voucher acknowledgement');
   }
 
   /**
-   * Clear a VOUCHER_OWED refusal (pass the ProviderError's `pending`). If the pending
-   * receipt is for the total this client already signed (the answer arrived,
-   * only the voucher post failed), the voucher is posted again: 'paid'. If it
-   * is for a total this client never accepted (the answer never arrived whole),
-   * the charge is declined: 'waived'. A client that lost its `paid` state
-   * would waive a charge it owes: persist `paid` after every answer.
+   * Clear what a CREDIT_LIMIT refusal lists as unpaid (pass the ProviderError's
+   * `outstanding`). A receipt this consumer's book paid means only its voucher
+   * did not arrive: the newest voucher is posted again. One still running in
+   * some process of this consumer is left alone. One it never received whole
+   * is declined (waived). Returns what it did.
    */
-  async settlePending(pending: PendingReceipt, signal?: AbortSignal): Promise<'paid' | 'waived'> {
-    const bytes = Buffer.from(pending.receipt, 'hex');
-    const receipt = decodeReceipt(bytes);
-    if (!verifyReceipt(bytes, Buffer.from(pending.signature, 'hex'), this.options.provider.ed25519PublicKey) || !receipt.channel.equals(this.options.channel)) {
-      throw new CocoonError('PROTOCOL_ERROR', 'The pending receipt is not a valid receipt of this provider for this channel.');
+  async settleOutstanding(outstanding: readonly PendingReceipt[], signal?: AbortSignal): Promise<{repaid: boolean; waived: string[]; running: number}> {
+    const done = {repaid: false, waived: [] as string[], running: 0};
+    let repay = false;
+    for (const p of outstanding) {
+      const bytes = Buffer.from(p.receipt, 'hex');
+      const receipt = decodeReceipt(bytes);
+      if (!verifyReceipt(bytes, Buffer.from(p.signature, 'hex'), this.options.provider.ed25519PublicKey) || !receipt.channel.equals(this.options.channel)) {
+        throw new CocoonError('PROTOCOL_ERROR', 'An outstanding receipt is not a valid receipt of this provider for this channel.');
+      }
+      const id = hex(receipt.queryId);
+      const standing = await this.book.standing(id);
+      if (standing === 'paid') repay = true;
+      else if (standing === 'running') done.running++;
+      else {
+        await this.waive(id, signal);
+        done.waived.push(id);
+      }
     }
-    if (receipt.total === this.paidTotal) {
-      const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey);
-      await this.postVoucher(this.paidTotal, signature, undefined, signal);
-      return 'paid';
-    }
-    await this.waive(hex(receipt.queryId), signal);
-    return 'waived';
+    if (repay) done.repaid = await this.payNewest(signal);
+    return done;
   }
 
   /**
-   * Decline a pending charge for an answer this consumer never received in
-   * full (the provider sent VOUCHER_OWED with a receipt for `queryId`). Signs
-   * the unchanged paid total; the provider writes the charge off.
+   * Decline the charge of an answer this consumer never received in full (the
+   * provider listed its receipt as outstanding). Posts the unchanged signed
+   * total with a waiver signed by the voucher key; the provider writes it off.
    */
   async waive(queryId: string, signal?: AbortSignal): Promise<void> {
-    const signature = signVoucher({channel: this.options.channel, amount: this.paidTotal, epoch: this.options.epoch, globalId: this.options.globalId}, this.options.voucherKey);
-    await this.postVoucher(this.paidTotal, signature, queryId, signal);
+    const v = this.voucher(await this.book.signed());
+    await this.postVoucher(v.amount, v.signature, queryId, signal);
   }
 
   /**

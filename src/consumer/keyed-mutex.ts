@@ -1,14 +1,18 @@
 import {CocoonError} from '../errors.js';
 
+interface Slots {
+  active: number;
+  waiters: Array<() => void>;
+}
+
 /**
- * Runs tasks one at a time per key, in arrival order. The gateway and the funding policy key it by
- * provider: a provider serves one query per channel at a time (a second is
- * refused as CHANNEL_BUSY), and each answer moves the channel's signed total,
- * which the next query must start from.
+ * Runs at most `limit` tasks at once per key, the rest in arrival order. The
+ * funding policy keys it by provider with a limit of 1 (one wallet operation
+ * at a time); the gateway with the provider's credit window (answers a
+ * channel may have running or unpaid at once, docs/protocol.md §8).
  */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-  private readonly waiting = new Map<string, number>();
+  private readonly keys = new Map<string, Slots>();
 
   /**
    * @param maxWaiting Tasks that may wait per key before new ones are refused as BUSY. Default: Infinity.
@@ -17,42 +21,42 @@ export class KeyedMutex {
 
   /** Tasks queued or running under `key`. */
   size(key: string): number {
-    return this.waiting.get(key) ?? 0;
+    const s = this.keys.get(key);
+    return s ? s.active + s.waiters.length : 0;
   }
 
-  /** Run `task` once every earlier task under `key` has finished; an abort while waiting skips it (ABORTED). */
-  async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const count = this.size(key);
-    if (count > this.maxWaiting) throw new CocoonError('BUSY', `${count} requests already wait for this provider.`, {hint: 'Retry in a moment.'});
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    // The next task waits for this one AND the one before: releasing early on abort cannot jump the queue.
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    this.waiting.set(key, count + 1);
+  /** Run `task` once fewer than `limit` tasks run under `key` and every earlier one has started; an abort while waiting skips it (ABORTED). */
+  async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal, limit = 1): Promise<T> {
+    const slots = this.keys.get(key) ?? {active: 0, waiters: []};
+    this.keys.set(key, slots);
+    if (slots.waiters.length > this.maxWaiting) throw new CocoonError('BUSY', `${this.size(key)} requests already wait for this provider.`, {hint: 'Retry in a moment.'});
+    if (slots.active >= limit || slots.waiters.length > 0) await this.wait(slots, signal, key);
+    slots.active++;
     try {
-      await untilAborted(previous, signal);
       return await task();
     } finally {
-      release();
-      const left = this.size(key) - 1;
-      if (left === 0) this.waiting.delete(key);
-      else this.waiting.set(key, left);
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      slots.active--;
+      const next = slots.waiters.shift();
+      if (next) next();
+      else if (slots.active === 0) this.keys.delete(key);
     }
   }
-}
 
-function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new CocoonError('ABORTED', 'The request was cancelled while it waited.'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new CocoonError('ABORTED', 'The request was cancelled while it waited.'));
-    signal.addEventListener('abort', onAbort, {once: true});
-    void promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
+  private wait(slots: Slots, signal: AbortSignal | undefined, key: string): Promise<void> {
+    const cancelled = () => new CocoonError('ABORTED', 'The request was cancelled while it waited.');
+    if (signal?.aborted) return Promise.reject(cancelled());
+    return new Promise((resolve, reject) => {
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        slots.waiters.splice(slots.waiters.indexOf(go), 1);
+        if (slots.active === 0 && slots.waiters.length === 0) this.keys.delete(key);
+        reject(cancelled());
+      };
+      slots.waiters.push(go);
+      signal?.addEventListener('abort', onAbort, {once: true});
     });
-  });
+  }
 }

@@ -1,6 +1,7 @@
 import type {Address} from '@ton/core';
 import type {ChatMessage} from '../protocol/messages.js';
 import type {Prices, SamplingParams} from '../protocol/wire.js';
+import type {VoucherBook} from './voucher-book.js';
 
 /** The provider's keys, from its registry record. */
 export interface ProviderKeys {
@@ -20,8 +21,14 @@ export interface ProviderClientOptions {
   channel: Address;
   /** Consumer's Ed25519 secret (32-byte seed or 64-byte key) that signs vouchers for the channel. Required. */
   voucherKey: Uint8Array;
-  /** Cumulative nanoGRAM already signed for this channel (the newest voucher). Default: 0n. */
+  /** Cumulative nanoGRAM already signed for this channel (the newest voucher), for the default in-memory book. Default: 0n. */
   paid?: bigint;
+  /**
+   * Where the channel's signed total is counted (voucher-book.ts): share one
+   * StoredVoucherBook between processes that use the same channel. Default: a
+   * MemoryVoucherBook starting at `paid`.
+   */
+  book?: VoucherBook;
   /** The channel's life counter and network id, which every voucher signs (contracts v2). Defaults 1 and mainnet's. */
   epoch?: number;
   globalId?: number;

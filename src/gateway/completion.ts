@@ -11,6 +11,7 @@ import {httpIo} from './http-io.js';
 import type {KeyedMutex} from '../consumer/keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
 import type {RequestPacer} from './pacer.js';
+import type {VoucherFlusher} from '../consumer/voucher-flusher.js';
 import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
 import {CompletionResponses} from './responses.js';
 
@@ -22,10 +23,12 @@ export interface CompletionContext {
   network: NetworkName;
   directory: ProviderDirectory;
   funding: ChannelFunding;
-  /** One query at a time per provider (per channel). */
+  /** Answers running at once per provider: up to its credit window (one channel per provider node). */
   locks: KeyedMutex;
-  /** Keeps the gateway under each provider's per-address rate limit. */
+  /** Keeps the gateway under each provider's per-channel rate limit. */
   pacer: RequestPacer;
+  /** Posts vouchers off the critical path (they ride on the next query). */
+  flusher: VoucherFlusher;
   defaults: RequestDefaults;
   registryCacheMs?: number;
 }
@@ -39,8 +42,8 @@ export interface CompletionOutcome {
   error?: string;
 }
 
-// Requests one ask() sends a provider: the query and the voucher (the gateway's directory did the liveness check).
-const REQUESTS_PER_ASK = 2;
+// Requests one ask() sends a provider: the query (its voucher rides on a later query or on the flusher's occasional post).
+const REQUESTS_PER_ASK = 1;
 const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];
 
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
@@ -60,8 +63,8 @@ async function noProvider(ctx: CompletionContext, request: GatewayRequest): Prom
 
 /**
  * POST /v1/chat/completions and /v1/completions: one paid, end-to-end
- * encrypted query through ask(), holding each provider's lock for the whole
- * query and its payment, paced under its rate limit. ask()'s failover tries
+ * encrypted query through ask(), holding one of the provider's slots (its
+ * credit window) for the whole query, paced under its rate limit. ask()'s failover tries
  * the next provider while nothing has reached the client. Streams open only
  * with the first text, so a failure before it is still a plain HTTP error.
  */
@@ -91,15 +94,17 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       filter: request.filter,
       candidates,
       funding: ctx.funding,
+      flusher: ctx.flusher,
       around: (candidate, attempt) => {
         answering = candidate.record;
         outcome.provider = candidate.record.owner;
         outcome.model = candidate.record.model;
-        const key = candidate.record.owner.toRawString();
+        const key = `${candidate.record.owner.toRawString()}.${candidate.record.nodeKey.toString('hex')}`;
+        const window = candidate.live?.info.credit.queries ?? 1;
         return ctx.locks.run(key, async () => {
           await ctx.pacer.take(key, REQUESTS_PER_ASK, signal);
           return attempt();
-        }, signal);
+        }, signal, window);
       },
       onFallback: () => ctx.directory.invalidate(),
       onText: request.stream

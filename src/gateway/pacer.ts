@@ -2,20 +2,20 @@ import {CocoonError} from '../errors.js';
 
 /** Options of a RequestPacer. */
 export interface PacerOptions {
-  /** Requests that may go out at once. Default: 24. */
+  /** Requests that may go out at once. Default: 300. */
   burst?: number;
-  /** Sustained requests per second. Default: 9. */
+  /** Sustained requests per second. Default: 180. */
   perSecond?: number;
   /** Clock, ms. Default: Date.now. */
   now?: () => number;
 }
 
 /**
- * A token bucket per provider on the gateway's side. A provider admits a
- * source address at 30 requests at once and 10 a second (its /v1/info, query
- * and voucher posts all count), and everything a gateway sends comes from one
- * address; so the gateway paces itself a little below that instead of
- * collecting 429s. The defaults leave room for discovery's liveness checks.
+ * A token bucket per provider node on the gateway's side. A provider counts a
+ * paid request against its channel's bucket (burst 400, 200 a second by
+ * default, docs/protocol.md §10.1), and a gateway's answers on one provider
+ * node share one channel; so the gateway paces itself a little below that
+ * instead of collecting refusals.
  */
 export class RequestPacer {
   private readonly buckets = new Map<string, {tokens: number; at: number}>();
@@ -24,8 +24,8 @@ export class RequestPacer {
   private readonly now: () => number;
 
   constructor(options: PacerOptions = {}) {
-    this.burst = options.burst ?? 24;
-    this.perSecond = options.perSecond ?? 9;
+    this.burst = options.burst ?? 300;
+    this.perSecond = options.perSecond ?? 180;
     this.now = options.now ?? Date.now;
   }
 

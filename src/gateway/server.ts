@@ -9,6 +9,7 @@ import {httpIo} from './http-io.js';
 import {KeyedMutex} from '../consumer/keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
 import {RequestPacer} from './pacer.js';
+import {VoucherFlusher} from '../consumer/voucher-flusher.js';
 import type {Gateway, GatewayOptions} from './options.js';
 
 export type {Gateway, GatewayOptions, GatewayRequestEvent} from './options.js';
@@ -52,6 +53,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     funding: options.funding,
     locks: new KeyedMutex(options.maxQueuePerProvider ?? 64),
     pacer: new RequestPacer(options.pacing),
+    flusher: new VoucherFlusher(),
     defaults: {chatMaxTokens: options.defaultMaxTokens ?? 256, completionMaxTokens: 16},
     registryCacheMs: options.registryCacheMs,
   };
@@ -114,5 +116,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     listenError: (err) => new CocoonError('USAGE', `Cannot listen on ${host}:${options.port ?? 8741}: ${err.message}`, {cause: err, hint: 'Choose another --port.'}),
     signal: options.signal,
   });
-  return {url: server.url, close: () => server.close()};
+  // Vouchers still waiting are posted before the gateway ends (they are saved either way: the next query carries them).
+  return {url: server.url, close: () => server.close().finally(() => ctx.flusher.flush())};
 }

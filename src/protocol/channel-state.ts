@@ -3,7 +3,7 @@ import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
 import {CocoonError} from '../errors.js';
 import {malformed} from './errors.js';
 import {ChannelStateSchema, SignedChannelStateSchema} from './schemas.js';
-import {CHANNEL_REQUEST_SIGNING_PREFIX, CHANNEL_STATE_SIGNING_PREFIX, type ChannelHoldings} from './wire.js';
+import {CHANNEL_REQUEST_SIGNING_PREFIX, CHANNEL_STATE_SIGNING_PREFIX, WAIVE_SIGNING_PREFIX, type ChannelHoldings} from './wire.js';
 
 /*
  * POST /v1/channel (docs/protocol.md §9.1): a consumer asks what the provider
@@ -40,7 +40,7 @@ function stateBytes(state: string): Buffer {
 /** Sign holdings with the provider's node key. */
 export function signChannelState(h: ChannelHoldings, ed25519Seed: Uint8Array): SignedChannelState {
   const state = JSON.stringify({
-    channel: h.channel.toRawString(), time: h.time, request: h.request, paid: h.paid.toString(), owed: h.owed.toString(), waived: h.waived, pending: h.pending,
+    channel: h.channel.toRawString(), time: h.time, request: h.request, paid: h.paid.toString(), owed: h.owed.toString(), waived: h.waived, outstanding: h.outstanding,
   });
   return {state, signature: signEd25519(ed25519Seed, stateBytes(state)).toString('hex')};
 }
@@ -61,5 +61,20 @@ export function verifyChannelState(body: unknown, ed25519PublicKey: Uint8Array):
   const parsed = ChannelStateSchema.safeParse(json);
   if (!parsed.success) throw malformed('channel state (schema)');
   const s = parsed.data;
-  return {channel: Address.parseRaw(s.channel), time: s.time, request: s.request, paid: BigInt(s.paid), owed: BigInt(s.owed), waived: s.waived, pending: s.pending};
+  return {channel: Address.parseRaw(s.channel), time: s.time, request: s.request, paid: BigInt(s.paid), owed: BigInt(s.owed), waived: s.waived, outstanding: s.outstanding};
+}
+
+/** The bytes a voucher key signs to decline the charge of `queryId` (hex) as never received (docs/protocol.md §8). */
+export function waiverBytes(channel: Address, queryId: string): Buffer {
+  return Buffer.from(`${WAIVE_SIGNING_PREFIX}${channel.toRawString()}\n${queryId}`, 'utf8');
+}
+
+/** Sign a waiver with the consumer's voucher key. */
+export function signWaiver(channel: Address, queryId: string, voucherKey: Uint8Array): Buffer {
+  return signEd25519(voucherKey, waiverBytes(channel, queryId));
+}
+
+/** True if `signature` is the voucher key's waiver of `queryId` on `channel`. */
+export function verifyWaiver(channel: Address, queryId: string, signature: Uint8Array, consumerKey: Uint8Array): boolean {
+  return verifyEd25519(consumerKey, waiverBytes(channel, queryId), signature);
 }

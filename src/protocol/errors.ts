@@ -1,5 +1,5 @@
 import {CocoonError, type CocoonErrorOptions, type ErrorCode} from '../errors.js';
-import type {WireErrorCode} from './wire.js';
+import type {OutstandingReceipt, WireErrorCode} from './wire.js';
 
 /**
  * Every wire error code with its HTTP status (when sent in the clear) and the
@@ -21,9 +21,8 @@ export const WIRE_ERRORS: Record<WireErrorCode, {status: number; cocoon: ErrorCo
   PRICE_TOO_LOW: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   UNKNOWN_CHANNEL: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
   INSUFFICIENT_DEPOSIT: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
-  VOUCHER_OWED: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
+  CREDIT_LIMIT: {status: 200, cocoon: 'BUSY'},
   TOO_MANY_WAIVERS: {status: 200, cocoon: 'PAYMENT_REQUIRED'},
-  CHANNEL_BUSY: {status: 200, cocoon: 'BUSY'},
   BUSY: {status: 200, cocoon: 'BUSY'},
   BAD_VOUCHER: {status: 400, cocoon: 'PAYMENT_REQUIRED'},
   ENGINE_ERROR: {status: 200, cocoon: 'MODEL_ERROR'},
@@ -31,11 +30,8 @@ export const WIRE_ERRORS: Record<WireErrorCode, {status: number; cocoon: ErrorCo
   INTERNAL: {status: 500, cocoon: 'PROVIDER_UNAVAILABLE'},
 };
 
-/** A charge the provider holds as unpaid (VOUCHER_OWED): its receipt and signature, hex. */
-export interface PendingReceipt {
-  receipt: string;
-  signature: string;
-}
+/** A charge the provider holds as unpaid (sent with CREDIT_LIMIT): its receipt and signature, hex. */
+export type PendingReceipt = OutstandingReceipt;
 
 /**
  * Where in a query a provider error happened: before any text reached the
@@ -52,8 +48,8 @@ export interface ProviderErrorOptions extends Omit<CocoonErrorOptions, 'details'
   phase?: ProviderErrorPhase;
   /** How long the provider asked to wait, ms. */
   retryAfterMs?: number;
-  /** The receipt the provider holds as unpaid (VOUCHER_OWED). */
-  pending?: PendingReceipt;
+  /** The receipts the provider holds as unpaid (CREDIT_LIMIT), oldest first. */
+  outstanding?: PendingReceipt[];
   /** True when the answer stopped before the provider's final frame. */
   incomplete?: boolean;
   /** HTTP status of the refusal, when it came in the clear. */
@@ -66,20 +62,20 @@ export interface ProviderErrorOptions extends Omit<CocoonErrorOptions, 'details'
 // consumer signs a voucher only for a receipt it verified, so none of these cost anything.
 const FAILOVER: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['PROVIDER_UNAVAILABLE', 'BUSY', 'TIMEOUT', 'MODEL_ERROR', 'PROTOCOL_ERROR']);
 // Refusals that pass in a moment on the same provider.
-const TRANSIENT: ReadonlySet<WireErrorCode> = new Set<WireErrorCode>(['RATE_LIMITED', 'CHANNEL_BUSY']);
+const TRANSIENT: ReadonlySet<WireErrorCode> = new Set<WireErrorCode>(['RATE_LIMITED', 'CREDIT_LIMIT']);
 const MARKER = Symbol.for('cocoon.ProviderError');
 
 /**
  * A failure on the way to or from a provider, with what a caller needs to
  * decide what to do next as typed fields: the wire code, the phase, the wait
- * the provider asked for, and the receipt it holds as unpaid. Retry decisions
+ * the provider asked for, and the receipts it holds as unpaid. Retry decisions
  * read `retryable` and `transient`, never the message.
  */
 export class ProviderError extends CocoonError {
   readonly [MARKER] = true;
   readonly wireCode?: WireErrorCode;
   readonly phase: ProviderErrorPhase;
-  readonly pending?: PendingReceipt;
+  readonly outstanding?: PendingReceipt[];
   readonly incomplete: boolean;
   readonly status?: number;
   private readonly askedWaitMs?: number;
@@ -89,7 +85,7 @@ export class ProviderError extends CocoonError {
       ...options.details,
       ...(options.wireCode ? {wireCode: options.wireCode} : {}),
       ...(options.retryAfterMs === undefined ? {} : {retryAfterMs: options.retryAfterMs}),
-      ...(options.pending ? {pending: options.pending} : {}),
+      ...(options.outstanding ? {outstanding: options.outstanding.length} : {}),
       ...(options.incomplete ? {incomplete: true} : {}),
       ...(options.status === undefined ? {} : {status: options.status}),
       phase: options.phase ?? 'before-text',
@@ -99,7 +95,7 @@ export class ProviderError extends CocoonError {
     this.wireCode = options.wireCode;
     this.phase = options.phase ?? 'before-text';
     this.askedWaitMs = options.retryAfterMs;
-    this.pending = options.pending;
+    this.outstanding = options.outstanding;
     this.incomplete = Boolean(options.incomplete);
     this.status = options.status;
   }
@@ -114,7 +110,7 @@ export class ProviderError extends CocoonError {
     return FAILOVER.has(this.code);
   }
 
-  /** The same provider will likely take the query after `retryAfterMs`: rate limited, or the channel still busy. */
+  /** The same provider will likely take the query after `retryAfterMs`: rate limited, or the channel's credit window full. */
   get transient(): boolean {
     return (this.wireCode !== undefined && TRANSIENT.has(this.wireCode)) || this.status === 429;
   }
@@ -128,7 +124,7 @@ export class ProviderError extends CocoonError {
   at(phase: ProviderErrorPhase): ProviderError {
     if (phase === this.phase) return this;
     return new ProviderError(this.code, this.message, {
-      hint: this.hint, cause: this.cause, wireCode: this.wireCode, phase, retryAfterMs: this.askedWaitMs, pending: this.pending, incomplete: this.incomplete, status: this.status,
+      hint: this.hint, cause: this.cause, wireCode: this.wireCode, phase, retryAfterMs: this.askedWaitMs, outstanding: this.outstanding, incomplete: this.incomplete, status: this.status,
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   RESPONSE_MAGIC,
   RESPONSE_PREAMBLE_BYTES,
   SECRETSTREAM_ABYTES,
+  type OutstandingReceipt,
   type ResponseFrame,
   type SignedReceipt,
   type WireErrorCode,
@@ -23,7 +24,7 @@ import {
  *   frames:   u32 BE ciphertext length | secretstream ciphertext
  * Frame plaintexts: 0x01 | UTF-8 text
  *                   0x02 | finish u8 | receipt (118) | Ed25519 signature (64)
- *                   0x03 | UTF-8 JSON {code, message, pending?}
+ *                   0x03 | UTF-8 JSON {code, message, outstanding?}
  * Text frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.
  */
 
@@ -70,12 +71,8 @@ export function encodeFinalPayload(finishReason: FinishReason, signed: SignedRec
 }
 
 /** Plaintext of an error frame. */
-export function encodeErrorPayload(code: WireErrorCode, message: string, pending?: SignedReceipt): Uint8Array {
-  const json = {
-    code,
-    message,
-    ...(pending ? {pending: {receipt: Buffer.from(pending.bytes).toString('hex'), signature: Buffer.from(pending.signature).toString('hex')}} : {}),
-  };
+export function encodeErrorPayload(code: WireErrorCode, message: string, outstanding?: OutstandingReceipt[]): Uint8Array {
+  const json = {code, message, ...(outstanding ? {outstanding} : {})};
   const body = Buffer.from(JSON.stringify(json), 'utf8');
   const out = new Uint8Array(1 + body.length);
   out[0] = FRAME_TYPE.error;

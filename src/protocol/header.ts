@@ -4,7 +4,7 @@ import {PROTOCOL_VERSION, REQUEST_HEADER_BYTES, REQUEST_MAGIC, type RequestHeade
 /*
  * Request header, 128 bytes, all integers big-endian (docs/protocol.md §3):
  *   0  magic "COCQ"          4
- *   4  version u8 = 1        1
+ *   4  version u8 = 2        1
  *   5  flags u8 = 0          1
  *   6  reserved u16 = 0      2
  *   8  timestamp u64 (ms)    8
@@ -34,11 +34,17 @@ export function encodeRequestHeader(h: RequestHeader): Uint8Array {
   return out;
 }
 
+/** A request of another protocol version: say which one this side speaks and what to do. */
+export function versionRefusal(version: number): Error {
+  const what = version < PROTOCOL_VERSION ? 'Update cocoon (npm install -g cocoon-cli@latest).' : 'This provider runs an older cocoon; use another provider or ask its operator to update.';
+  return malformed(`request header (protocol version ${version}; this provider speaks version ${PROTOCOL_VERSION}. ${what})`);
+}
+
 /** Decode and check the first 128 bytes of a request body; PROTOCOL_ERROR on anything unexpected. */
 export function decodeRequestHeader(body: Uint8Array): RequestHeader {
   if (body.length < REQUEST_HEADER_BYTES) throw malformed('request header (too short)');
   for (let i = 0; i < 4; i++) if (body[i] !== REQUEST_MAGIC[i]) throw malformed('request header (bad magic)');
-  if (body[4] !== PROTOCOL_VERSION) throw malformed(`request header (unsupported version ${body[4]})`);
+  if (body[4] !== PROTOCOL_VERSION) throw versionRefusal(body[4]!);
   if (body[5] !== 0 || body[6] !== 0 || body[7] !== 0) throw malformed('request header (reserved bits set)');
   const view = new DataView(body.buffer, body.byteOffset, REQUEST_HEADER_BYTES);
   const timestamp = view.getBigUint64(8);

@@ -7,7 +7,7 @@ import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SignedR
  * Receipt, 118 bytes, big-endian (docs/protocol.md §6). The provider signs
  * these exact bytes with its Ed25519 node key:
  *   0  tag "rcpt" u32              4
- *   4  version u8 = 1              1
+ *   4  version u8 = 2              1
  *   5  query id                   16
  *  21  channel workchain i8        1
  *  22  channel account id         32
@@ -16,7 +16,7 @@ import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SignedR
  *  62  price per prompt token u64  8
  *  70  price per completion u64    8
  *  78  cost u128                  16
- *  94  new cumulative total u128  16
+ *  94  cumulative charge u128     16
  * 110  provider time u64 (ms)      8
  */
 
@@ -55,7 +55,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   return out;
 }
 
-/** Decode receipt bytes; PROTOCOL_ERROR unless they are exactly a version-1 receipt. */
+/** Decode receipt bytes; PROTOCOL_ERROR unless they are exactly a receipt of this protocol version. */
 export function decodeReceipt(bytes: Uint8Array): Receipt {
   if (bytes.length !== RECEIPT_BYTES) throw malformed('receipt (length)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);

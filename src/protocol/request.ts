@@ -12,7 +12,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  */
 export function encodeQueryRequest(r: QueryRequest): Uint8Array {
   const json: QueryRequestJson = {
-    v: 1,
+    v: 2,
     queryId: hex(r.queryId),
     timestamp: r.timestamp,
     channel: r.channel.toRawString(),
@@ -22,6 +22,7 @@ export function encodeQueryRequest(r: QueryRequest): Uint8Array {
     params: r.params,
     maxTokens: r.maxTokens,
     maxPrice: {prompt: r.maxPrice.prompt.toString(), completion: r.maxPrice.completion.toString()},
+    ...(r.voucher ? {voucher: {amount: r.voucher.amount.toString(), signature: hex(r.voucher.signature)}} : {}),
   };
   return Buffer.from(JSON.stringify(json), 'utf8');
 }
@@ -47,5 +48,6 @@ export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
     params: r.params,
     maxTokens: r.maxTokens,
     maxPrice: {prompt: BigInt(r.maxPrice.prompt), completion: BigInt(r.maxPrice.completion)},
+    ...(r.voucher ? {voucher: {amount: BigInt(r.voucher.amount), signature: Buffer.from(r.voucher.signature, 'hex')}} : {}),
   };
 }

@@ -16,7 +16,7 @@ const ChatMessageSchema = z.object({role: z.enum(['system', 'user', 'assistant']
 /** The decrypted request plaintext (JSON). */
 export const QueryRequestSchema = z
   .object({
-    v: z.literal(1),
+    v: z.literal(2),
     queryId: hex(16),
     timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     channel: RawAddressSchema,
@@ -35,6 +35,7 @@ export const QueryRequestSchema = z
       .default({}),
     maxTokens: z.number().int().min(1).max(1 << 20),
     maxPrice: z.object({prompt: NanoSchema, completion: NanoSchema}).strict(),
+    voucher: z.object({amount: NanoSchema, signature: hex(64)}).strict().optional(),
   })
   .strict()
   .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), 'exactly one of prompt or messages');
@@ -48,10 +49,12 @@ export function firstIssue(error: z.ZodError, what = 'body'): string {
   return `${issue.path.length > 0 ? issue.path.join('.') : what}: ${issue.message}`;
 }
 
+const OutstandingSchema = z.object({receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(1024), signature: hex(64)}).strict();
+
 const WireErrorCodeSchema = z.enum([
   'BAD_REQUEST', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED', 'POW_REQUIRED', 'WRONG_KEY', 'STALE', 'REPLAY',
   'DECRYPT_FAILED', 'UNKNOWN_MODEL', 'MAX_TOKENS', 'INVALID_QUERY', 'PRICE_TOO_LOW', 'UNKNOWN_CHANNEL', 'INSUFFICIENT_DEPOSIT',
-  'VOUCHER_OWED', 'TOO_MANY_WAIVERS', 'CHANNEL_BUSY', 'BUSY', 'BAD_VOUCHER', 'ENGINE_ERROR', 'SHUTTING_DOWN', 'INTERNAL',
+  'CREDIT_LIMIT', 'TOO_MANY_WAIVERS', 'BUSY', 'BAD_VOUCHER', 'ENGINE_ERROR', 'SHUTTING_DOWN', 'INTERNAL',
 ]);
 
 /** JSON of an encrypted error frame (after the type byte). */
@@ -59,7 +62,7 @@ export const ErrorFrameSchema = z
   .object({
     code: WireErrorCodeSchema,
     message: z.string().max(4096),
-    pending: z.object({receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(1024), signature: hex(64)}).strict().optional(),
+    outstanding: z.array(OutstandingSchema).max(256).optional(),
   })
   .strict();
 
@@ -70,7 +73,13 @@ export const ErrorBodySchema = z.object({
 
 /** Body of POST /v1/voucher. */
 export const VoucherPostSchema = z
-  .object({channel: RawAddressSchema, amount: NanoSchema, signature: hex(64), waive: hex(16).optional()})
+  .object({
+    v: z.literal(2),
+    channel: RawAddressSchema,
+    amount: NanoSchema,
+    signature: hex(64),
+    waive: z.object({queryId: hex(16), signature: hex(64)}).strict().optional(),
+  })
   .strict();
 
 /** Body of a successful POST /v1/voucher. */
@@ -82,7 +91,7 @@ export const ChannelRequestSchema = z
   .strict();
 
 /** POST /v1/channel answer: the holdings JSON as a string, and the provider's signature over it. */
-export const SignedChannelStateSchema = z.object({state: z.string().max(1 << 12), signature: hex(64)}).strict();
+export const SignedChannelStateSchema = z.object({state: z.string().max(1 << 16), signature: hex(64)}).strict();
 
 /** The holdings inside a signed channel state. */
 export const ChannelStateSchema = z
@@ -93,7 +102,7 @@ export const ChannelStateSchema = z
     paid: NanoSchema,
     owed: NanoSchema,
     waived: z.number().int().nonnegative(),
-    pending: z.union([z.null(), z.object({queryId: hex(16), receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(1024), signature: hex(64)}).strict()]),
+    outstanding: z.array(OutstandingSchema).max(256),
   })
   .strict();
 
@@ -102,7 +111,7 @@ export const SignedInfoSchema = z.object({info: z.string().max(1 << 16), signatu
 
 /** The provider info inside SignedInfo. */
 export const ProviderInfoSchema = z.object({
-  protocol: z.literal(1),
+  protocol: z.literal(2),
   software: z.string().max(128),
   time: z.number().int().nonnegative(),
   models: z
@@ -121,6 +130,8 @@ export const ProviderInfoSchema = z.object({
     maxBodyBytes: z.number().int().positive(),
     maxTokens: z.number().int().positive(),
     timestampWindowMs: z.number().int().positive(),
+    maxPromptBytes: z.number().int().positive(),
   }),
+  credit: z.object({queries: z.number().int().positive(), nano: NanoSchema}),
   attestation: z.union([z.null(), z.object({kind: z.string(), quote: z.string()})]),
 });

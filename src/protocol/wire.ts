@@ -1,5 +1,5 @@
 /**
- * Wire types and constants of the private query protocol, version 1.
+ * Wire types and constants of the private query protocol, version 2.
  * docs/protocol.md is the normative description; this file is its one source
  * of truth in code. Nothing here does I/O.
  */
@@ -7,7 +7,7 @@ import type {Address} from '@ton/core';
 import type {ChatMessage, FinishReason, Usage} from './messages.js';
 
 /** Protocol version carried in every binary header. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** "COCQ": first four bytes of every request body. */
 export const REQUEST_MAGIC = Uint8Array.of(0x43, 0x4f, 0x43, 0x51);
@@ -29,8 +29,8 @@ export const AEAD_ABYTES = 16;
 
 /** HKDF-SHA256 `info` labels: one key per direction, so neither side's ciphertext is valid in the other direction. */
 export const KDF_LABELS = {
-  request: 'cocoon/v1 request',
-  response: 'cocoon/v1 response',
+  request: 'cocoon/v2 request',
+  response: 'cocoon/v2 response',
 } as const;
 
 /** "rcpt": tag that starts every receipt, so a receipt signature can sign nothing else. */
@@ -38,11 +38,14 @@ export const RECEIPT_TAG = 0x72637074;
 /** Size of an encoded receipt. */
 export const RECEIPT_BYTES = 118;
 /** Prefix of the bytes the provider signs in GET /v1/info. */
-export const INFO_SIGNING_PREFIX = 'cocoon/v1 info\n';
+export const INFO_SIGNING_PREFIX = 'cocoon/v2 info\n';
 /** Prefix of the bytes a consumer's voucher key signs to ask POST /v1/channel (then `channel ‖ "\n" ‖ timestamp`). */
-export const CHANNEL_REQUEST_SIGNING_PREFIX = 'cocoon/v1 channel request\n';
+export const CHANNEL_REQUEST_SIGNING_PREFIX = 'cocoon/v2 channel request\n';
 /** Prefix of the bytes the provider signs in a POST /v1/channel answer. */
-export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v1 channel state\n';
+export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v2 channel state\n';
+
+/** Prefix of the bytes a consumer's voucher key signs to decline a charge (then `channel ‖ "\n" ‖ query id hex`). */
+export const WAIVE_SIGNING_PREFIX = 'cocoon/v2 waive\n';
 
 /** Frame payload types (first plaintext byte of a frame). */
 export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;
@@ -102,6 +105,12 @@ export interface QueryRequest {
   maxTokens: number;
   /** The highest prices the consumer accepts. */
   maxPrice: Prices;
+  /**
+   * The consumer's newest voucher for the channel, riding on the query
+   * (docs/protocol.md §8): applied before admission, as a POST /v1/voucher
+   * would be. Optional.
+   */
+  voucher?: {amount: bigint; signature: Uint8Array};
 }
 
 /** What the provider signs at the end of an answer (docs/protocol.md §6). */
@@ -112,7 +121,7 @@ export interface Receipt {
   prices: Prices;
   /** usage × prices, nanoGRAM. */
   cost: bigint;
-  /** New cumulative amount the channel owes the provider, nanoGRAM. */
+  /** The provider's cumulative charge on the channel once this receipt is counted (every receipt issued on it, in issue order), nanoGRAM. */
   total: bigint;
   /** Provider clock, Unix milliseconds. */
   timestamp: number;
@@ -142,9 +151,8 @@ export type WireErrorCode =
   | 'PRICE_TOO_LOW'
   | 'UNKNOWN_CHANNEL'
   | 'INSUFFICIENT_DEPOSIT'
-  | 'VOUCHER_OWED'
+  | 'CREDIT_LIMIT'
   | 'TOO_MANY_WAIVERS'
-  | 'CHANNEL_BUSY'
   | 'BUSY'
   | 'BAD_VOUCHER'
   | 'ENGINE_ERROR'
@@ -155,7 +163,21 @@ export type WireErrorCode =
 export type ResponseFrame =
   | {type: 'text'; text: string}
   | {type: 'final'; finishReason: FinishReason; signed: SignedReceipt}
-  | {type: 'error'; code: WireErrorCode; message: string; pending?: {receipt: string; signature: string}};
+  | {type: 'error'; code: WireErrorCode; message: string; outstanding?: OutstandingReceipt[]};
+
+/** A receipt the provider holds as not yet paid (hex), as sent with CREDIT_LIMIT and in POST /v1/channel. */
+export interface OutstandingReceipt {
+  receipt: string;
+  signature: string;
+}
+
+/** How much unpaid work a provider grants one channel (docs/protocol.md §8). */
+export interface CreditWindow {
+  /** Answers unpaid or in progress at once. */
+  queries: number;
+  /** Unpaid charges plus in-progress worst cases, nanoGRAM (decimal string in JSON). */
+  nano: bigint;
+}
 
 /** Body of POST /v1/voucher. */
 export interface VoucherPost {
@@ -164,8 +186,8 @@ export interface VoucherPost {
   amount: bigint;
   /** Consumer's Ed25519 signature (signVoucher). */
   signature: Uint8Array;
-  /** Query id (hex) whose pending charge the consumer declines because it never received the answer. */
-  waive?: string;
+  /** A charge the consumer declines because it never received the answer: its query id (hex) and the voucher key's signature over WAIVE_SIGNING_PREFIX ‖ channel ‖ "\n" ‖ query id. */
+  waive?: {queryId: string; signature: Uint8Array};
 }
 
 /** Body of POST /v1/channel: what the provider holds for a channel, asked by its consumer. */
@@ -186,12 +208,12 @@ export interface ChannelHoldings {
   request: number;
   /** Cumulative nanoGRAM covered by the newest voucher the provider holds. */
   paid: bigint;
-  /** Cumulative nanoGRAM owed: paid plus the pending charge, if any. */
+  /** Cumulative nanoGRAM charged: paid plus the unpaid receipts. */
   owed: bigint;
   /** Charges written off because this consumer said it never received the answer. */
   waived: number;
-  /** The unpaid receipt, if any (as in VOUCHER_OWED), with its query id. */
-  pending: null | {queryId: string; receipt: string; signature: string};
+  /** The receipts not yet covered by a voucher, oldest first. */
+  outstanding: OutstandingReceipt[];
 }
 
 /** The provider's live info, signed in GET /v1/info. */
@@ -205,7 +227,9 @@ export interface ProviderInfo {
   load: {active: number; queued: number; parallel: number; maxQueue: number};
   keys: {x25519: string; ed25519: string};
   pow: {difficulty: number};
-  limits: {maxBodyBytes: number; maxTokens: number; timestampWindowMs: number};
+  limits: {maxBodyBytes: number; maxTokens: number; timestampWindowMs: number; maxPromptBytes: number};
+  /** The credit window each channel gets (decimal nanoGRAM string). */
+  credit: {queries: number; nano: string};
   /** Reserved for a hardware attestation quote bound to keys.x25519; null without one. */
   attestation: null | {kind: string; quote: string};
 }

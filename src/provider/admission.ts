@@ -123,7 +123,7 @@ function isTrusted(list: BlockList, address: string): boolean {
 export interface AdmissionOptions {
   /** Bucket per client address, for every request before it is authenticated. Default: 30 burst, 10/s. */
   rateLimit?: RateLimitOptions;
-  /** Bucket per channel, for requests bound to an open channel. Default: 100 burst, 50/s, or the address bucket's figures where those are higher. */
+  /** Bucket per channel, for requests bound to an open channel. Default: 400 burst, 200/s, or the address bucket's figures where those are higher. */
   channelRateLimit?: RateLimitOptions;
   /** Proxies whose X-Forwarded-For names the client (trustedProxyList). Default: none; the socket peer is the client. */
   trustedProxies?: readonly string[];
@@ -150,8 +150,8 @@ export class Admission {
     // Never tighter for paid traffic than the address limit alone was: a raised --rate-limit raises this too.
     const address = options.rateLimit ?? {};
     this.channels = new RateLimiter({
-      capacity: Math.max(100, address.capacity ?? 30),
-      refillPerSecond: Math.max(50, address.refillPerSecond ?? 10),
+      capacity: Math.max(400, address.capacity ?? 30),
+      refillPerSecond: Math.max(200, address.refillPerSecond ?? 10),
       maxSources: 100_000,
       ...options.channelRateLimit,
     });

@@ -41,7 +41,7 @@ export async function handleChannel(ctx: ServerContext, req: IncomingMessage, re
   sendJson(
     res,
     signChannelState(
-      {channel, time: ctx.now(), request: timestamp, paid: account.paid, owed: account.owed, waived: account.waived, pending: account.pending ?? null},
+      {channel, time: ctx.now(), request: timestamp, paid: account.paid, owed: account.owed, waived: account.waived, outstanding: (account.outstanding ?? []).map(({receipt, signature}) => ({receipt, signature}))},
       ctx.nodeKey.ed25519Seed,
     ),
   );

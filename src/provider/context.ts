@@ -3,6 +3,7 @@ import type {InferenceEngine} from '../inference/types.js';
 import type {Prices} from '../protocol/wire.js';
 import type {Admission, ReplayCache} from './admission.js';
 import type {ChannelGuard} from './channel-guard.js';
+import type {ChannelCredit} from './credit.js';
 import type {ChannelLedger} from './ledger.js';
 import type {ProviderMetrics} from './metrics.js';
 
@@ -34,8 +35,8 @@ export interface ServerContext {
   /** Rate limits per client address (before authentication) and per channel (after). */
   admission: Admission;
   replay: ReplayCache;
-  /** Channels with a query or voucher in progress (one at a time per channel). */
-  locks: Set<string>;
+  /** Per-channel account updates in order, and the answers running on each channel against its credit window. */
+  credit: ChannelCredit;
   /** Running generations, aborted on close(). */
   generations: Set<AbortController>;
 }

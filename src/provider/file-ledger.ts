@@ -8,6 +8,7 @@ const AccountSchema = z.object({
   paid: z.string().regex(/^\d+$/),
   owed: z.string().regex(/^\d+$/),
   pending: z.object({queryId: z.string(), receipt: z.string(), signature: z.string()}).optional(),
+  outstanding: z.array(z.object({queryId: z.string(), receipt: z.string(), signature: z.string()})).optional(),
   voucher: z.object({amount: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{128}$/)}).optional(),
   waived: z.number().int().min(0),
   epoch: z.number().int().min(1).optional(),
@@ -83,7 +84,8 @@ export class FileChannelLedger implements ChannelLedger {
     const account: ChannelAccount = {
       paid: BigInt(raw.paid),
       owed: BigInt(raw.owed),
-      pending: raw.pending,
+      // A ledger written by protocol version 1 held at most one pending receipt.
+      outstanding: raw.outstanding ?? (raw.pending ? [raw.pending] : []),
       voucher: raw.voucher && {amount: BigInt(raw.voucher.amount), signature: Buffer.from(raw.voucher.signature, 'hex')},
       waived: raw.waived,
       epoch: raw.epoch,
@@ -99,7 +101,7 @@ export class FileChannelLedger implements ChannelLedger {
     const record: z.infer<typeof AccountSchema> = {
       paid: account.paid.toString(),
       owed: account.owed.toString(),
-      pending: account.pending,
+      outstanding: account.outstanding ?? [],
       voucher: account.voucher && {amount: account.voucher.amount.toString(), signature: Buffer.from(account.voucher.signature).toString('hex')},
       waived: account.waived,
       epoch: account.epoch,

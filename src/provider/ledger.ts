@@ -1,10 +1,10 @@
 /**
  * Per-channel accounting of a provider: what the newest voucher covers, what is
- * owed, and the one receipt still unpaid. The on-chain settlement work reads
+ * owed, and the receipts still unpaid. The on-chain settlement work reads
  * `voucher` from here; this file holds only the interface and the in-memory store.
  */
 
-/** The receipt a channel has not paid yet (hex fields, as sent in VOUCHER_OWED). */
+/** A receipt a channel has not paid yet (hex fields, as sent with CREDIT_LIMIT). */
 export interface PendingCharge {
   /** Query id, hex. */
   queryId: string;
@@ -18,10 +18,10 @@ export interface PendingCharge {
 export interface ChannelAccount {
   /** Cumulative nanoGRAM covered by the newest valid voucher. */
   paid: bigint;
-  /** Cumulative nanoGRAM owed: `paid` plus the pending charge, if any. */
+  /** Cumulative nanoGRAM charged: `paid` plus the unpaid receipts. */
   owed: bigint;
-  /** The unpaid receipt; while set the channel gets no new query. */
-  pending?: PendingCharge;
+  /** The receipts that explain `owed − paid`, oldest first (credit.ts unpaidCharges). Default: none. */
+  outstanding?: PendingCharge[];
   /** Newest valid voucher (what settlement submits on chain). */
   voucher?: {amount: bigint; signature: Uint8Array};
   /** Charges the consumer declined as not received (provider policy may cap these). */

@@ -37,12 +37,18 @@ export interface ProviderServerOptions {
   powDifficulty?: number;
   /** A channel that has waived this many charges (answers it said it never received) is refused with TOO_MANY_WAIVERS. Default: 3. */
   maxWaived?: number;
+  /**
+   * The credit window of each channel (docs/protocol.md §8): answers unpaid or
+   * running at once, and their unpaid charges plus running worst cases in
+   * nanoGRAM. Default: 8 answers, 0.1 GRAM (100,000,000 nano).
+   */
+  credit?: {queries?: number; nano?: bigint};
   /** Token bucket per client address, charged by every request before it is authenticated. Default: 30 burst, 10/s. */
   rateLimit?: RateLimitOptions;
   /**
    * Token bucket per channel, charged instead of the address's once a request
-   * is bound to an open channel (docs/protocol.md §10.1). Default: 100 burst,
-   * 50/s, or rateLimit's figures where those are higher.
+   * is bound to an open channel (docs/protocol.md §10.1). Default: 400 burst,
+   * 200/s, or rateLimit's figures where those are higher.
    */
   channelRateLimit?: RateLimitOptions;
   /**

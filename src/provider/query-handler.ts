@@ -3,14 +3,16 @@ import {performance} from 'node:perf_hooks';
 import {openRequest, type OpenedRequest} from '../protocol/envelope.js';
 import {StreamSealer} from '../crypto/response-stream.js';
 import {isCocoonError} from '../errors.js';
-import type {FinishReason, GenerateRequest, Usage} from '../inference/types.js';
+import type {FinishReason, GenerateRequest, PreparedPrompt, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
 import {completionBound, estimatePromptTokens, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
-import {decodeReceipt, signReceipt} from '../protocol/receipt.js';
+import {signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
-import type {Prices, QueryRequest, SignedReceipt, WireErrorCode} from '../protocol/wire.js';
+import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
+import {verifyVoucher} from '../chain/contracts/voucher.js';
+import {applyVoucher} from './credit.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
@@ -19,13 +21,12 @@ import {currentAccount, type ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** A refusal after decryption: sent as an encrypted error frame. */
 /** A query refused with a wire code; thrown inside the handler and answered (encrypted once the request is open). */
 class Refusal extends Error {
   constructor(
     readonly code: WireErrorCode,
     message: string,
-    readonly pending?: SignedReceipt,
+    readonly outstanding?: OutstandingReceipt[],
   ) {
     super(message);
     this.name = 'Refusal';
@@ -40,19 +41,19 @@ function engineRefusal(err: unknown, fallback: string): Refusal {
 }
 
 /**
- * Prompt tokens for the deposit check: exact when the engine can render the
- * chat template (LlamaEngine.countPromptTokens), else its plain count plus a
- * margin per message for the template. generate() renders and tokenises the
- * prompt a second time: the engine takes a request, not tokens
- * (docs/protocol.md §8.1); the byte bound above caps what both passes cost.
+ * The prompt rendered and tokenised once (InferenceEngine.prepare), for the
+ * deposit check and then for generation. An engine without prepare() gets its
+ * plain count plus a margin per message for the template.
  */
-async function countPromptTokens(ctx: ServerContext, q: QueryRequest): Promise<number> {
-  const exact = (ctx.engine as {countPromptTokens?: (r: GenerateRequest) => Promise<number>}).countPromptTokens;
-  if (exact) return exact.call(ctx.engine, {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens});
-  if (q.prompt !== undefined) return ctx.engine.countTokens(q.prompt);
+async function preparePrompt(ctx: ServerContext, q: QueryRequest): Promise<{promptTokens: number; prepared?: PreparedPrompt}> {
+  if (ctx.engine.prepare) {
+    const prepared = await ctx.engine.prepare({prompt: q.prompt, messages: q.messages});
+    return {promptTokens: prepared.promptTokens, prepared};
+  }
+  if (q.prompt !== undefined) return {promptTokens: await ctx.engine.countTokens(q.prompt)};
   let n = 0;
   for (const m of q.messages ?? []) n += (await ctx.engine.countTokens(m.content)) + 8;
-  return n + 8;
+  return {promptTokens: n + 8};
 }
 
 /** UTF-8 size of what the engine will tokenise: the prompt, or every message's role and content. */
@@ -120,7 +121,7 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
   } catch (err) {
     const refusal = err instanceof Refusal ? err : new Refusal('INTERNAL', 'Internal error.');
     ctx.metrics.inc('cocoon_rejections_total', {code: refusal.code});
-    if (!res.destroyed) res.end(lengthPrefixed(sealer.push(encodeErrorPayload(refusal.code, refusal.message, refusal.pending), true)));
+    if (!res.destroyed) res.end(lengthPrefixed(sealer.push(encodeErrorPayload(refusal.code, refusal.message, refusal.outstanding), true)));
   } finally {
     sealer.dispose();
   }
@@ -148,57 +149,79 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
   if (!terms) throw new Refusal('UNKNOWN_CHANNEL', ctx.guard.refusal?.(q.channel) ?? NO_CHANNEL);
   // Paid for by an open channel from here on: counted per channel, no longer per address.
   if (ctx.admission.bind(req, channel, ctx.now()) > 0) throw new Refusal('RATE_LIMITED', 'Too many requests on this channel.');
-  if (ctx.locks.has(channel)) throw new Refusal('CHANNEL_BUSY', 'This channel already has a query or voucher in progress.');
-  ctx.locks.add(channel);
-  try {
-    const account: ChannelAccount = await currentAccount(ctx.ledger, channel, terms.epoch ?? 1);
-    if (account.pending) {
-      const p = account.pending;
-      const pending = {receipt: decodeReceipt(Buffer.from(p.receipt, 'hex')), bytes: Buffer.from(p.receipt, 'hex'), signature: Buffer.from(p.signature, 'hex')};
-      throw new Refusal('VOUCHER_OWED', `The channel owes a voucher for ${account.owed} nanoGRAM (query ${p.queryId}).`, pending);
+  const epoch = terms.epoch ?? 1;
+  // The voucher riding on the query pays earlier answers before this one is weighed (docs/protocol.md §8).
+  if (q.voucher) {
+    const {amount, signature} = q.voucher;
+    if (amount > terms.deposit || !verifyVoucher({channel: q.channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) {
+      throw new Refusal('BAD_VOUCHER', amount > terms.deposit ? 'The voucher riding on this query is above the channel deposit.' : 'The voucher riding on this query is not signed by the channel consumer’s key.');
     }
-    if (account.waived >= ctx.maxWaived) {
-      throw new Refusal(
-        'TOO_MANY_WAIVERS',
-        `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
-      );
-    }
-    // A deposit that looks short may have just been topped up: read terms older than a second again. At most one
-    // chain read per channel per second, however many underfunded queries arrive (admission bounds them too).
-    const covers = async (amount: bigint): Promise<boolean> => {
-      if (account.owed + amount <= terms!.deposit) return true;
-      terms = (await ctx.guard.lookup(q.channel, {maxAgeMs: 1000})) ?? terms;
-      return account.owed + amount <= terms!.deposit;
-    };
-    // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
-    const bytes = promptBytes(q);
-    const maxBytes = ctx.engine.model.contextSize * ctx.maxPromptBytesPerToken;
-    if (bytes > maxBytes) {
-      // The deposit rule still comes first, judged on the consumer's own upper bound (no tokenizer), so a consumer sees the refusals in the order it always did.
-      const estimate = worstCaseCost(estimatePromptTokens(q), 1, prices);
-      if (!(await covers(estimate))) {
-        throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${estimate} for this query.`);
+    const refused = await ctx.credit.exclusive(channel, async () => {
+      const account = await currentAccount(ctx.ledger, channel, epoch);
+      const next = applyVoucher(account, amount, signature);
+      if (typeof next === 'string') return next;
+      if (next) {
+        await ctx.ledger.put(channel, next);
+        ctx.metrics.inc('cocoon_vouchers_total', {result: 'riding'});
       }
+      return undefined;
+    });
+    if (refused) throw new Refusal('BAD_VOUCHER', refused);
+  }
+  const account: ChannelAccount = await currentAccount(ctx.ledger, channel, epoch);
+  if (account.waived >= ctx.maxWaived) {
+    throw new Refusal(
+      'TOO_MANY_WAIVERS',
+      `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
+    );
+  }
+  // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
+  const bytes = promptBytes(q);
+  const maxBytes = ctx.engine.model.contextSize * ctx.maxPromptBytesPerToken;
+  let worst: bigint;
+  let prepared: PreparedPrompt | undefined;
+  if (bytes > maxBytes) {
+    // The deposit rule still comes first, judged on the consumer's own upper bound (no tokenizer), so a consumer sees the refusals in the order it always did.
+    worst = worstCaseCost(estimatePromptTokens(q), 1, prices);
+  } else {
+    const counted = await preparePrompt(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
+    const promptTokens = counted.promptTokens;
+    prepared = counted.prepared;
+    // The completion cannot outgrow the context, so neither does the deposit it needs.
+    worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(1, ctx.engine.model.contextSize - promptTokens)), prices);
+  }
+  // Reserve the worst case against the deposit and the credit window. A deposit that looks short may have just been topped
+  // up: terms older than a second are read again (at most one chain read per channel per second, however many arrive).
+  const reserve = () => ctx.credit.exclusive(channel, async () => ctx.credit.reserve(channel, await currentAccount(ctx.ledger, channel, epoch), terms!.deposit, worst));
+  let reserved = await reserve();
+  if (typeof reserved !== 'function' && reserved.code === 'INSUFFICIENT_DEPOSIT') {
+    const fresh = await ctx.guard.lookup(q.channel, {maxAgeMs: 1000});
+    if (fresh && fresh.deposit !== terms.deposit) {
+      terms = fresh;
+      reserved = await reserve();
+    }
+  }
+  if (typeof reserved !== 'function') {
+    const outstanding = reserved.code === 'CREDIT_LIMIT' ? ((await currentAccount(ctx.ledger, channel, epoch)).outstanding ?? []).map(({receipt, signature}) => ({receipt, signature})) : undefined;
+    throw new Refusal(reserved.code, reserved.message, outstanding);
+  }
+  const release = reserved;
+  try {
+    if (bytes > maxBytes) {
       throw new Refusal(
         'INVALID_QUERY',
         `The prompt is ${bytes} bytes of UTF-8; this provider takes at most ${maxBytes} (its ${ctx.engine.model.contextSize}-token context × ${ctx.maxPromptBytesPerToken} bytes per token).`,
       );
     }
-    const promptTokens = await countPromptTokens(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
-    // The completion cannot outgrow the context, so neither does the deposit it needs.
-    const worst = worstCaseCost(promptTokens, completionBound(q.maxTokens, Math.max(1, ctx.engine.model.contextSize - promptTokens)), prices);
-    if (!(await covers(worst))) {
-      throw new Refusal('INSUFFICIENT_DEPOSIT', `Deposit ${terms.deposit} nanoGRAM can't cover ${account.owed} owed plus up to ${worst} for this query.`);
-    }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
-    await generate(ctx, q, prices, account, sealer, res);
+    await generate(ctx, q, prices, {channel, epoch, release, prepared}, sealer, res);
   } finally {
-    ctx.locks.delete(channel);
+    release();
   }
 }
 
-async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, account: ChannelAccount, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slot: {channel: string; epoch: number; release: () => void; prepared?: PreparedPrompt}, sealer: StreamSealer, res: ServerResponse): Promise<void> {
   const abort = new AbortController();
   let clientGone = false;
   const onClose = () => {
@@ -216,7 +239,7 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, acc
   try {
     let events;
     try {
-      events = ctx.engine.generate(request);
+      events = ctx.engine.generate(request, slot.prepared);
     } catch (err) {
       throw engineRefusal(err, 'The engine refused the query.');
     }
@@ -262,16 +285,15 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, acc
       return;
     }
     const cost = queryCost(usage, prices);
-    const total = account.owed + cost;
-    const signed = signReceipt(
-      {queryId: q.queryId, channel: q.channel, usage, prices, cost, total, timestamp: ctx.now()},
-      ctx.nodeKey.ed25519Seed,
-    );
-    // The charge is recorded before the final frame leaves, so a crash can't serve a free answer.
-    await ctx.ledger.put(q.channel.toRawString(), {
-      ...account,
-      owed: total,
-      pending: {queryId: hex(q.queryId), receipt: hex(signed.bytes), signature: hex(signed.signature)},
+    // The charge is recorded before the final frame leaves, so a crash can't serve a free answer; the reservation ends with it.
+    const signed = await ctx.credit.exclusive(slot.channel, async () => {
+      const account = await currentAccount(ctx.ledger, slot.channel, slot.epoch);
+      const total = account.owed + cost;
+      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
+      const outstanding = [...(account.outstanding ?? []), {queryId: hex(q.queryId), receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
+      await ctx.ledger.put(slot.channel, {...account, owed: total, outstanding});
+      slot.release();
+      return receipt;
     });
     ctx.metrics.inc('cocoon_queries_completed_total');
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);

@@ -6,6 +6,7 @@ import {PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire
 import {Admission, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
+import {ChannelCredit, DEFAULT_CREDIT, type CreditLimits} from './credit.js';
 import {MemoryChannelLedger, type ChannelLedger} from './ledger.js';
 import {ProviderMetrics} from './metrics.js';
 import {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
@@ -58,6 +59,14 @@ async function waivedInLedger(ledger: ChannelLedger): Promise<number> {
   return n;
 }
 
+/** The credit window from options, checked (DEFAULT_CREDIT where left out). */
+function creditLimits(credit: ProviderServerOptions['credit']): CreditLimits {
+  const limits = {queries: credit?.queries ?? DEFAULT_CREDIT.queries, nano: credit?.nano ?? DEFAULT_CREDIT.nano};
+  if (!Number.isInteger(limits.queries) || limits.queries < 1) throw new CocoonError('INVALID_INPUT', `The credit window must allow at least 1 answer, got ${limits.queries}.`);
+  if (limits.nano < 1n) throw new CocoonError('INVALID_INPUT', `The credit window must be at least 1 nanoGRAM, got ${limits.nano}.`);
+  return limits;
+}
+
 /** Start a provider node's HTTP server and resolve once it listens. */
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
   checkPrices(options.prices);
@@ -94,7 +103,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     metrics: new ProviderMetrics(),
     admission: new Admission({rateLimit: options.rateLimit, channelRateLimit: options.channelRateLimit, trustedProxies: options.trustedProxies}),
     replay: new ReplayCache(timestampWindowMs),
-    locks: new Set(),
+    credit: new ChannelCredit(creditLimits(options.credit)),
     generations: new Set(),
   };
   ctx.metrics.gauge('cocoon_active_generations', 'Generations running now.', () => ctx.generations.size);
@@ -112,7 +121,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       load: ctx.engine.load(),
       keys: {x25519: hex(ctx.nodeKey.x25519PublicKey), ed25519: hex(ctx.nodeKey.ed25519PublicKey)},
       pow: {difficulty: ctx.powDifficulty},
-      limits: {maxBodyBytes: ctx.maxBodyBytes, maxTokens: ctx.maxTokens, timestampWindowMs},
+      limits: {maxBodyBytes: ctx.maxBodyBytes, maxTokens: ctx.maxTokens, timestampWindowMs, maxPromptBytes: m.contextSize * ctx.maxPromptBytesPerToken},
+      credit: {queries: ctx.credit.limits.queries, nano: ctx.credit.limits.nano.toString()},
       attestation: null,
     };
   };

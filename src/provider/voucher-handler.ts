@@ -1,7 +1,10 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
 import {verifyVoucher} from '../chain/contracts/voucher.js';
+import {verifyWaiver} from '../protocol/channel-state.js';
 import {firstIssue, VoucherPostSchema} from '../protocol/schemas.js';
+import {PROTOCOL_VERSION} from '../protocol/wire.js';
+import {applyVoucher, waiveCharge} from './credit.js';
 import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
@@ -9,13 +12,15 @@ import {sendError, sendJson} from './http-util.js';
 import {currentAccount} from './ledger.js';
 
 /**
- * POST /v1/voucher. Accepts a voucher for exactly the channel's owed total
- * (which clears the pending charge), re-accepts the current paid total
- * idempotently, and with `waive` set and amount = paid, drops a pending charge
- * the consumer says it never received (docs/protocol.md §8).
+ * POST /v1/voucher (docs/protocol.md §7). A voucher is cumulative: one for more
+ * than the channel's paid total and at most what it was charged raises `paid`
+ * (it pays every receipt before it, in whatever order they were answered);
+ * one for the paid total or less is acknowledged and changes nothing (a
+ * retried or overtaken post). With `waive`, the consumer also declines one
+ * outstanding charge as never received, signed by its voucher key.
  */
 export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const refuse = (message: string, code: 'BAD_VOUCHER' | 'BAD_REQUEST' | 'TOO_LARGE' | 'CHANNEL_BUSY' = 'BAD_VOUCHER') => {
+  const refuse = (message: string, code: 'BAD_VOUCHER' | 'BAD_REQUEST' | 'TOO_LARGE' = 'BAD_VOUCHER') => {
     ctx.metrics.inc('cocoon_vouchers_total', {result: 'refused'});
     sendError(res, code, message);
   };
@@ -29,46 +34,42 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   } catch {
     return refuse('Voucher body is not JSON.', 'BAD_REQUEST');
   }
+  if (typeof json === 'object' && json !== null && !('v' in json)) {
+    return refuse(`This is a protocol version 1 voucher; this provider speaks version ${PROTOCOL_VERSION}. Update cocoon (npm install -g cocoon-cli@latest).`, 'BAD_REQUEST');
+  }
   const parsed = VoucherPostSchema.safeParse(json);
   if (!parsed.success) return refuse(`Voucher body does not match the schema (${firstIssue(parsed.error)}).`, 'BAD_REQUEST');
   const channel = Address.parseRaw(parsed.data.channel);
   const key = channel.toRawString();
   const amount = BigInt(parsed.data.amount);
   const signature = Buffer.from(parsed.data.signature, 'hex');
-  if (ctx.locks.has(key)) return refuse('The channel has a query in progress.', 'CHANNEL_BUSY');
-  ctx.locks.add(key);
-  try {
-    const terms = await ctx.guard.lookup(channel);
-    if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
-    if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
-    // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).
-    const channelWait = ctx.admission.bind(req, key, ctx.now());
-    if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
-    if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
-    const epoch = terms.epoch ?? 1;
-    const account = await currentAccount(ctx.ledger, key, epoch);
-    const waive = parsed.data.waive;
-    if (waive !== undefined) {
-      if (!account.pending || account.pending.queryId !== waive || amount !== account.paid) {
-        return refuse('Nothing to waive: no pending charge for that query, or the amount is not the paid total.');
-      }
-      await ctx.ledger.put(key, {paid: account.paid, owed: account.paid, voucher: account.voucher, waived: account.waived + 1, epoch});
+  const terms = await ctx.guard.lookup(channel);
+  if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
+  if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
+  const waive = parsed.data.waive;
+  if (waive && !verifyWaiver(channel, waive.queryId, Buffer.from(waive.signature, 'hex'), terms.consumerKey)) return refuse('The waiver is not signed by the channel consumer’s key.');
+  // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).
+  const channelWait = ctx.admission.bind(req, key, ctx.now());
+  if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
+  if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
+  const epoch = terms.epoch ?? 1;
+  const outcome = await ctx.credit.exclusive(key, async () => {
+    let account = await currentAccount(ctx.ledger, key, epoch);
+    const paid = applyVoucher(account, amount, signature);
+    if (typeof paid === 'string') return paid;
+    if (paid) account = paid;
+    let result = paid ? 'accepted' : 'repeated';
+    if (waive) {
+      const waived = waiveCharge(account, waive.queryId);
+      if (!waived) return `Nothing to waive: query ${waive.queryId} has no outstanding charge on this channel.`;
+      account = waived;
       ctx.waived++;
-      ctx.metrics.inc('cocoon_vouchers_total', {result: 'waived'});
-      return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.paid.toString()});
+      result = 'waived';
     }
-    if (amount === account.paid && amount !== account.owed) {
-      // The current paid total again while a receipt is pending (a retried post): idempotent, changes nothing.
-      ctx.metrics.inc('cocoon_vouchers_total', {result: 'repeated'});
-      return sendJson(res, {ok: true, paid: account.paid.toString(), owed: account.owed.toString()});
-    }
-    if (amount !== account.owed) {
-      return refuse(`Voucher amount ${amount} is not the owed total ${account.owed}.`);
-    }
-    await ctx.ledger.put(key, {paid: amount, owed: amount, voucher: {amount, signature}, waived: account.waived, epoch});
-    ctx.metrics.inc('cocoon_vouchers_total', {result: 'accepted'});
-    sendJson(res, {ok: true, paid: amount.toString(), owed: amount.toString()});
-  } finally {
-    ctx.locks.delete(key);
-  }
+    if (paid || waive) await ctx.ledger.put(key, account);
+    ctx.metrics.inc('cocoon_vouchers_total', {result});
+    return account;
+  });
+  if (typeof outcome === 'string') return refuse(outcome);
+  sendJson(res, {ok: true, paid: outcome.paid.toString(), owed: outcome.owed.toString()});
 }

@@ -29,7 +29,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     gpu: Flags.string({description: 'GPU backend [default: inference.gpu, auto]', options: ['auto', 'cuda', 'vulkan', 'metal', 'off']}),
     'claim-threshold': Flags.string({description: 'Claim a channel once this many GRAM are unclaimed [default: 1]'}),
     'settle-interval': Flags.integer({description: 'Seconds between settlement passes [default: 30]', min: 1}),
-    'rate-limit': Flags.integer({description: 'Requests per second one address may send before they prove an open channel, burst 3× that (requests of an open channel count per channel instead, 50/s) [default: 10]', min: 1}),
+    'rate-limit': Flags.integer({description: 'Requests per second one address may send before they prove an open channel, burst 3× that (requests of an open channel count per channel instead, 200/s) [default: 10]', min: 1}),
     'trusted-proxy': Flags.string({description: 'Take the client address from X-Forwarded-For when the request comes from this proxy (address or CIDR; repeatable, e.g. 127.0.0.1 for a local TLS proxy) [default: none, the header is ignored]', multiple: true}),
     'min-close-delay': Flags.integer({description: 'Refuse channels whose close delay is shorter, seconds (time to claim after a consumer starts closing) [default: 600]', min: 1}),
     'max-waived': Flags.integer({description: 'Refuse a channel once its consumer has declined this many charges as never received (each is one free answer) [default: 3]', min: 0}),

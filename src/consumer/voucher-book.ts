@@ -1,0 +1,117 @@
+import {RECENT_RECEIPTS, type ChannelRecord, type ChannelStore} from './channel-store.js';
+
+/** What a consumer knows of a query the provider lists as unpaid. */
+export type QueryStanding = 'paid' | 'running' | 'unknown';
+
+/**
+ * A channel's signed total as the consumer keeps it (docs/protocol.md §8): the
+ * one place vouchers are counted, so that answers running at once on one
+ * channel, in one process or several, each add exactly their receipt's cost.
+ */
+export interface VoucherBook {
+  /** Cumulative nanoGRAM signed so far. */
+  signed(): Promise<bigint>;
+  /** A query is about to be sent: while it runs, its charge is not declined as never received. */
+  begin(queryId: string): Promise<void>;
+  /** The query ended without a verified receipt. */
+  end(queryId: string): Promise<void>;
+  /** Count a verified receipt's cost (durably, before any voucher for it leaves) and return the new total to sign. */
+  add(queryId: string, cost: bigint): Promise<bigint>;
+  /** Whether this consumer paid `queryId`, has it running, or never received its answer. */
+  standing(queryId: string): Promise<QueryStanding>;
+}
+
+/** A VoucherBook in memory, for one process (the SDK's default). */
+export class MemoryVoucherBook implements VoucherBook {
+  private total: bigint;
+  private readonly paid: string[] = [];
+  private readonly running = new Set<string>();
+
+  constructor(signed = 0n) {
+    this.total = signed;
+  }
+
+  async signed(): Promise<bigint> {
+    return this.total;
+  }
+
+  async begin(queryId: string): Promise<void> {
+    this.running.add(queryId);
+  }
+
+  async end(queryId: string): Promise<void> {
+    this.running.delete(queryId);
+  }
+
+  async add(queryId: string, cost: bigint): Promise<bigint> {
+    this.running.delete(queryId);
+    this.paid.push(queryId);
+    if (this.paid.length > RECENT_RECEIPTS) this.paid.shift();
+    this.total += cost;
+    return this.total;
+  }
+
+  async standing(queryId: string): Promise<QueryStanding> {
+    if (this.paid.includes(queryId)) return 'paid';
+    return this.running.has(queryId) ? 'running' : 'unknown';
+  }
+}
+
+const alive = (pid: number): boolean => {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * The signed total in the channel's file, read and changed under the store's
+ * lock (ChannelStore.update): `ask`, `cocoon gateway` and SDK processes on one
+ * machine share a channel safely. Running queries are recorded with their
+ * process id; those of a process that died count as never answered.
+ */
+export class StoredVoucherBook implements VoucherBook {
+  constructor(
+    private readonly store: ChannelStore,
+    private readonly provider: string,
+    private readonly node: string | undefined,
+  ) {}
+
+  private record(): ChannelRecord | undefined {
+    return this.store.find(this.provider, this.node);
+  }
+
+  async signed(): Promise<bigint> {
+    return BigInt(this.record()?.paid ?? '0');
+  }
+
+  async begin(queryId: string): Promise<void> {
+    await this.store.update(this.provider, this.node, (r) => ({
+      ...r,
+      running: [...(r.running ?? []).filter((q) => alive(q.pid)), {id: queryId, pid: process.pid, at: new Date().toISOString()}],
+    }));
+  }
+
+  async end(queryId: string): Promise<void> {
+    await this.store.update(this.provider, this.node, (r) => ({...r, running: (r.running ?? []).filter((q) => q.id !== queryId)}));
+  }
+
+  async add(queryId: string, cost: bigint): Promise<bigint> {
+    const saved = await this.store.update(this.provider, this.node, (r) => ({
+      ...r,
+      paid: (BigInt(r.paid) + cost).toString(),
+      receipts: [...(r.receipts ?? []), queryId].slice(-RECENT_RECEIPTS),
+      running: (r.running ?? []).filter((q) => q.id !== queryId),
+    }));
+    return BigInt(saved.paid);
+  }
+
+  async standing(queryId: string): Promise<QueryStanding> {
+    const r = this.record();
+    if (r?.receipts?.includes(queryId)) return 'paid';
+    return r?.running?.some((q) => q.id === queryId && alive(q.pid)) ? 'running' : 'unknown';
+  }
+}

@@ -1,0 +1,127 @@
+import {decodeReceipt} from '../protocol/receipt.js';
+import type {ChannelAccount, PendingCharge} from './ledger.js';
+
+/*
+ * The provider's side of the payment rule of protocol version 2
+ * (docs/protocol.md §8): many answers may be in flight on one channel, each
+ * worst case reserved against the deposit and the channel's credit window;
+ * vouchers are cumulative, so the newest one pays every receipt before it in
+ * any order, and what stays unpaid is `owed − paid`.
+ */
+
+/** Answers and their worst cases reserved on a channel while they run. */
+interface InFlight {
+  count: number;
+  worst: bigint;
+}
+
+/** Why a query may not start on a channel now. */
+export type CreditRefusal =
+  | {code: 'CREDIT_LIMIT'; message: string}
+  | {code: 'INSUFFICIENT_DEPOSIT'; message: string};
+
+/** The credit window a provider grants each channel. */
+export interface CreditLimits {
+  /** Answers unpaid or running at once. */
+  queries: number;
+  /** Unpaid charges plus running worst cases, nanoGRAM. */
+  nano: bigint;
+}
+
+/** Default window: 8 answers, 0.1 GRAM. */
+export const DEFAULT_CREDIT: CreditLimits = {queries: 8, nano: 100_000_000n};
+
+const costOf = (charge: PendingCharge): bigint => decodeReceipt(Buffer.from(charge.receipt, 'hex')).cost;
+
+/**
+ * The receipts that still explain `owed − paid`, newest kept: a cumulative
+ * voucher says how much is paid, not which receipts, so the oldest are taken
+ * as paid first. Their costs sum to at least the unpaid amount.
+ */
+export function unpaidCharges(outstanding: readonly PendingCharge[], unpaid: bigint): PendingCharge[] {
+  if (unpaid <= 0n) return [];
+  const kept: PendingCharge[] = [];
+  let covered = 0n;
+  for (let i = outstanding.length - 1; i >= 0 && covered < unpaid; i--) {
+    kept.unshift(outstanding[i]!);
+    covered += costOf(outstanding[i]!);
+  }
+  return kept;
+}
+
+/** What a voucher of `amount` does to an account: raise `paid` (returns the new account), repeat an older one (undefined), or refuse (a string). */
+export function applyVoucher(account: ChannelAccount, amount: bigint, signature: Uint8Array): ChannelAccount | undefined | string {
+  if (amount > account.owed) return `Voucher amount ${amount} is above the ${account.owed} nanoGRAM this channel was charged.`;
+  if (amount <= account.paid) return undefined; // an older or repeated voucher: the newer one already covers it
+  return {...account, paid: amount, voucher: {amount, signature}, outstanding: unpaidCharges(account.outstanding ?? [], account.owed - amount)};
+}
+
+/** Write off the charge of `queryId` (the consumer says the answer never arrived whole); undefined if it is not outstanding. */
+export function waiveCharge(account: ChannelAccount, queryId: string): ChannelAccount | undefined {
+  const charge = (account.outstanding ?? []).find((c) => c.queryId === queryId);
+  if (!charge) return undefined;
+  const owed = account.owed - costOf(charge);
+  if (owed < account.paid) return undefined; // already covered by a voucher: nothing to write off
+  const outstanding = unpaidCharges((account.outstanding ?? []).filter((c) => c !== charge), owed - account.paid);
+  return {...account, owed, outstanding, waived: account.waived + 1};
+}
+
+/**
+ * Per-channel serialisation of account updates (the ledger is async) and the
+ * answers running on each channel, reserved until they are charged or dropped.
+ */
+export class ChannelCredit {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly running = new Map<string, InFlight>();
+
+  constructor(readonly limits: CreditLimits = DEFAULT_CREDIT) {}
+
+  /** Run `task` after every earlier task on `channel` (account read-modify-write). */
+  async exclusive<T>(channel: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(channel) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(task);
+    this.tails.set(channel, run);
+    try {
+      return await run;
+    } finally {
+      if (this.tails.get(channel) === run) this.tails.delete(channel);
+    }
+  }
+
+  /** Answers running on `channel`. */
+  inFlight(channel: string): InFlight {
+    return this.running.get(channel) ?? {count: 0, worst: 0n};
+  }
+
+  /**
+   * Reserve `worst` for one more answer on `channel`, or say why not: the
+   * deposit must cover everything charged plus every running worst case, and
+   * the window bounds unpaid plus running answers. Call inside exclusive().
+   */
+  reserve(channel: string, account: ChannelAccount, deposit: bigint, worst: bigint): CreditRefusal | (() => void) {
+    const now = this.inFlight(channel);
+    const unpaid = account.owed - account.paid;
+    const unpaidCount = (account.outstanding ?? []).length;
+    if (account.owed + now.worst + worst > deposit) {
+      return {
+        code: 'INSUFFICIENT_DEPOSIT',
+        message: `Deposit ${deposit} nanoGRAM can't cover ${account.owed} charged${now.count ? ` and ${now.worst} reserved for ${now.count} running answers` : ''} plus up to ${worst} for this query.`,
+      };
+    }
+    if (unpaidCount + now.count + 1 > this.limits.queries || unpaid + now.worst + worst > this.limits.nano) {
+      return {
+        code: 'CREDIT_LIMIT',
+        message: `This channel has ${unpaidCount} unpaid and ${now.count} running answers (${unpaid + now.worst} nanoGRAM); this provider's credit window is ${this.limits.queries} answers and ${this.limits.nano} nanoGRAM. Pay the outstanding receipts, or wait for running answers.`,
+      };
+    }
+    this.running.set(channel, {count: now.count + 1, worst: now.worst + worst});
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const cur = this.inFlight(channel);
+      if (cur.count <= 1) this.running.delete(channel);
+      else this.running.set(channel, {count: cur.count - 1, worst: cur.worst - worst});
+    };
+  }
+}
