@@ -1,4 +1,4 @@
-// Flood benchmark: `node --import tsx bench/flood.bench.ts` (not part of `npm run bench` yet).
+// Flood benchmark: `node --import tsx bench/flood.bench.ts` (part of `npm run bench`).
 //
 // How responsive /healthz stays while a consumer with open channels floods
 // ~1 MB prompts at 10/s (the attack of issue 15: within every rate limit, each
@@ -33,7 +33,7 @@ async function makeEngine(): Promise<InferenceEngine> {
   const model = findBenchModel();
   if (!model) return new NullEngine({contextSize: 2048});
   const {createEngine} = await import('../src/inference/engine.js');
-  return createEngine({modelPath: model, threads: 1, parallel: 1, hash: false});
+  return createEngine({modelPath: model, gpu: false, threads: Number(process.env.COCOON_BENCH_THREADS ?? 1), parallel: 1, hash: false});
 }
 
 function quantiles(xs: number[]) {

@@ -12,6 +12,7 @@ import {performance} from 'node:perf_hooks';
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
 import {Address} from '@ton/core';
 import {ProviderClient} from '../src/consumer/client.js';
+import {MemoryVoucherBook, type VoucherBook} from '../src/consumer/voucher-book.js';
 import {ed25519PublicKey} from '../src/crypto/ed25519.js';
 import {generateNodeKey} from '../src/crypto/node-key.js';
 import {openRequest, sealRequest} from '../src/protocol/envelope.js';
@@ -80,8 +81,9 @@ async function startNode(engine: InferenceEngine) {
     received += buf.length;
     return new Response(buf, {status: res.status, headers: res.headers});
   };
-  const client = (counting = false, ch = channel) =>
+  const client = (counting = false, ch = channel, book?: VoucherBook) =>
     new ProviderClient({
+      book,
       endpoint: server.url,
       provider: {x25519PublicKey: nodeKey.x25519PublicKey, ed25519PublicKey: nodeKey.ed25519PublicKey},
       channel: ch,
@@ -107,8 +109,7 @@ async function fullPath() {
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   // Bytes on the wire for one answer, against the text it carries.
-  const counting = node.client(true);
-  (counting as unknown as {paidTotal: bigint}).paidTotal = client.paid;
+  const counting = node.client(true, channel, new MemoryVoucherBook(await client.paid()));
   const r = await counting.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
   const textBytes = Buffer.byteLength(r.text);
   const overhead = (node.received() - textBytes) / tokens;

@@ -3,7 +3,7 @@
 // into bench/results/, rewrites docs/benchmarks.md from
 // bench/benchmarks.template.md, and prints the headline ratios.
 //
-//   npm run bench                 every bench, full length (under 10 min on 2 vCPUs)
+//   npm run bench                 every bench, full length (~10 min on 2 vCPUs, + ~3.5 for wan and flood)
 //   npm run bench -- --quick      shorter runs; skips the 1,000-provider registry read
 //   npm run bench -- e2e memory   only these; the others' last figures stay in the doc
 //   npm run bench -- --render     run nothing: rewrite the doc from the stored results
@@ -43,6 +43,8 @@ const benches: Bench[] = [
   {name: 'engine', file: 'engine.bench.ts', full: {COCOON_BENCH_ROUNDS: '21'}, quick: {COCOON_BENCH_ROUNDS: '5'}},
   {name: 'e2e', file: 'e2e.bench.ts', full: {COCOON_BENCH_E2E_ROUNDS: '41', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_E2E_ROUNDS: '5', COCOON_BENCH_TOKENS: '256'}},
   {name: 'memory', file: 'memory.bench.ts', full: {COCOON_BENCH_ASKS: '3', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_ASKS: '1', COCOON_BENCH_TOKENS: '256'}},
+  {name: 'wan', file: 'wan.bench.ts', full: {COCOON_BENCH_WAN_ROUNDS: '5', COCOON_BENCH_WAN_WINDOW_S: '4'}, quick: {COCOON_BENCH_WAN_ROUNDS: '2', COCOON_BENCH_WAN_WINDOW_S: '2'}},
+  {name: 'flood', file: 'flood.bench.ts', full: {BENCH_FLOOD_SECONDS: '5', BENCH_FLOOD_RATE: '10'}, quick: {BENCH_FLOOD_SECONDS: '2', BENCH_FLOOD_RATE: '10'}},
 ];
 
 const model = findBenchModel();
@@ -142,6 +144,8 @@ const fills: Record<string, () => string> = {
   'protocol.wire': () => (results.protocol ? render.protocolWire(results.protocol as any) : ''),
   'protocol.real': () => section('protocol', render.protocolReal as any),
   startup: () => section('startup', render.startup as any),
+  wan: () => section('wan', render.wan as any),
+  flood: () => section('flood', render.flood as any),
 };
 const template = fs.readFileSync(path.join(ROOT, 'bench', 'benchmarks.template.md'), 'utf8');
 const doc = template.replace(/\{\{([\w.]+)\}\}/g, (_, key: string) => {
@@ -165,6 +169,16 @@ function summarize(): {markdown: string; lines: string[]} {
       rows.push(['the same with the registry read cached (the CLI\'s default)', `${n(cr.endToEnd.ratioOfMedians, 3)} of direct tok/s; first text ${n(cr.ttftMs.ask, 1)} ms`, `+${n(cr.ttftOverheadMs, 1)} ms`]);
     }
   }
+  if (r.wan) {
+    const w = r.wan;
+    const rtt = w.wan.providerRttMs;
+    rows.push([`fresh \`cocoon ask\` over the WAN (${rtt} ms provider, ${w.wan.chainRttMs} ms + ${w.wan.chainRps} req/s chain): first text added over loopback, cold / warm registry cache`, `${n(w.cli.networkMs.cold)} / ${n(w.cli.networkMs.warm)} ms`, `${n(w.cli.networkMs.cold / rtt, 1)} / **${n(w.cli.networkMs.warm / rtt, 1)}** round trips`]);
+    rows.push(['warm SDK `ask()` over the WAN: first text added over node-llama-cpp', `${n(w.sdk.wan.addedMs, 1)} ms (loopback ${n(w.sdk.loopback.addedMs, 1)})`, `**${n(w.sdk.wan.addedMs / rtt, 2)}** round trips`]);
+    const g = w.gateway as Array<{clients: number; directAnswersPerS: number; directTokensPerS: number; loopback: {answersPerS: number; tokensPerS: number}; wan: {answersPerS: number; tokensPerS: number}}>;
+    rows.push([`one gateway, ${w.shortTokens}-token answers/s at ${g.map((x) => x.clients).join(' / ')} clients, WAN (loopback)`, g.map((x) => `${n(x.wan.answersPerS, 1)} (${n(x.loopback.answersPerS, 1)})`).join(' / '), `${g.map((x) => n(x.wan.answersPerS / x.directAnswersPerS, 3)).join(' / ')} of direct`]);
+    rows.push([`one gateway, tokens/s of ${w.longTokens}-token answers at ${g.map((x) => x.clients).join(' / ')} clients, WAN (loopback)`, g.map((x) => `${n(x.wan.tokensPerS)} (${n(x.loopback.tokensPerS)})`).join(' / '), `${g.map((x) => n(x.wan.tokensPerS / x.directTokensPerS, 3)).join(' / ')} of direct`]);
+  }
+  if (r.flood) rows.push([`provider \`/healthz\` p99 while a consumer floods ${r.flood.rate}/s ~1 MB prompts`, `${n(r.flood.boundOn.p99, 1)} ms (idle ${n(r.flood.idle.p99, 1)}; bound off ${n(r.flood.boundOff.p99, 1)})`, `${n(r.flood.boundOn.p99 / r.flood.idle.p99, 1)}× idle`]);
   if (r.protocol?.realEngine) rows.push(['protocol (no chain) ÷ engine alone, end to end', `${n(r.protocol.realEngine.endToEnd.protocol)} ÷ ${n(r.protocol.realEngine.endToEnd.engine)} tok/s`, n(r.protocol.realEngine.endToEnd.ratioOfMedians, 3)]);
   if (r.engine) rows.push(['engine ÷ node-llama-cpp direct (streaming), per CPU-second', `${n(r.engine.engine.cpu)} ÷ ${n(r.engine.directStreaming.cpu)} tok/CPU-s`, n(r.engine.ratios.cpuStreaming, 3)]);
   if (r.protocol) rows.push(['null-engine protocol, 1 consumer / 8 consumers', `${n(r.protocol.fullPath.sequential.qps)} / ${n(r.protocol.fullPath.concurrent.qps)} queries/s`, `p99 ${n(r.protocol.fullPath.sequential.p99Ms, 1)} / ${n(r.protocol.fullPath.concurrent.p99Ms, 1)} ms`]);

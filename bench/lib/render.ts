@@ -307,3 +307,92 @@ export function fees(g: Gas, answer: {promptTokens: number; completionTokens: nu
     `\n\nAt the 1-GRAM threshold the fee is about a quarter of a per cent of what the answers paid, whatever the price; claiming after every query would cost more than the answer at these prices (which is why the node's settler skips a claim whose fees would take half of it unless a closing deadline forces it).`;
   return {markdown, atDefault};
 }
+
+interface WanCli {
+  versionMs: number;
+  cold: {firstTextMs: number; totalMs: number; addedFirstTextMs: number};
+  warm: {firstTextMs: number; totalMs: number; addedFirstTextMs: number};
+  perWarmAsk: {chainRequests: number; refused429: number; providerConnections: number};
+}
+interface WanSdk {
+  askFirstTextMs: number;
+  directFirstTextMs: number;
+  addedMs: number;
+  perAsk: {chainRequests?: number; providerConnections: number};
+}
+interface WanLoad {
+  answersPerS: number;
+  tokensPerS: number;
+  statuses: {short: Record<string, number>; long: Record<string, number>};
+}
+interface Wan extends Stored {
+  model: string;
+  rounds: number;
+  windowS: number;
+  parallel: number;
+  contextSize: number;
+  wan: {providerRttMs: number; chainRttMs: number; chainRps: number; providerChainRps: number};
+  shortTokens: number;
+  longTokens: number;
+  cli: {loopback: WanCli; wan: WanCli; networkMs: {cold: number; warm: number}};
+  sdk: {loopback: WanSdk; wan: WanSdk};
+  gateway: Array<{clients: number; directAnswersPerS: number; directTokensPerS: number; loopback: WanLoad; wan: WanLoad}>;
+}
+export function wan(r: Wan): string {
+  const rtt = r.wan.providerRttMs;
+  const rt = (ms: number) => `${n(ms)} ms (${n(ms / rtt, 1)} RT)`;
+  const refused = (x: WanLoad) => Object.entries({...x.statuses.short, ...x.statuses.long}).filter(([k]) => k !== '200').map(([k, v]) => `${v}× ${k}`).join(', ');
+  const failures = r.gateway.flatMap((g) => [refused(g.loopback), refused(g.wan)]).filter(Boolean);
+  return (
+    `${r.model}, provider with ${r.parallel} sequences (context ${r.contextSize}), ${r.rounds} rounds; WAN = provider ${rtt} ms round trip (+1 to connect), chain endpoint ${r.wan.chainRttMs} ms (+2 to connect), ${r.wan.chainRps} request/s with 429 beyond. RT = provider round trips of ${rtt} ms.\n\n` +
+    `**(a) A fresh \`cocoon ask --max-tokens 4\` process**: time to first text less a \`cocoon --version\` start-up (${n(r.cli.loopback.versionMs)} ms), median of ${r.rounds}.\n\n` +
+    table(['registry cache', 'loopback', 'WAN', 'WAN − loopback'], ['---', '---:', '---:', '---:'], (['cold', 'warm'] as const).map((arm) => [
+      arm === 'cold' ? 'cold (first ask in 15 s)' : 'warm (the 15 s cache fresh)',
+      `${n(r.cli.loopback[arm].addedFirstTextMs)} ms`,
+      rt(r.cli.wan[arm].addedFirstTextMs),
+      `**${rt(r.cli.networkMs[arm])}**`,
+    ])) +
+    `\n\nA warm CLI ask over the WAN made ${n(r.cli.wan.perWarmAsk.chainRequests, 1)} chain requests (${n(r.cli.wan.perWarmAsk.refused429, 1)} answered 429) and opened ${n(r.cli.wan.perWarmAsk.providerConnections, 1)} provider connections; it exited after ${n(r.cli.wan.warm.totalMs)} ms.\n\n` +
+    `**(b) A warm SDK \`ask()\`** (registry read cached, channel known, 4 tokens): first text ${n(r.sdk.loopback.askFirstTextMs, 1)} ms on loopback, ${n(r.sdk.wan.askFirstTextMs, 1)} ms over the WAN, against ${n(r.sdk.loopback.directFirstTextMs, 1)} ms for node-llama-cpp alone: added **${n(r.sdk.loopback.addedMs, 1)} ms** on loopback, **${rt(r.sdk.wan.addedMs)}** over the WAN (${n(r.sdk.wan.perAsk.chainRequests ?? 0, 1)} chain requests and ${n(r.sdk.wan.perAsk.providerConnections, 1)} new provider connections per ask).\n\n` +
+    `**(c) One \`cocoon gateway\`, one provider**: closed-loop clients, ${r.windowS} s counted per level; answers/s for ${r.shortTokens}-token answers, tokens/s for ${r.longTokens}-token answers; node-llama-cpp direct runs min(clients, ${r.parallel}) generations at once on a ${r.parallel}-sequence context; ratio to direct in brackets.\n\n` +
+    table(['clients', `direct, answers/s`, 'gateway, loopback', 'gateway, WAN', 'direct, tokens/s', 'gateway, loopback', 'gateway, WAN'], ['---:', '---:', '---:', '---:', '---:', '---:', '---:'], r.gateway.map((g) => [
+      g.clients,
+      n(g.directAnswersPerS, 1),
+      `${n(g.loopback.answersPerS, 1)} (${n(g.loopback.answersPerS / g.directAnswersPerS, 3)})`,
+      `${n(g.wan.answersPerS, 1)} (${n(g.wan.answersPerS / g.directAnswersPerS, 3)})`,
+      n(g.directTokensPerS),
+      `${n(g.loopback.tokensPerS)} (${n(g.loopback.tokensPerS / g.directTokensPerS, 3)})`,
+      `${n(g.wan.tokensPerS)} (${n(g.wan.tokensPerS / g.directTokensPerS, 3)})`,
+    ])) +
+    (failures.length ? `\n\nGateway answers other than 200: ${failures.join('; ')}.` : '\n\nEvery gateway request was answered 200.')
+  );
+}
+
+interface FloodPhase {
+  probes: number;
+  p50: number;
+  p99: number;
+  max: number;
+  floodAnswers: Record<string, number>;
+}
+interface Flood extends Stored {
+  engine: string;
+  contextSize: number;
+  promptBytes: number;
+  rate: number;
+  seconds: number;
+  idle: FloodPhase;
+  boundOn: FloodPhase;
+  boundOff: FloodPhase;
+}
+export function flood(r: Flood): string {
+  const answers = (p: FloodPhase) => Object.entries(p.floodAnswers).map(([k, v]) => `${v}× ${k}`).join(', ') || '—';
+  return (
+    `${r.engine} engine, context ${r.contextSize}; ${r.rate} prompts/s of ${n(r.promptBytes / 1e6, 2)} MB for ${r.seconds} s per phase.\n\n` +
+    table(['phase', '/healthz p50', 'p99', 'max', 'probes', 'flood answered'], ['---', '---:', '---:', '---:', '---:', '---'], [
+      ['no flood', `${n(r.idle.p50, 2)} ms`, `${n(r.idle.p99, 2)} ms`, `${n(r.idle.max, 2)} ms`, r.idle.probes, answers(r.idle)],
+      ['flood, prompt byte bound on (the default)', `${n(r.boundOn.p50, 2)} ms`, `**${n(r.boundOn.p99, 2)} ms**`, `${n(r.boundOn.max, 2)} ms`, r.boundOn.probes, answers(r.boundOn)],
+      ['flood, bound off (every prompt tokenised)', `${n(r.boundOff.p50, 2)} ms`, `${n(r.boundOff.p99, 2)} ms`, `${n(r.boundOff.max, 2)} ms`, r.boundOff.probes, answers(r.boundOff)],
+    ])
+  );
+}

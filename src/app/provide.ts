@@ -217,6 +217,9 @@ export interface StartOptions extends NodeOption {
   minCloseDelay?: number;
   /** Refuse a channel once it has waived this many charges. Default: 3. */
   maxWaived?: number;
+  /** Credit window per channel (docs/protocol.md §8): answers, and GRAM as text. Default: 8 answers, 0.1 GRAM. */
+  creditQueries?: number;
+  creditLimit?: string;
   /** Proof of work asked of every query, bits. Default: 0 (off). */
   powDifficulty?: number;
   onEvent?: (event: NodeEvent) => void;
@@ -250,6 +253,7 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     settleIntervalMs: options.settleIntervalMs ?? 30_000,
     minCloseDelay: options.minCloseDelay,
     maxWaived: options.maxWaived,
+    credit: {queries: options.creditQueries, nano: options.creditLimit === undefined ? undefined : parseTon(options.creditLimit)},
     powDifficulty: options.powDifficulty,
     rateLimit: options.rateLimit ? {refillPerSecond: options.rateLimit, capacity: 3 * options.rateLimit} : undefined,
     trustedProxies: options.trustedProxies,

@@ -29,7 +29,7 @@ export class KeyedMutex {
   async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal, limit = 1): Promise<T> {
     const slots = this.keys.get(key) ?? {active: 0, waiters: []};
     this.keys.set(key, slots);
-    if (slots.waiters.length > this.maxWaiting) throw new CocoonError('BUSY', `${this.size(key)} requests already wait for this provider.`, {hint: 'Retry in a moment.'});
+    if (this.size(key) > this.maxWaiting) throw new CocoonError('BUSY', `${this.size(key)} requests already wait for this provider.`, {hint: 'Retry in a moment.'});
     if (slots.active >= limit || slots.waiters.length > 0) await this.wait(slots, signal, key);
     slots.active++;
     try {

@@ -50,6 +50,8 @@ export interface ProviderNodeOptions {
   minCloseDelay?: number;
   /** Refuse a channel once it has waived this many charges. Default: 3. */
   maxWaived?: number;
+  /** Credit window per channel (docs/protocol.md §8). Default: 8 answers, 0.1 GRAM. */
+  credit?: {queries?: number; nano?: bigint};
   /** Proof of work asked of every query, leading zero bits (0 … MAX_POW_DIFFICULTY of server.ts). Default: 0 (off). */
   powDifficulty?: number;
   /** Per-source request limit (each paid answer costs a source 2–3 requests). Default: the server's (30 burst, 10/s). */
@@ -120,6 +122,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       rateLimit: options.rateLimit,
       trustedProxies: options.trustedProxies,
       maxWaived: options.maxWaived,
+      credit: options.credit,
       powDifficulty: options.powDifficulty,
     });
   } catch (error) {
