@@ -95,7 +95,7 @@ async function phase(engine: InferenceEngine, boundOn: boolean | undefined) {
 
 const engine = await makeEngine();
 const result = {
-  engine: engine.backend, contextSize: engine.model.contextSize, promptBytes: Buffer.byteLength(PROMPT), rate, seconds,
+  engine: engine.backend, contextSize: engine.model.contextSize, promptBytes: Buffer.byteLength(PROMPT), rate, phaseSeconds: seconds, // (the runner's `seconds` is the bench's run time)
   idle: await phase(engine, undefined),
   boundOn: await phase(engine, true),
   boundOff: await phase(engine, false),

@@ -22,8 +22,8 @@
  *       answers, against node-llama-cpp driven directly on a 4-sequence context
  *       with min(clients, 4) generations at once (the provider's most).
  * Added time is also given in provider round trips (ms ÷ 50).
- * Env: COCOON_BENCH_WAN_ROUNDS (CLI and SDK rounds, default 5), COCOON_BENCH_WAN_WINDOW_S (seconds
- * counted per load level, default 4, after 2.5 s (short answers) or 1 s (long) not counted).
+ * Env: COCOON_BENCH_WAN_ROUNDS (CLI and SDK rounds, default 4), COCOON_BENCH_WAN_WINDOW_S (seconds
+ * counted per load level, default 4, after 1 s not counted, 6 s for the first level).
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
@@ -54,11 +54,12 @@ import {emitResult, median, requireBenchModel} from './lib/result.js';
 
 const modelPath = path.resolve(requireBenchModel('wan.bench'));
 const threads = Number(process.env.COCOON_BENCH_THREADS ?? 1);
-const rounds = Number(process.env.COCOON_BENCH_WAN_ROUNDS ?? 5);
+const rounds = Number(process.env.COCOON_BENCH_WAN_ROUNDS ?? 4);
 const windowS = Number(process.env.COCOON_BENCH_WAN_WINDOW_S ?? 4);
-// Seconds not counted at the start of each load level: long enough for short answers to spend the
-// gateway's burst allowance (24 requests), so that what is counted is its steady rate.
-const WARM_S = {short: 2.5, long: 1};
+// Seconds not counted at the start of each load level. The short-answer levels run first, one after
+// another, and the first of them long enough to spend the gateway's burst allowance (24 requests,
+// refilled at 9/s: over the WAN that takes ~6 s), so that what is counted is its steady rate.
+const WARM_S = {first: 6, next: 1};
 const PARALLEL = 4;
 const CLIENTS = [1, 4, 16];
 const SHORT = 8;
@@ -224,13 +225,13 @@ async function load(clients: number, warmS: number, work: (worker: number, i: nu
   }));
   return {answersPerS: answers / windowS, tokensPerS: tokens / windowS, statuses, drainS: (performance.now() - until) / 1000};
 }
-const warm = (tokens: number) => (tokens === SHORT ? WARM_S.short : WARM_S.long);
 const viaGateway = (url: string, maxTokens: number) => async (w: number, i: number) => {
   const res = await fetch(`${url}/v1/completions`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({model: name, prompt: `Once upon a time, story ${w}-${i} began`, max_tokens: maxTokens, temperature: 0})});
   const body = (await res.json()) as {usage?: {completion_tokens: number}};
   return {status: res.status, tokens: body.usage?.completion_tokens ?? 0};
 };
 const viaDirect = (maxTokens: number) => async (w: number, i: number) => ({status: 200, tokens: (await direct(lanes[w]!, `Once upon a time, story ${w}-${i} began`, maxTokens)).tokens});
+/** The gateway's levels; on loopback each level of node-llama-cpp direct runs just before the gateway's, so that load drift hits both alike. */
 async function gatewayLevels(mode: Mode) {
   const port = await freePort();
   const gateway = await startBackground(['gateway', '--port', String(port)], {home, env: cliEnv(mode), ready: /gateway listening on/, timeoutMs: 60_000});
@@ -238,7 +239,14 @@ async function gatewayLevels(mode: Mode) {
   try {
     await viaGateway(url, SHORT)(0, 0); // the gateway's discovery, off the clock
     const out: Record<string, Awaited<ReturnType<typeof load>>> = {};
-    for (const c of CLIENTS) for (const t of [SHORT, LONG]) out[`${c}x${t}`] = await load(c, warm(t), viaGateway(url, t));
+    let first = true;
+    for (const t of [SHORT, LONG]) {
+      for (const c of CLIENTS) {
+        if (mode === 'loopback' && c <= PARALLEL) directLoad[`${c}x${t}`] = await load(c, WARM_S.next, viaDirect(t));
+        out[`${c}x${t}`] = await load(c, first ? WARM_S.first : WARM_S.next, viaGateway(url, t));
+        first = false;
+      }
+    }
     return out;
   } finally {
     gateway.child.kill('SIGINT');
@@ -247,7 +255,7 @@ async function gatewayLevels(mode: Mode) {
 }
 
 const modes = {} as Record<Mode, {cli: Awaited<ReturnType<typeof cliRounds>>; sdk: Awaited<ReturnType<typeof sdkRounds>>; gateway: Awaited<ReturnType<typeof gatewayLevels>>}>;
-let directLoad: Record<string, Awaited<ReturnType<typeof load>>> = {};
+const directLoad: Record<string, Awaited<ReturnType<typeof load>>> = {};
 await ask({client: sdkClients.loopback, registry, store: sdkStore, prompt: 'Once upon a time', maxTokens: 4, filter: {model: name}, funding}); // opens the SDK's channel
 for (const mode of ['loopback', 'wan'] as const) {
   setMode(mode);
@@ -256,10 +264,6 @@ for (const mode of ['loopback', 'wan'] as const) {
   const sdk = await sdkRounds(mode);
   const gateway = await gatewayLevels(mode);
   modes[mode] = {cli, sdk, gateway};
-  if (mode === 'loopback') {
-    setMode('loopback');
-    for (const c of [1, PARALLEL]) for (const t of [SHORT, LONG]) directLoad[`${c}x${t}`] = await load(c, warm(t), viaDirect(t));
-  }
   console.log(`${mode}: ${fmt((performance.now() - t) / 1000, 1)} s`);
 }
 

@@ -380,7 +380,7 @@ interface Flood extends Stored {
   contextSize: number;
   promptBytes: number;
   rate: number;
-  seconds: number;
+  phaseSeconds: number;
   idle: FloodPhase;
   boundOn: FloodPhase;
   boundOff: FloodPhase;
@@ -388,8 +388,8 @@ interface Flood extends Stored {
 export function flood(r: Flood): string {
   const answers = (p: FloodPhase) => Object.entries(p.floodAnswers).map(([k, v]) => `${v}× ${k}`).join(', ') || '—';
   return (
-    `${r.engine} engine, context ${r.contextSize}; ${r.rate} prompts/s of ${n(r.promptBytes / 1e6, 2)} MB for ${r.seconds} s per phase.\n\n` +
-    table(['phase', '/healthz p50', 'p99', 'max', 'probes', 'flood answered'], ['---', '---:', '---:', '---:', '---:', '---'], [
+    `${r.engine} engine, context ${r.contextSize}; ${r.rate} prompts/s of ${n(r.promptBytes / 1e6, 2)} MB for ${r.phaseSeconds} s per phase.\n\n` +
+    table(['phase', '/healthz p50', 'p99', 'max', 'probes', "HTTP statuses of the flood's answers"], ['---', '---:', '---:', '---:', '---:', '---'], [
       ['no flood', `${n(r.idle.p50, 2)} ms`, `${n(r.idle.p99, 2)} ms`, `${n(r.idle.max, 2)} ms`, r.idle.probes, answers(r.idle)],
       ['flood, prompt byte bound on (the default)', `${n(r.boundOn.p50, 2)} ms`, `**${n(r.boundOn.p99, 2)} ms**`, `${n(r.boundOn.max, 2)} ms`, r.boundOn.probes, answers(r.boundOn)],
       ['flood, bound off (every prompt tokenised)', `${n(r.boundOff.p50, 2)} ms`, `${n(r.boundOff.p99, 2)} ms`, `${n(r.boundOff.max, 2)} ms`, r.boundOff.probes, answers(r.boundOff)],
