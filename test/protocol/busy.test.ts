@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {isCocoonError} from '../../src/errors.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
-import {CHANNEL, MAX_PRICE, startRig, type Rig} from './setup.js';
+import {CHANNEL, MAX_PRICE, errorOf, startRig, type Rig} from './setup.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -22,13 +22,40 @@ async function codeOf(p: Promise<unknown>): Promise<{code: string; wire: unknown
 }
 
 describe('capacity and engine failures', () => {
-  it('refuses a second query on a channel while one is streaming', async () => {
+  it('runs a second query on a channel while the first is streaming, and pays both exactly', async () => {
     rig = await startRig({engine: new NullEngine({tokens: 50, delayMs: 5})});
-    const first = rig.client().query(ask);
-    const iterator = first[Symbol.asyncIterator]();
-    await iterator.next(); // the first query is now streaming
-    expect(await codeOf(rig.client().query(ask).result())).toEqual({code: 'BUSY', wire: 'CHANNEL_BUSY'});
-    expect((await first.result()).usage.completionTokens).toBe(50);
+    const client = rig.client();
+    const first = client.query(ask);
+    await first[Symbol.asyncIterator]().next(); // the first query is now streaming
+    const second = client.query({...ask, prompt: 'another story'});
+    await second[Symbol.asyncIterator]().next();
+    expect(rig.engine.load().active).toBe(2); // both generate at once on the one channel
+    const [a, b] = await Promise.all([first.result(), second.result()]);
+    expect([a.usage.completionTokens, b.usage.completionTokens]).toEqual([50, 50]);
+    const sum = a.cost + b.cost;
+    // Each answer adds its own cost to the consumer's cumulative total: the one counted first is its cost alone, the other the sum.
+    const [early, late] = [a, b].sort((x, y) => Number(x.total - y.total));
+    expect(early!.total).toBe(early!.cost);
+    expect(late!.total).toBe(sum);
+    expect(await client.paid()).toBe(sum);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: sum, owed: sum, outstanding: []});
+  });
+
+  it('refuses a query beyond a credit window of one answer with CREDIT_LIMIT while the first streams, and charges nothing for it', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 50, delayMs: 5}), credit: {queries: 1}});
+    const client = rig.client();
+    const first = client.query(ask);
+    await first[Symbol.asyncIterator]().next();
+    const refused = await errorOf(client.query(ask).result());
+    expect(refused).toMatchObject({code: 'BUSY', wire: 'CREDIT_LIMIT', details: {outstanding: 0}}); // nothing unpaid yet: the running answer fills it
+    expect(refused.message).toMatch(/0 unpaid and 1 running.*credit window is 1 answers/);
+    const done = await first.result();
+    expect(await client.paid()).toBe(done.cost);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: done.cost, owed: done.cost, outstanding: []});
+    expect(rig.server.metrics.get('cocoon_queries_completed_total')).toBe(1);
+    // Once the first is paid the window is free again.
+    const next = await client.query(ask).result();
+    expect(next.total).toBe(done.cost + next.cost);
   });
 
   it('answers BUSY when the engine queue is full', async () => {
@@ -46,7 +73,7 @@ describe('capacity and engine failures', () => {
     rig = await startRig({engine: new NullEngine({tokens: 50, failAfter: 10})});
     const client = rig.client();
     expect(await codeOf(client.query(ask).result())).toEqual({code: 'MODEL_ERROR', wire: 'ENGINE_ERROR'});
-    expect(client.paid).toBe(0n);
+    expect(await client.paid()).toBe(0n);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
   });
 });

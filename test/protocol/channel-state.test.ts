@@ -21,18 +21,23 @@ async function post(r: Rig, body: unknown): Promise<{status: number; code?: stri
 }
 
 describe('POST /v1/channel', () => {
-  it('tells the consumer paid, owed, the pending receipt and waivers, signed by the node key', async () => {
+  it('tells the consumer paid, owed, the outstanding receipts and waivers, signed by the node key', async () => {
     rig = await startRig();
     const client = rig.client();
-    expect(await client.channelState()).toMatchObject({paid: 0n, owed: 0n, waived: 0, pending: null});
+    expect(await client.channelState()).toMatchObject({paid: 0n, owed: 0n, waived: 0, outstanding: []});
     const first = await client.query(ask).result();
-    expect(await client.channelState()).toMatchObject({paid: first.total, owed: first.total, pending: null});
+    expect(await client.channelState()).toMatchObject({paid: first.total, owed: first.total, outstanding: []});
     const unpaid = rig.client({autoPay: false, paid: first.total});
     const second = await unpaid.query(ask).result();
     const held = await unpaid.channelState();
     expect(held).toMatchObject({paid: first.total, owed: second.total, waived: 0});
     expect(held.channel.equals(CHANNEL)).toBe(true);
-    expect(held.pending).toEqual({queryId: second.queryId, receipt: Buffer.from(second.receipt.bytes).toString('hex'), signature: Buffer.from(second.receipt.signature).toString('hex')});
+    expect(held.outstanding).toEqual([{receipt: Buffer.from(second.receipt.bytes).toString('hex'), signature: Buffer.from(second.receipt.signature).toString('hex')}]);
+    // A third unpaid answer (the second's voucher rides on it): only the third is outstanding, oldest first.
+    const third = await unpaid.query(ask).result();
+    const later = await unpaid.channelState();
+    expect(later).toMatchObject({paid: second.total, owed: third.total});
+    expect(later.outstanding).toEqual([{receipt: Buffer.from(third.receipt.bytes).toString('hex'), signature: Buffer.from(third.receipt.signature).toString('hex')}]);
   });
 
   it('answers only the channel’s voucher key, inside the timestamp window, for a channel the guard knows', async () => {

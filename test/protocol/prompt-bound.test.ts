@@ -1,9 +1,13 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import type {GenerateRequest} from '../../src/inference/types.js';
+import type {GenerateRequest, PreparedPrompt} from '../../src/inference/types.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
 import {CHANNEL, MAX_PRICE, errorOf, startRig, type Rig} from './setup.js';
 
-/** The null engine with a 512-token context that records every tokenizer call. */
+/**
+ * The null engine with a 512-token context that records every tokenizer call:
+ * the UTF-8 size of each input it is asked to count or prepare (the provider
+ * tokenises through prepare(), docs/protocol.md §10.2), and every generation.
+ */
 class CountingEngine extends NullEngine {
   readonly counted: number[] = [];
   readonly generated: GenerateRequest[] = [];
@@ -14,9 +18,13 @@ class CountingEngine extends NullEngine {
     this.counted.push(Buffer.byteLength(text));
     return super.countTokens(text);
   }
-  override generate(request: GenerateRequest) {
+  override async prepare(request: Pick<GenerateRequest, 'prompt' | 'messages'>): Promise<PreparedPrompt> {
+    this.counted.push(Buffer.byteLength(NullEngine.input(request)));
+    return super.prepare(request);
+  }
+  override generate(request: GenerateRequest, prepared?: PreparedPrompt) {
     this.generated.push(request);
-    return super.generate(request);
+    return super.generate(request, prepared);
   }
 }
 
@@ -40,6 +48,7 @@ describe('prompt byte bound', () => {
     const wide = await errorOf(client.query({model: 'null', messages: [{role: 'user', content: 'é'.repeat(bound / 2)}], maxTokens: 3, maxPrice: MAX_PRICE}).result());
     expect(wide).toMatchObject({wire: 'INVALID_QUERY'});
     expect(engine.counted).toEqual([]);
+    expect(engine.tokenizeCalls).toBe(0);
     expect(engine.generated).toEqual([]);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
   });
@@ -50,6 +59,9 @@ describe('prompt byte bound', () => {
     const r = await rig.client().query({model: 'null', prompt: 'x'.repeat(bound), maxTokens: 3, maxPrice: MAX_PRICE}).result();
     expect(r.usage.completionTokens).toBe(3);
     expect(engine.counted).toEqual([bound]);
+    // Tokenised once: the tokens counted for the deposit are the tokens generated from.
+    expect(engine.tokenizeCalls).toBe(1);
+    expect(r.usage.promptTokens).toBe(1);
   });
 
   it('takes its bytes per token from the options', async () => {
@@ -57,6 +69,7 @@ describe('prompt byte bound', () => {
     rig = await startRig({engine, maxPromptBytesPerToken: 2});
     expect(await errorOf(rig.client().query({model: 'null', prompt: 'x'.repeat(1025), maxTokens: 3, maxPrice: MAX_PRICE}).result())).toMatchObject({wire: 'INVALID_QUERY'});
     expect(engine.counted).toEqual([]);
+    expect(engine.tokenizeCalls).toBe(0);
     await expect(startRig({maxPromptBytesPerToken: 0})).rejects.toMatchObject({code: 'INVALID_INPUT'});
   });
 });

@@ -138,71 +138,123 @@ describe('deposit check', () => {
   });
 });
 
+type Outstanding = {receipt: string; signature: string}[];
+
+/** The outstanding receipts a CREDIT_LIMIT refusal lists (ProviderError.outstanding). */
+async function creditLimit(p: Promise<unknown>): Promise<Outstanding> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toMatchObject({code: 'BUSY', wireCode: 'CREDIT_LIMIT', transient: true});
+    return (err as {outstanding: Outstanding}).outstanding;
+  }
+  throw new Error('expected CREDIT_LIMIT');
+}
+
+const receiptHex = (r: {receipt: {bytes: Uint8Array; signature: Uint8Array}}) => ({receipt: Buffer.from(r.receipt.bytes).toString('hex'), signature: Buffer.from(r.receipt.signature).toString('hex')});
+
 describe('payment', () => {
-  it('refuses a channel that owes a voucher until it pays', async () => {
-    rig = await startRig();
+  it('refuses a channel whose credit window is full of unpaid receipts until a voucher pays them', async () => {
+    rig = await startRig({credit: {queries: 1}});
     const client = rig.client({autoPay: false});
     const first = await client.query(ask).result();
     expect(first.voucherPosted).toBe(false);
-    const owed = await errorOf(client.query(ask).result());
-    expect(owed).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'VOUCHER_OWED'});
-    expect((owed.details?.pending as {receipt: string}).receipt).toBe(Buffer.from(first.receipt.bytes).toString('hex'));
+    // A consumer whose voucher never reached the provider (here: another book, so nothing rides along) finds the window full.
+    const owed = await errorOf(rig.client().query(ask).result());
+    expect(owed).toMatchObject({code: 'BUSY', wire: 'CREDIT_LIMIT', details: {outstanding: 1}});
+    expect(await creditLimit(rig.client().query(ask).result())).toEqual([receiptHex(first)]);
     await client.postVoucher(first.voucher.amount, first.voucher.signature);
     const second = await client.query(ask).result();
     expect(second.total).toBe(first.total + second.cost);
+    // The second answer is unpaid in turn (autoPay off, nothing rode after it): it alone fills the window now.
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: second.total});
+    expect(await creditLimit(rig.client().query(ask).result())).toEqual([receiptHex(second)]);
   });
 
-  it('refuses a voucher with a wrong signature or a lower amount', async () => {
+  it('refuses a voucher with a wrong signature or above the charges, and acknowledges an older one without change', async () => {
     rig = await startRig();
     const client = rig.client({autoPay: false});
     const first = await client.query(ask).result();
     const forged = signVoucher({channel: CHANNEL, amount: first.total}, bytes('mallory', 32));
     expect(await errorOf(client.postVoucher(first.total, forged))).toMatchObject({code: 'PAYMENT_REQUIRED', wire: 'BAD_VOUCHER'});
-    const lower = signVoucher({channel: CHANNEL, amount: first.total - 1n}, CONSUMER_SEED);
-    expect(await errorOf(client.postVoucher(first.total - 1n, lower))).toMatchObject({wire: 'BAD_VOUCHER'});
+    const above = signVoucher({channel: CHANNEL, amount: first.total + 1n}, CONSUMER_SEED);
+    const aboveErr = await errorOf(client.postVoucher(first.total + 1n, above));
+    expect(aboveErr).toMatchObject({wire: 'BAD_VOUCHER'});
+    expect(aboveErr.message).toMatch(/above the .* nanoGRAM this channel was charged/);
     const otherChannel = signVoucher({channel: new (CHANNEL.constructor as typeof import('@ton/core').Address)(0, bytes('x', 32)), amount: first.total}, CONSUMER_SEED);
     expect(await errorOf(client.postVoucher(first.total, otherChannel))).toMatchObject({wire: 'BAD_VOUCHER'});
-    expect((await rig.ledger.get(CHANNEL.toRawString()))?.pending).toBeDefined();
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: 0n, owed: first.total, outstanding: [{queryId: first.queryId}]});
     await client.postVoucher(first.total, first.voucher.signature);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: first.total, outstanding: []});
+    // Cumulative vouchers: a lower (older) amount is acknowledged and changes nothing.
+    const lower = signVoucher({channel: CHANNEL, amount: first.total - 1n}, CONSUMER_SEED);
+    await client.postVoucher(first.total - 1n, lower);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: first.total});
     expect(rig.server.metrics.get('cocoon_vouchers_total', {result: 'refused'})).toBe(3);
+    expect(rig.server.metrics.get('cocoon_vouchers_total', {result: 'repeated'})).toBe(1);
   });
 
-  it('re-posts a voucher whose first post failed, when the provider asks for it', async () => {
-    rig = await startRig();
+  it('re-posts the newest voucher for an outstanding receipt it paid (settleOutstanding repays)', async () => {
+    rig = await startRig({credit: {queries: 1}});
+    // The voucher post after the first answer is lost, and the second query was sealed before that answer was paid,
+    // so nothing rides on it: the provider holds the first receipt as unpaid and the window of one is full.
     let failVoucher = true;
+    let releaseSecond!: () => void;
+    const secondMayGo = new Promise<void>((r) => (releaseSecond = r));
+    let queries = 0;
     const flaky: typeof fetch = async (input, init) => {
       if (String(input).endsWith('/v1/voucher') && failVoucher) {
         failVoucher = false;
         throw new TypeError('fetch failed');
       }
+      if (String(input).endsWith('/v1/query') && ++queries === 2) await secondMayGo;
       return fetch(input, init);
     };
     const client = rig.client({fetch: flaky});
-    const first = await client.query(ask).result();
+    const firstStream = client.query(ask);
+    await firstStream[Symbol.asyncIterator]().next();
+    const secondResult = client.query(ask).result();
+    const first = await firstStream.result();
     expect(first.voucherPosted).toBe(false);
     expect(first.paymentError).toMatchObject({code: 'PROVIDER_UNAVAILABLE'});
-    const owed = await errorOf(client.query(ask).result());
-    expect(owed.wire).toBe('VOUCHER_OWED');
-    expect(await client.settlePending(owed.details!.pending as {receipt: string; signature: string})).toBe('paid');
+    releaseSecond();
+    const outstanding = await creditLimit(secondResult);
+    expect(outstanding).toEqual([receiptHex(first)]);
+    expect(await client.settleOutstanding(outstanding)).toEqual({repaid: true, waived: [], running: 0});
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: first.total, outstanding: [], waived: 0});
     const next = await client.query(ask).result();
     expect(next.total).toBe(first.total + next.cost);
   });
 
-  it('lets a consumer waive a charge for an answer it never received in full', async () => {
-    rig = await startRig();
+  it('lets a consumer waive a charge for an answer it never received in full (settleOutstanding waives)', async () => {
+    rig = await startRig({credit: {queries: 1}});
     const log: string[] = [];
     // The consumer's copy of the stream loses its last 10 bytes; the provider did send it all.
     const client = rig.client({fetch: tamperingFetch((b) => b.subarray(0, b.length - 10), log)});
     const lost = await errorOf(client.query(ask).result());
     expect(lost.details?.incomplete).toBe(true);
+    const [charge] = (await rig.ledger.get(CHANNEL.toRawString()))!.outstanding!;
     const honest = rig.client();
-    const owed = await errorOf(honest.query(ask).result());
-    expect(owed.wire).toBe('VOUCHER_OWED');
-    expect(await honest.settlePending(owed.details!.pending as {receipt: string; signature: string})).toBe('waived');
+    const outstanding = await creditLimit(honest.query(ask).result());
+    expect(outstanding).toEqual([{receipt: charge!.receipt, signature: charge!.signature}]);
+    expect(await honest.settleOutstanding(outstanding)).toEqual({repaid: false, waived: [charge!.queryId], running: 0});
     const next = await honest.query(ask).result();
     expect(next.total).toBe(next.cost); // nothing was charged for the lost answer
-    expect((await rig.ledger.get(CHANNEL.toRawString()))?.waived).toBe(1);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({waived: 1, paid: next.cost, owed: next.cost});
+  });
+
+  it('leaves an outstanding receipt alone while its query still runs in this consumer', async () => {
+    rig = await startRig({credit: {queries: 1}});
+    const client = rig.client();
+    const lossy = rig.client({fetch: tamperingFetch((b) => b.subarray(0, b.length - 10))});
+    await errorOf(lossy.query(ask).result());
+    const [charge] = (await rig.ledger.get(CHANNEL.toRawString()))!.outstanding!;
+    const id = charge!.queryId;
+    // A book that says the query is still running somewhere (another process of this consumer).
+    const book = {signed: async () => 0n, begin: async () => {}, end: async () => {}, add: async () => 0n, standing: async (q: string) => (q === id ? 'running' as const : 'unknown' as const)};
+    const outstanding = await creditLimit(client.query(ask).result());
+    expect(await rig.client({book}).settleOutstanding(outstanding)).toEqual({repaid: false, waived: [], running: 1});
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({waived: 0, outstanding: [{queryId: id}]});
   });
 });
 
@@ -227,7 +279,7 @@ describe('streams the consumer must not pay for', () => {
       // A flipped length byte makes the stream look cut short: an incomplete answer, reported as such.
       if (err.code === 'PROVIDER_UNAVAILABLE') expect(err.details?.incomplete, `byte ${i}`).toBe(true);
       else expect(err.code, `byte ${i}`).toBe('PROTOCOL_ERROR');
-      expect(client.paid).toBe(0n);
+      expect(await client.paid()).toBe(0n);
       expect(log.some((u) => u.endsWith('/v1/voucher'))).toBe(false);
     }
   });
@@ -252,7 +304,7 @@ describe('streams the consumer must not pay for', () => {
       expect(err.message).toMatch(/incomplete/);
       expect(err.details?.incomplete).toBe(true);
       expect(err.details?.phase).toBe(chunks.length > 0 ? 'streaming' : 'before-text');
-      expect(client.paid).toBe(0n);
+      expect(await client.paid()).toBe(0n);
       expect(log.some((u) => u.endsWith('/v1/voucher'))).toBe(false);
     }
   });
@@ -267,7 +319,7 @@ describe('streams the consumer must not pay for', () => {
     for (let i = 0; i < 100 && rig.server.metrics.get('cocoon_queries_aborted_total') === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
-    expect(client.paid).toBe(0n);
+    expect(await client.paid()).toBe(0n);
     expect(rig.engine.load().active).toBe(0);
     const next = await client.query({...ask, maxTokens: 5}).result();
     expect(next.total).toBe(next.cost);

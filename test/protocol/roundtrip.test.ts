@@ -31,13 +31,13 @@ describe('round trip with the null engine', () => {
     expect(verifyVoucher({channel: CHANNEL, amount: result.total}, result.voucher.signature, ed25519PublicKey(CONSUMER_SEED))).toBe(true);
     const account = await rig.ledger.get(CHANNEL.toRawString());
     expect(account).toMatchObject({paid: result.total, owed: result.total});
-    expect(account?.pending).toBeUndefined();
+    expect(account?.outstanding).toEqual([]);
 
     // A second query adds to the cumulative total.
     const second = await client.query({model: 'null', messages: [{role: 'user', content: 'again please'}], maxTokens: 5, maxPrice: MAX_PRICE}).result();
     expect(second.usage).toEqual({promptTokens: 2, completionTokens: 5});
     expect(second.total).toBe(result.total + second.cost);
-    expect(client.paid).toBe(second.total);
+    expect(await client.paid()).toBe(second.total);
     expect((await rig.ledger.get(CHANNEL.toRawString()))?.paid).toBe(second.total);
   });
 

@@ -26,13 +26,45 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
     const na = await sodium();
     const shared = na.crypto_scalarmult(buf(r.ephemeralSecret), buf(fixture.nodeKey.x25519PublicKey));
     expect(Buffer.from(shared).toString('hex')).toBe(r.sharedSecret);
+    expect(buf(r.header)[4]).toBe(2); // version byte (docs/protocol.md §3.1)
+    expect(JSON.parse(r.plaintext).v).toBe(2);
     const salt = createHash('sha256').update(buf(r.header)).digest();
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v1 request', 32)).toString('hex')).toBe(r.requestKey);
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v1 response', 32)).toString('hex')).toBe(r.responseKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 request', 32)).toString('hex')).toBe(r.requestKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 response', 32)).toString('hex')).toBe(r.responseKey);
     const body = buf(r.body);
     const plain = na.crypto_aead_xchacha20poly1305_ietf_decrypt(null, body.subarray(128), body.subarray(0, 128), buf(r.nonce), buf(r.requestKey));
     expect(Buffer.from(plain).toString('utf8')).toBe(r.plaintext);
     expect(checkPow(buf(fixture.requestWithPow.header), 8)).toBe(true);
+  });
+
+  it('the riding-voucher request carries the voucher vector, recomputed with bare primitives', async () => {
+    const r = fixture.requestWithVoucher;
+    const na = await sodium();
+    const body = buf(r.body);
+    expect(body.subarray(16, 32).toString('hex')).toBe(r.queryId);
+    const shared = na.crypto_scalarmult(buf(fixture.request.ephemeralSecret), buf(fixture.nodeKey.x25519PublicKey));
+    const salt = createHash('sha256').update(body.subarray(0, 128)).digest();
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 request', 32)).toString('hex')).toBe(r.requestKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 response', 32)).toString('hex')).toBe(r.responseKey);
+    const plain = na.crypto_aead_xchacha20poly1305_ietf_decrypt(null, body.subarray(128), body.subarray(0, 128), buf(r.nonce), buf(r.requestKey));
+    expect(Buffer.from(plain).toString('utf8')).toBe(r.plaintext);
+    // The rider is exactly the voucher of §7: amount and signature over the voucher cell's hash, by the consumer key.
+    const json = JSON.parse(r.plaintext);
+    expect(json.voucher).toEqual({amount: fixture.voucher.amount, signature: fixture.voucher.signature});
+    const consumer = na.crypto_sign_seed_keypair(buf(fixture.voucher.consumerSeed));
+    expect(na.crypto_sign_verify_detached(buf(json.voucher.signature), buf(fixture.voucher.hash), consumer.publicKey)).toBe(true);
+    const decoded = decodeQueryRequest(plain);
+    expect(decoded.voucher?.amount).toBe(1210n);
+  });
+
+  it('the waiver signature is Ed25519 over the documented bytes, recomputed with bare primitives', async () => {
+    const w = fixture.waiver;
+    const na = await sodium();
+    const message = Buffer.from(`cocoon/v2 waive\n${w.channel}\n${w.queryId}`, 'utf8');
+    expect(message.toString('utf8')).toBe(w.message);
+    const consumer = na.crypto_sign_seed_keypair(buf(w.consumerSeed));
+    expect(na.crypto_sign_verify_detached(buf(w.signature), message, consumer.publicKey)).toBe(true);
+    expect(na.crypto_sign_verify_detached(buf(w.signature), Buffer.from(message.toString().replace('v2', 'v1')), consumer.publicKey)).toBe(false);
   });
 
   it('the provider opens the request vector and the consumer reads the response vector', async () => {

@@ -1,4 +1,4 @@
-// Builds the golden vectors of protocol v1 from fixed keys, nonces and clock.
+// Builds the golden vectors of protocol v2 from fixed keys, nonces and clock.
 // `node --import tsx test/protocol/vectors.ts --write` regenerates
 // test/fixtures/protocol-vectors.json; vectors.test.ts checks the code against it.
 import fs from 'node:fs';
@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {Address} from '@ton/core';
 import {signVoucher, voucherHash} from '../../src/chain/contracts/voucher.js';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
+import {signWaiver, waiverBytes} from '../../src/protocol/channel-state.js';
 import {sealRequest} from '../../src/protocol/envelope.js';
 import {StreamSealer} from '../../src/crypto/response-stream.js';
 import {x25519} from '../../src/crypto/x25519.js';
@@ -27,6 +28,8 @@ export const INPUTS = {
   channel: new Address(0, bytes('channel', 32)),
   consumerSeed: bytes('consumer', 32),
   streamHeader: bytes('stream', 24),
+  ridingQueryId: bytes('riding query', 16),
+  ridingNonce: bytes('riding nonce', 24),
   texts: ['Once upon', ' a time.'],
 };
 
@@ -56,6 +59,19 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     });
   const sealed = await seal(0);
   const withPow = await seal(8);
+  // The same request carrying the consumer's newest voucher (docs/protocol.md §4), under its own query id and nonce.
+  const voucher = {channel: INPUTS.channel, amount: 1210n};
+  const voucherSignature = signVoucher(voucher, INPUTS.consumerSeed);
+  const riding: QueryRequest = {...request, queryId: INPUTS.ridingQueryId, voucher: {amount: voucher.amount, signature: voucherSignature}};
+  const ridingPlaintext = encodeQueryRequest(riding);
+  const withVoucher = await sealRequest({
+    recipientKey: node.x25519PublicKey,
+    plaintext: ridingPlaintext,
+    queryId: INPUTS.ridingQueryId,
+    timestamp: INPUTS.timestamp,
+    ephemeralSecret: INPUTS.ephemeralSecret,
+    nonce: INPUTS.ridingNonce,
+  });
   const shared = await x25519(INPUTS.ephemeralSecret, node.x25519PublicKey);
 
   const receipt = {
@@ -76,10 +92,10 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     encodeResponsePreamble(INPUTS.streamHeader),
     lengthPrefixed(errSealer.push(encodeErrorPayload('BUSY', 'The provider is at capacity.'), true)),
   ]);
-  const voucher = {channel: INPUTS.channel, amount: 1210n};
+  const waiverQueryId = hex(INPUTS.queryId);
 
   return {
-    description: 'Cocoon private query protocol v1 golden vectors; see docs/protocol.md. Inputs are SHA-256 chains of labels (test/protocol/setup.ts bytes()).',
+    description: 'Cocoon private query protocol v2 golden vectors; see docs/protocol.md. Inputs are SHA-256 chains of labels (test/protocol/setup.ts bytes()).',
     nodeKey: {
       secret: hex(INPUTS.nodeSecret),
       x25519PublicKey: hex(node.x25519PublicKey),
@@ -99,6 +115,14 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       body: hex(sealed.body),
     },
     requestWithPow: {difficulty: 8, powNonce: withPow.header.powNonce.toString(), header: hex(withPow.body.subarray(0, 128))},
+    requestWithVoucher: {
+      queryId: hex(INPUTS.ridingQueryId),
+      nonce: hex(INPUTS.ridingNonce),
+      plaintext: Buffer.from(ridingPlaintext).toString('utf8'),
+      requestKey: hex(withVoucher.keys.requestKey),
+      responseKey: hex(withVoucher.keys.responseKey),
+      body: hex(withVoucher.body),
+    },
     receipt: {bytes: hex(signed.bytes), signature: hex(signed.signature)},
     response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', body: hex(response)},
     errorResponse: {code: 'BUSY', message: 'The provider is at capacity.', body: hex(errorResponse)},
@@ -107,7 +131,14 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       amount: '1210',
       consumerSeed: hex(INPUTS.consumerSeed),
       hash: hex(voucherHash(voucher)),
-      signature: hex(signVoucher(voucher, INPUTS.consumerSeed)),
+      signature: hex(voucherSignature),
+    },
+    waiver: {
+      channel: INPUTS.channel.toRawString(),
+      queryId: waiverQueryId,
+      consumerSeed: hex(INPUTS.consumerSeed),
+      message: waiverBytes(INPUTS.channel, waiverQueryId).toString('utf8'),
+      signature: hex(signWaiver(INPUTS.channel, waiverQueryId, INPUTS.consumerSeed)),
     },
   };
 }

@@ -60,14 +60,18 @@ describe('worst-case cost', () => {
 });
 
 describe('ProviderError', () => {
-  it('carries the wire code, phase, wait and pending receipt as fields, and in details for --json', () => {
+  it('carries the wire code, phase, wait and outstanding receipts as fields, and in details for --json', () => {
     const e = wireError('RATE_LIMITED', 'slow down', {retryAfterMs: 1200});
     expect(ProviderError.isInstance(e)).toBe(true);
     expect(e).toMatchObject({code: 'BUSY', wireCode: 'RATE_LIMITED', phase: 'before-text', retryAfterMs: 1200, transient: true, retryable: true});
     expect(e.details).toMatchObject({wireCode: 'RATE_LIMITED', retryAfterMs: 1200, phase: 'before-text'});
-    expect(wireError('CHANNEL_BUSY', 'x').retryAfterMs).toBe(500);
-    const owed = wireError('VOUCHER_OWED', 'pay', {pending: {receipt: 'aa', signature: 'bb'}});
-    expect(owed).toMatchObject({code: 'PAYMENT_REQUIRED', retryable: false, transient: false, pending: {receipt: 'aa', signature: 'bb'}});
+    // A full credit window passes in a moment on the same provider; it lists the receipts held as unpaid (details: their count).
+    const full = wireError('CREDIT_LIMIT', 'window full', {outstanding: [{receipt: 'aa', signature: 'bb'}, {receipt: 'cc', signature: 'dd'}]});
+    expect(full).toMatchObject({code: 'BUSY', retryable: true, transient: true, retryAfterMs: 500, outstanding: [{receipt: 'aa', signature: 'bb'}, {receipt: 'cc', signature: 'dd'}]});
+    expect(full.details).toMatchObject({wireCode: 'CREDIT_LIMIT', outstanding: 2});
+    expect(full.at('streaming').outstanding).toEqual(full.outstanding);
+    const thin = wireError('INSUFFICIENT_DEPOSIT', 'top up');
+    expect(thin).toMatchObject({code: 'PAYMENT_REQUIRED', retryable: false, transient: false, retryAfterMs: undefined, outstanding: undefined});
     const later = e.at('streaming');
     expect(later).toMatchObject({phase: 'streaming', wireCode: 'RATE_LIMITED', retryAfterMs: 1200});
     expect(ProviderError.isInstance(new CocoonError('BUSY', 'plain'))).toBe(false);
