@@ -1,7 +1,7 @@
 import {Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import {ProviderError} from '../protocol/errors.js';
-import {completionBound, estimatePromptTokens, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, estimatePromptTokens, promptBytes, worstCaseCost} from '../protocol/pricing.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
@@ -38,8 +38,10 @@ export interface AskOptions {
   filter: ProviderFilter;
   /** Providers already discovered and ranked (e.g. by a gateway's cache): skips discovery and its liveness checks. Default: discover. */
   candidates?: DiscoveredProvider[];
-  /** Reuse a registry read younger than this, ms (0: always read, write no cache). Default: discovery's. */
+  /** Reuse a registry read younger than this, ms (0: always read, write no cache, and probe every node). Default: 5 minutes; a refusal that looks stale reads it again. */
   registryCacheMs?: number;
+  /** Reuse a node's signed /v1/info younger than this, ms (0: probe every node each time). Default: 60 s. */
+  liveCacheMs?: number;
   /** Opens and tops up channels. Required. */
   funding: ChannelFunding;
   /** Each piece of text as it arrives. Once it has been called, no other provider may answer instead. */
@@ -88,7 +90,32 @@ export function queryWorstCase(record: ProviderRecord, options: Pick<AskOptions,
  * fails before any text is replaced by the next one (withFailover).
  */
 export async function ask(options: AskOptions): Promise<AskResult> {
-  const found = options.candidates ?? (await discoverProviders({client: options.client, registry: options.registry, filter: options.filter, cacheMs: options.registryCacheMs}));
+  if (options.candidates) return askAmong(options, options.candidates);
+  // Warm: the registry and each node's signed info come from the local cache (no chain read, no probe).
+  // A refusal that says the cache was stale (no provider, none answering, a changed record) reads both afresh, once.
+  const discover = (fresh: boolean) =>
+    discoverProviders({
+      client: options.client, registry: options.registry, filter: options.filter,
+      cacheMs: fresh ? Math.min(1, options.registryCacheMs ?? 1) : (options.registryCacheMs ?? 300_000),
+      liveCacheMs: fresh || options.registryCacheMs === 0 ? 0 : (options.liveCacheMs ?? 60_000),
+    });
+  let delivered = false;
+  const watched = {...options, onText: options.onText && ((text: string) => ((delivered = true), options.onText!(text)))};
+  try {
+    return await askAmong(watched, await discover(false));
+  } catch (error) {
+    if (delivered || !staleCache(error)) throw error;
+    return askAmong(watched, await discover(true));
+  }
+}
+
+// What a stale cached registry or node info looks like: nobody found or answering, or a node refusing what its record said.
+function staleCache(error: unknown): boolean {
+  if (ProviderError.isInstance(error)) return ['PRICE_TOO_LOW', 'WRONG_KEY', 'UNKNOWN_MODEL'].includes(error.wireCode ?? '') || (error.code === 'PROVIDER_UNAVAILABLE' && error.phase === 'before-text');
+  return error instanceof CocoonError && (error.code === 'NOT_FOUND' || error.code === 'PROVIDER_UNAVAILABLE');
+}
+
+async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promise<AskResult> {
   const candidates = rankProviders(found).filter((p) => p.live);
   if (candidates.length === 0) {
     const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
@@ -106,6 +133,17 @@ export async function ask(options: AskOptions): Promise<AskResult> {
       details: {maxTokens: options.maxTokens, limit: most},
     });
   }
+  // Nor a prompt over its byte bound (docs/protocol.md §10.2): refused here, before a channel is opened or topped up for it.
+  const bytes = promptBytes(options);
+  const bound = (p: DiscoveredProvider) => p.live?.info.limits.maxPromptBytes ?? Infinity;
+  const taking = fitting.filter((p) => bound(p) >= bytes);
+  if (taking.length === 0) {
+    const most = Math.max(...fitting.map(bound));
+    throw new CocoonError('INVALID_INPUT', `The prompt is ${bytes} bytes of UTF-8; the matching providers take at most ${most}.`, {
+      hint: 'Shorten the prompt, or choose a provider with a larger context (`cocoon providers list`).',
+      details: {promptBytes: bytes, limit: most},
+    });
+  }
   let delivered = false;
   const onText = options.onText && ((text: string) => {
     delivered = true;
@@ -113,7 +151,7 @@ export async function ask(options: AskOptions): Promise<AskResult> {
   });
   const around = options.around ?? (<T>(_p: DiscoveredProvider, attempt: () => Promise<T>) => attempt());
   return withFailover({
-    candidates: fitting,
+    candidates: taking,
     attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
     delivered: () => delivered,
     onFallback: (candidate, error) => options.onFallback?.(candidate.record, error),

@@ -45,6 +45,12 @@ export interface DiscoveryOptions {
   timeoutMs?: number;
   /** Reuse a registry read younger than this, ms (0: always read). Default: 15 s. */
   cacheMs?: number;
+  /**
+   * Reuse a provider's signed /v1/info younger than this, ms, kept beside the
+   * registry cache (0: always ask). A warm ask takes the cached one and learns
+   * a node is down from its query, failing over. Default: 0.
+   */
+  liveCacheMs?: number;
   /** Cache file of the configured shard (the other shards' and the index's lie beside it). Default: `<data>/cache/registry-<address>.json`. */
   cacheFile?: string;
   fetch?: typeof fetch;
@@ -140,18 +146,52 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
 }
 
 /** Check one provider's live, signed info. */
-async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof fetch): Promise<Pick<DiscoveredProvider, 'live' | 'down'>> {
+async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof fetch, cache?: {file: string; maxAgeMs: number}): Promise<Pick<DiscoveredProvider, 'live' | 'down'>> {
+  if (cache) {
+    try {
+      const saved = JSON.parse(fs.readFileSync(cache.file, 'utf8')) as {at: number; endpoint: string; body: unknown; latencyMs: number};
+      if (Date.now() - saved.at < cache.maxAgeMs && saved.endpoint === record.endpoint) {
+        const live = checkInfo(record, saved.body);
+        if (typeof live !== 'string') return {live: {info: live, latencyMs: saved.latencyMs}};
+      }
+    } catch {
+      // none cached, or unreadable: ask the node
+    }
+  }
   const started = performance.now();
   try {
     const res = await doFetch(new URL('/v1/info', record.endpoint), {signal: AbortSignal.timeout(timeoutMs)});
     if (!res.ok) return {down: `HTTP ${res.status}`};
-    const info = verifyInfo(await res.json(), record.nodeKey);
-    if (info.keys.x25519 !== record.encryptionKey.toString('hex')) return {down: 'serves a different encryption key than registered'};
-    if (!info.models.some((m) => m.name === record.model)) return {down: `does not serve ${record.model}`};
-    return {live: {info, latencyMs: Math.round(performance.now() - started)}};
+    const body = await res.json();
+    const info = checkInfo(record, body);
+    if (typeof info === 'string') return {down: info};
+    const latencyMs = Math.round(performance.now() - started);
+    if (cache) {
+      fs.mkdirSync(path.dirname(cache.file), {recursive: true, mode: 0o700});
+      writeFileAtomic(cache.file, JSON.stringify({at: Date.now(), endpoint: record.endpoint, body, latencyMs}));
+    }
+    return {live: {info, latencyMs}};
   } catch (error) {
     return {down: (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message};
   }
+}
+
+/** The node's info if it is signed by the registered key and fits the record, else why not. */
+function checkInfo(record: ProviderRecord, body: unknown): ProviderInfo | string {
+  const info = verifyInfo(body, record.nodeKey);
+  if (info.keys.x25519 !== record.encryptionKey.toString('hex')) return 'serves a different encryption key than registered';
+  if (!info.models.some((m) => m.name === record.model)) return `does not serve ${record.model}`;
+  return info;
+}
+
+/** Forget a node's cached info (its query failed: the next discovery asks it again). */
+export function forgetLiveness(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>, record: ProviderRecord): void {
+  fs.rmSync(liveCachePath(options, record), {force: true});
+}
+
+function liveCachePath(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>, record: ProviderRecord): string {
+  const name = `live-${record.nodeKey.toString('hex').slice(0, 32)}.json`;
+  return options.cacheFile ? path.join(path.dirname(options.cacheFile), name) : dataPath('cache', name);
 }
 
 /**
@@ -165,7 +205,13 @@ export async function discoverProviders(options: DiscoveryOptions): Promise<Disc
   const records = all.filter((r) => matchesFilter(r, options.filter ?? {}));
   if (options.liveness === false) return records.map((record) => ({record}));
   const doFetch = options.fetch ?? globalThis.fetch;
-  return Promise.all(records.map(async (record) => ({record, ...(await probe(record, options.timeoutMs ?? 1500, doFetch))})));
+  const liveCacheMs = options.liveCacheMs ?? 0;
+  return Promise.all(
+    records.map(async (record) => ({
+      record,
+      ...(await probe(record, options.timeoutMs ?? 1500, doFetch, liveCacheMs > 0 ? {file: liveCachePath(options, record), maxAgeMs: liveCacheMs} : undefined)),
+    })),
+  );
 }
 
 /** Cost of a typical answer (256 prompt + 256 completion tokens), for ranking. */

@@ -36,3 +36,11 @@ export function estimatePromptTokens(input: {prompt?: string; messages?: Readonl
 export function priceAccepted(maxPrice: Prices, prices: Prices): boolean {
   return maxPrice.prompt >= prices.prompt && maxPrice.completion >= prices.completion;
 }
+
+/** UTF-8 size of what a provider tokenises: the prompt, or every message's role and content (the byte bound, docs/protocol.md §10.2). */
+export function promptBytes(q: {prompt?: string; messages?: readonly {role: string; content: string}[]}): number {
+  if (q.prompt !== undefined) return Buffer.byteLength(q.prompt, 'utf8');
+  let n = 0;
+  for (const m of q.messages ?? []) n += Buffer.byteLength(m.role, 'utf8') + Buffer.byteLength(m.content, 'utf8');
+  return n;
+}

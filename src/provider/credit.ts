@@ -108,7 +108,9 @@ export class ChannelCredit {
         message: `Deposit ${deposit} nanoGRAM can't cover ${account.owed} charged${now.count ? ` and ${now.worst} reserved for ${now.count} running answers` : ''} plus up to ${worst} for this query.`,
       };
     }
-    if (unpaidCount + now.count + 1 > this.limits.queries || unpaid + now.worst + worst > this.limits.nano) {
+    // One answer is always allowed on a channel with nothing unpaid or running (the deposit alone bounds it, as in protocol 1).
+    const exposed = unpaidCount + now.count > 0;
+    if (unpaidCount + now.count + 1 > this.limits.queries || (exposed && unpaid + now.worst + worst > this.limits.nano)) {
       return {
         code: 'CREDIT_LIMIT',
         message: `This channel has ${unpaidCount} unpaid and ${now.count} running answers (${unpaid + now.worst} nanoGRAM); this provider's credit window is ${this.limits.queries} answers and ${this.limits.nano} nanoGRAM. Pay the outstanding receipts, or wait for running answers.`,

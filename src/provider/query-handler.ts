@@ -7,7 +7,7 @@ import type {FinishReason, GenerateRequest, PreparedPrompt, Usage} from '../infe
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
-import {completionBound, estimatePromptTokens, priceAccepted, queryCost, worstCaseCost} from '../protocol/pricing.js';
+import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, queryCost, worstCaseCost} from '../protocol/pricing.js';
 import {signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
@@ -54,14 +54,6 @@ async function preparePrompt(ctx: ServerContext, q: QueryRequest): Promise<{prom
   let n = 0;
   for (const m of q.messages ?? []) n += (await ctx.engine.countTokens(m.content)) + 8;
   return {promptTokens: n + 8};
-}
-
-/** UTF-8 size of what the engine will tokenise: the prompt, or every message's role and content. */
-function promptBytes(q: QueryRequest): number {
-  if (q.prompt !== undefined) return Buffer.byteLength(q.prompt, 'utf8');
-  let n = 0;
-  for (const m of q.messages ?? []) n += Buffer.byteLength(m.role, 'utf8') + Buffer.byteLength(m.content, 'utf8');
-  return n;
 }
 
 /**

@@ -19,6 +19,9 @@ export interface ChannelStatus {
   unclaimed: string;
   deposit: string;
   unlockAt: string | null;
+  /** GRAM charged on the channel (every receipt issued), and answers charged but not yet covered by a voucher. */
+  charged: string;
+  unpaidAnswers: number;
   /** Charges this channel's consumer declined as never received (free answers). */
   waived: number;
 }
@@ -120,6 +123,8 @@ export async function providerStatus(options: ProviderStatusOptions): Promise<Pr
       unclaimed: formatTon(voucher > paid ? voucher - paid : 0n),
       deposit: formatTon(state?.deposited ?? 0n),
       unlockAt: state?.unlockAt ? new Date(state.unlockAt * 1000).toISOString() : null,
+      charged: formatTon(account?.owed ?? 0n),
+      unpaidAnswers: (account?.outstanding ?? []).length,
       waived: account?.waived ?? 0,
     });
   }

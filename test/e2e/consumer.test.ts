@@ -101,13 +101,15 @@ describe('ask and channels, through the CLI on the devnet', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.length > 0) child.kill('SIGINT');
     });
     const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
     expect(code).not.toBe(0);
-    expect(out.length).toBeGreaterThan(0);
+    expect(out.length, err).toBeGreaterThan(0);
     const after = await ok(consumerHome, ['channel', 'status', providers[0]!.address!]);
     expect(after.signed).toBe(before.signed);
     // The next query goes through: nothing is owed for the interrupted answer.

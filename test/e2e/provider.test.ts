@@ -157,7 +157,7 @@ describe('provide, through the CLI on the devnet', () => {
       }
     })();
     await expect(failed).rejects.toMatchObject({code: expect.stringMatching(/PROTOCOL_ERROR|PROVIDER_UNAVAILABLE|ABORTED/)});
-    expect(consumer.paid).toBe(paid); // no voucher for the interrupted answer
+    expect(await consumer.paid()).toBe(paid); // no voucher for the interrupted answer
     await node!.exited;
 
     await startNode();

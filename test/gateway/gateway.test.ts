@@ -1,10 +1,13 @@
 // The gateway against a real market: a devnet, a provider serving the test
 // model, and a funded consumer wallet, spoken to with the official openai client.
-import {Address} from '@ton/core';
+import path from 'node:path';
+import {Address, toNano} from '@ton/core';
 import OpenAI from 'openai';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Settings} from '../../src/config/settings.js';
 import {ChannelStore} from '../../src/consumer/channel-store.js';
+import {FundingPolicy} from '../../src/consumer/funding.js';
+import {tempHome} from '../helpers/home.js';
 import {startGateway, type Gateway, type GatewayOptions, type GatewayRequestEvent} from '../../src/gateway/server.js';
 import {viewChannel} from '../../src/consumer/channels.js';
 import {runCli} from '../helpers/cli.js';
@@ -201,19 +204,38 @@ describe('gateway: the OpenAI API backed by the network', () => {
     expect((await viewChannel(options.client, record)).deposited).toBe(before.deposited);
   });
 
-  it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
+  it('refuses a prompt over every provider’s byte bound before any money moves, even with --auto-topup', async () => {
     const topping = await startGateway({...options, funding: await app.funding({mode: 'always', deposit: 1_000_000_000n}), onRequest: undefined});
     try {
       const record = store.get(market.providers[0]!.address.toRawString())!;
       const before = await viewChannel(options.client, record);
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
-      // A 1 MB prompt may cost 1 GRAM (a token per byte) plus the completion: more than the channel holds, so it is
-      // topped up; the provider then refuses a prompt far beyond the model's context (its byte bound).
+      // 1 MB is far beyond the providers' /v1/info limits.maxPromptBytes (context × 16 bytes): no top-up, no query.
       const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(500_000), max_tokens: 4000}).catch((e: unknown) => e);
       expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+      expect((answer as Error).message).toMatch(/The prompt is 1000000 bytes of UTF-8; the matching providers take at most \d+/);
+      expect((await viewChannel(options.client, record)).deposited).toBe(before.deposited);
+    } finally {
+      await topping.close();
+    }
+  });
+
+  it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
+    // A consumer of its own (another channel to the same provider) with a small deposit, so the worst case of one
+    // request (4,000 prompt bytes at 1,000 nano a token, 512 completion tokens at 100,000) is more than it holds.
+    const own = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
+    const me = await app.sender('me');
+    const funding = new FundingPolicy({client: options.client, store: own, mode: 'always', deposit: toNano('0.03'), closeDelay: 3600, wallet: async () => me});
+    const topping = await startGateway({...options, store: own, funding, onRequest: undefined});
+    try {
+      const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
+      // The prompt is within the byte bound but longer than the model's context: the provider refuses it after the top-up.
+      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(2000), max_tokens: 4000}).catch((e: unknown) => e);
+      expect((answer as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+      const record = own.list()[0]!;
       const after = await viewChannel(options.client, record);
-      // What arrives is the top-up (at least the deposit, 1 GRAM) less the message's gas.
-      expect(after.deposited - before.deposited).toBeGreaterThan(990_000_000n);
+      // Opened with 0.03 GRAM, then topped up by what the request needs (over 0.05): far more than the opening deposit.
+      expect(after.deposited).toBeGreaterThan(toNano('0.07'));
     } finally {
       await topping.close();
     }

@@ -63,7 +63,7 @@ describe('provider lifecycle on the devnet', () => {
         expect(result.cost).toBe(BigInt(result.usage.promptTokens) * provider.record.promptPrice + BigInt(result.usage.completionTokens) * provider.record.completionPrice);
         receipts += result.cost;
       }
-      expect(client.paid).toBe(receipts);
+      expect(await client.paid()).toBe(receipts);
 
       // Below the threshold nothing is claimed on a timer pass.
       expect((await node.settler.settle()).map((r) => r.outcome)).toEqual(['below-threshold']);
