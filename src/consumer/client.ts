@@ -21,6 +21,9 @@ export {QueryStream} from './query-stream.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+// Paid query ids sent with each voucher (docs/protocol.md §7): more than any credit window this client meets.
+const COVERS = 16;
+
 /**
  * The consumer side of the protocol for one (provider, channel): seals
  * queries, streams and verifies answers, and pays for complete ones with
@@ -88,6 +91,7 @@ export class ProviderClient {
     let counted = false;
     try {
       const signedBefore = await this.book.signed();
+      const covers = signedBefore > 0n ? await this.book.recent(COVERS) : [];
       const request: QueryRequest = {
         queryId,
         timestamp,
@@ -99,7 +103,7 @@ export class ProviderClient {
         maxTokens: q.maxTokens,
         maxPrice: q.maxPrice,
         // The newest voucher rides along: it pays earlier answers on the way (docs/protocol.md §8).
-        ...(signedBefore > 0n ? {voucher: this.voucher(signedBefore)} : {}),
+        ...(signedBefore > 0n ? {voucher: {...this.voucher(signedBefore), covers}} : {}),
       };
       const sealed = await sealRequest({
         recipientKey: this.options.provider.x25519PublicKey,
@@ -176,11 +180,13 @@ export class ProviderClient {
 
   /** POST /v1/voucher for a cumulative amount already signed (e.g. to retry a failed post), optionally declining one charge as never received. */
   async postVoucher(amount: bigint, signature: Uint8Array, waive?: string, signal?: AbortSignal): Promise<void> {
+    const covers = await this.book.recent(COVERS);
     const body = JSON.stringify({
       v: PROTOCOL_VERSION,
       channel: this.options.channel.toRawString(),
       amount: amount.toString(),
       signature: hex(signature),
+      ...(covers.length ? {covers} : {}),
       ...(waive ? {waive: {queryId: waive, signature: hex(signWaiver(this.options.channel, waive, this.options.voucherKey))}} : {}),
     });
     const res = await this.send('/v1/voucher', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 30_000)}, signal);

@@ -19,6 +19,8 @@ export interface VoucherBook {
   add(queryId: string, cost: bigint): Promise<bigint>;
   /** Whether this consumer paid `queryId`, has it running, or never received its answer. */
   standing(queryId: string): Promise<QueryStanding>;
+  /** The newest query ids the signed total covers (sent with a voucher as `covers`). */
+  recent(limit: number): Promise<string[]>;
 }
 
 /** A VoucherBook in memory, for one process (the SDK's default). */
@@ -27,8 +29,14 @@ export class MemoryVoucherBook implements VoucherBook {
   private readonly paid: string[] = [];
   private readonly running = new Set<string>();
 
-  constructor(signed = 0n) {
+  /** @param paid Query ids `signed` already covers (what a restarted client knew), newest last. */
+  constructor(signed = 0n, paid: readonly string[] = []) {
     this.total = signed;
+    this.paid.push(...paid.slice(-RECENT_RECEIPTS));
+  }
+
+  async recent(limit: number): Promise<string[]> {
+    return this.paid.slice(-limit);
   }
 
   async signed(): Promise<bigint> {
@@ -107,6 +115,10 @@ export class StoredVoucherBook implements VoucherBook {
       running: (r.running ?? []).filter((q) => q.id !== queryId),
     }));
     return BigInt(saved.paid);
+  }
+
+  async recent(limit: number): Promise<string[]> {
+    return (this.record()?.receipts ?? []).slice(-limit);
   }
 
   async standing(queryId: string): Promise<QueryStanding> {

@@ -22,7 +22,7 @@ export function encodeQueryRequest(r: QueryRequest): Uint8Array {
     params: r.params,
     maxTokens: r.maxTokens,
     maxPrice: {prompt: r.maxPrice.prompt.toString(), completion: r.maxPrice.completion.toString()},
-    ...(r.voucher ? {voucher: {amount: r.voucher.amount.toString(), signature: hex(r.voucher.signature)}} : {}),
+    ...(r.voucher ? {voucher: {amount: r.voucher.amount.toString(), signature: hex(r.voucher.signature), ...(r.voucher.covers?.length ? {covers: r.voucher.covers} : {})}} : {}),
   };
   return Buffer.from(JSON.stringify(json), 'utf8');
 }
@@ -48,6 +48,6 @@ export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
     params: r.params,
     maxTokens: r.maxTokens,
     maxPrice: {prompt: BigInt(r.maxPrice.prompt), completion: BigInt(r.maxPrice.completion)},
-    ...(r.voucher ? {voucher: {amount: BigInt(r.voucher.amount), signature: Buffer.from(r.voucher.signature, 'hex')}} : {}),
+    ...(r.voucher ? {voucher: {amount: BigInt(r.voucher.amount), signature: Buffer.from(r.voucher.signature, 'hex'), ...(r.voucher.covers ? {covers: r.voucher.covers} : {})}} : {}),
   };
 }

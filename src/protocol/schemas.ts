@@ -35,7 +35,7 @@ export const QueryRequestSchema = z
       .default({}),
     maxTokens: z.number().int().min(1).max(1 << 20),
     maxPrice: z.object({prompt: NanoSchema, completion: NanoSchema}).strict(),
-    voucher: z.object({amount: NanoSchema, signature: hex(64)}).strict().optional(),
+    voucher: z.object({amount: NanoSchema, signature: hex(64), covers: z.array(hex(16)).max(64).optional()}).strict().optional(),
   })
   .strict()
   .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), 'exactly one of prompt or messages');
@@ -78,6 +78,7 @@ export const VoucherPostSchema = z
     channel: RawAddressSchema,
     amount: NanoSchema,
     signature: hex(64),
+    covers: z.array(hex(16)).max(64).optional(),
     waive: z.object({queryId: hex(16), signature: hex(64)}).strict().optional(),
   })
   .strict();

@@ -110,7 +110,7 @@ export interface QueryRequest {
    * (docs/protocol.md §8): applied before admission, as a POST /v1/voucher
    * would be. Optional.
    */
-  voucher?: {amount: bigint; signature: Uint8Array};
+  voucher?: {amount: bigint; signature: Uint8Array; covers?: string[]};
 }
 
 /** What the provider signs at the end of an answer (docs/protocol.md §6). */

@@ -49,11 +49,23 @@ export function unpaidCharges(outstanding: readonly PendingCharge[], unpaid: big
   return kept;
 }
 
-/** What a voucher of `amount` does to an account: raise `paid` (returns the new account), repeat an older one (undefined), or refuse (a string). */
-export function applyVoucher(account: ChannelAccount, amount: bigint, signature: Uint8Array): ChannelAccount | undefined | string {
+/**
+ * What a voucher of `amount` does to an account: raise `paid` and drop the
+ * receipts it pays (returns the new account), change nothing (undefined), or
+ * refuse (a string). `covers` names receipts the consumer counts as paid: they
+ * leave the outstanding list whatever order they were paid in, so a lost
+ * answer stays listed (to be waived) behind later paid ones; the rest are
+ * taken oldest first.
+ */
+export function applyVoucher(account: ChannelAccount, amount: bigint, signature: Uint8Array, covers: readonly string[] = []): ChannelAccount | undefined | string {
   if (amount > account.owed) return `Voucher amount ${amount} is above the ${account.owed} nanoGRAM this channel was charged.`;
-  if (amount <= account.paid) return undefined; // an older or repeated voucher: the newer one already covers it
-  return {...account, paid: amount, voucher: {amount, signature}, outstanding: unpaidCharges(account.outstanding ?? [], account.owed - amount)};
+  const listed = account.outstanding ?? [];
+  const remaining = covers.length ? listed.filter((c) => !covers.includes(c.queryId)) : listed;
+  if (amount <= account.paid) {
+    // An older or repeated voucher: the newer one already covers its amount; its list may still name paid receipts.
+    return remaining.length === listed.length ? undefined : {...account, outstanding: unpaidCharges(remaining, account.owed - account.paid)};
+  }
+  return {...account, paid: amount, voucher: {amount, signature}, outstanding: unpaidCharges(remaining, account.owed - amount)};
 }
 
 /** Write off the charge of `queryId` (the consumer says the answer never arrived whole); undefined if it is not outstanding. */

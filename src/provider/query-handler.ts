@@ -150,7 +150,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     }
     const refused = await ctx.credit.exclusive(channel, async () => {
       const account = await currentAccount(ctx.ledger, channel, epoch);
-      const next = applyVoucher(account, amount, signature);
+      const next = applyVoucher(account, amount, signature, q.voucher!.covers);
       if (typeof next === 'string') return next;
       if (next) {
         await ctx.ledger.put(channel, next);

@@ -55,10 +55,11 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   const epoch = terms.epoch ?? 1;
   const outcome = await ctx.credit.exclusive(key, async () => {
     let account = await currentAccount(ctx.ledger, key, epoch);
-    const paid = applyVoucher(account, amount, signature);
+    const amountBefore = account.paid;
+    const paid = applyVoucher(account, amount, signature, parsed.data.covers);
     if (typeof paid === 'string') return paid;
     if (paid) account = paid;
-    let result = paid ? 'accepted' : 'repeated';
+    let result = paid && paid.paid > amountBefore ? 'accepted' : 'repeated';
     if (waive) {
       const waived = waiveCharge(account, waive.queryId);
       if (!waived) return `Nothing to waive: query ${waive.queryId} has no outstanding charge on this channel.`;

@@ -6,7 +6,8 @@ import {signVoucher} from '../../src/chain/contracts/voucher.js';
 import {sealRequest} from '../../src/protocol/envelope.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
-import {bytes, CHANNEL, CONSUMER_SEED, errorOf, MAX_PRICE, PRICES, startRig, type Rig} from './setup.js';
+import {MemoryVoucherBook} from '../../src/consumer/voucher-book.js';
+import {bytes, CHANNEL, CONSUMER_SEED, errorOf, MAX_PRICE, PRICES, startRig, tamperingFetch, type Rig} from './setup.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -67,6 +68,24 @@ describe('credit window', () => {
     // Paid, the window has room again.
     await rig.client({autoPay: false}).postVoucher(first.voucher.amount, first.voucher.signature);
     expect((await rig.client({paid: COST}).query(ask).result()).total).toBe(2n * COST);
+  });
+
+  it('keeps a lost answer listed behind a later paid one (the voucher names what it covers), so it can still be waived', async () => {
+    rig = await startRig({credit: {queries: 2}});
+    const book = new MemoryVoucherBook();
+    // The consumer's copy of answer L loses its last bytes: incomplete, never counted in the book.
+    const lossy = rig.client({book, fetch: tamperingFetch((b) => b.subarray(0, b.length - 10), [])});
+    const lost = await errorOf(lossy.query(ask).result());
+    expect(lost.details?.incomplete).toBe(true);
+    const [l] = (await rig.ledger.get(CHANNEL.toRawString()))!.outstanding!;
+    // A later answer A of the same cost is paid; its voucher says it covers A, so L (not A) stays outstanding.
+    const honest = rig.client({book});
+    const a = await honest.query(ask).result();
+    expect(a.voucherPosted).toBe(true);
+    const account = (await rig.ledger.get(CHANNEL.toRawString()))!;
+    expect(account.outstanding!.map((c) => c.queryId)).toEqual([l!.queryId]);
+    expect(await honest.settleOutstanding(account.outstanding!)).toEqual({repaid: false, waived: [l!.queryId], running: 0});
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: COST, owed: COST, waived: 1, outstanding: []});
   });
 
   it('advertises the window in /v1/info', async () => {
