@@ -74,10 +74,12 @@ describe('ask and channels, through the CLI on the devnet', () => {
     const greedy = await cli(consumerHome, ['ask', 'hi', '--max-price', '60', '--max-tokens', '100000']);
     expect(greedy.code).toBe(2);
     expect(greedy.stderr).toMatch(/100000 completion tokens is more than any matching provider takes \(at most 4096\)/);
-    // A 1.5 MB prompt may be 1.5M tokens (~1.5 GRAM at 1 GRAM per 1M): more than the channel holds.
-    const poor = await runCli(['ask', '-', '--max-price', '60', '--max-tokens', '100'], {home: consumerHome, env, input: 'a '.repeat(750_000), timeoutMs: 120_000});
-    expect(poor.code).toBe(7);
-    expect(poor.stderr).toMatch(/may cost up to[\s\S]*cocoon channel topup/);
+    // A 1.5 MB prompt is over every node's byte bound (its /v1/info limits.maxPromptBytes): refused before any money moves.
+    const before = await ok(consumerHome, ['channel', 'status', providers[0]!.address!]);
+    const huge = await runCli(['ask', '-', '--max-price', '60', '--max-tokens', '100'], {home: consumerHome, env, input: 'a '.repeat(750_000), timeoutMs: 120_000});
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/The prompt is 1500001 bytes of UTF-8; the matching providers take at most \d+[\s\S]*Shorten the prompt/);
+    expect(await ok(consumerHome, ['channel', 'status', providers[0]!.address!])).toEqual(before);
     const empty = await cli(consumerHome, ['ask']);
     expect(empty.code).toBe(2);
     const noChain = await cli(consumerHome, ['ask', 'hi'], {COCOON_DEVNET_PORT: String(await freePort())});
