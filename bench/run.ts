@@ -137,6 +137,8 @@ const fills: Record<string, () => string> = {
   gas: () => section('gas', render.gas as any, false),
   fees: () => (fees ? `${fees.markdown}\n\n${render.measuredLine(results.gas, ranNow.has('gas'))}` : render.measuredLine(undefined, false)),
   registry: () => section('registry-read', render.registry as any),
+  registryScale: () => section('registry-scale', render.registryScale as any),
+  contractsProperty: () => section('contracts-property', render.contractsProperty as any),
   engine: () => section('engine', render.engine as any, false),
   concurrency: () => section('engine', render.concurrency as any),
   'protocol.crypto': () => section('protocol', render.protocolCrypto as any, false),

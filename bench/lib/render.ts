@@ -396,3 +396,53 @@ export function flood(r: Flood): string {
     ])
   );
 }
+
+/** What bench/registry-scale.contracts.bench.ts emits. */
+interface RegistryScale extends Stored {
+  providers: number;
+  models: number;
+  largestModel: number;
+  shards: number;
+  shardCapacity: number;
+  seedSeconds: number;
+  cellsPerRecord: number;
+  bitsPerRecord: number;
+  listModelsMs: number;
+  indexCells: number;
+  discoverLargestMs: number;
+  discoverLargestShards: number;
+  discoverSmallMs: number;
+  rentPerRecordGramYear: string;
+  rows: {operation: string; gas: number; fee: string}[];
+}
+
+export function registryScale(r: RegistryScale): string {
+  const rows: Array<Array<string | number>> = [
+    ['seeding', `${n(r.providers)} records in ${n(r.shards)} shards of ${n(r.models)} models (largest ${n(r.largestModel)}; capacity ${n(r.shardCapacity)}, seeded one short of it), ${n(r.seedSeconds)} s`],
+    ['account data per record', `${n(r.cellsPerRecord, 2)} cells, ${n(r.bitsPerRecord)} bits; rent ${r.rentPerRecordGramYear} GRAM/year`],
+    ['list every model', `index alone (${n(r.indexCells)} cells), ${n(r.listModelsMs, 1)} ms`],
+    ['discover the largest model', `index + ${n(r.discoverLargestShards)} shard accounts, ${n(r.discoverLargestMs)} ms of client-side parsing`],
+    ['discover a small model', `${n(r.discoverSmallMs)} ms`],
+    ...r.rows.map((x) => [x.operation, `${n(x.gas)} gas, ${ton(x.fee)} GRAM all-in from a v5r1 wallet`]),
+  ];
+  return table(['at scale', 'result'], ['---', '---'], rows);
+}
+
+/** What bench/contracts-property.bench.ts emits. */
+interface ContractsProperty extends Stored {
+  runs: number;
+  payouts: number;
+  reopens: number;
+  externalsAccepted: number;
+  externalsRefused: number;
+  evictions: number;
+  longestRunYears: number;
+}
+
+export function contractsProperty(r: ContractsProperty): string {
+  return table(
+    ['runs passed', 'with payouts', 're-opens', 'externals accepted', 'externals refused', 'evictions', 'longest run'],
+    ['---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    [[n(r.runs), n(r.payouts), n(r.reopens), n(r.externalsAccepted), n(r.externalsRefused), n(r.evictions), `${n(r.longestRunYears, 1)} years`]],
+  );
+}

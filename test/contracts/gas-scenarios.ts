@@ -207,3 +207,36 @@ export async function measureGas(opts: MeasureOptions = {}): Promise<GasRow[]> {
   await row('channel: finish close (refund)', channel.address, () => channel.sendFinishClose(consumer.sender, {value: toNano('0.01')}) as never);
   return rows;
 }
+
+/**
+ * All-in fee of one registration into a shard already holding `prefill` records,
+ * for each of `keys` deterministic node keys (each from the same state: a
+ * snapshot is restored in between). The trie depth, hence the fee, depends on
+ * where the key lands: this gives the spread a random key sees at that size.
+ * Capacity bounds the shard, so a full shard is the worst case at any registry
+ * size (bench/registry-scale.contracts.bench.ts registers at 100,000 records).
+ */
+export async function measureRegistrations(opts: {prefill: number; keys: number; wallet?: WalletKind}): Promise<{gas: number; fee: bigint}[]> {
+  const blockchain = await Blockchain.create();
+  const t0 = Math.floor(Date.now() / 1000);
+  blockchain.now = t0;
+  const treasury = await blockchain.treasury('spread');
+  const owner = opts.wallet === 'treasury' ? await treasuryWallet(blockchain, 'owner') : await makeWallet(blockchain, treasury);
+  const alice = opts.wallet === 'treasury' ? await treasuryWallet(blockchain, 'alice') : await makeWallet(blockchain, treasury);
+  const registry = blockchain.openContract(
+    Registry.createFromConfig({owner: owner.address, params: {minStake: toNano('1'), unbondingDelay: 60}, model: 'stories260K', providers: seedRecords(opts.prefill, t0)}),
+  );
+  await blockchain.setShardAccount(
+    registry.address,
+    createShardAccount({address: registry.address, code: registry.init!.code, data: registry.init!.data, balance: toNano('10') + toNano('1') * BigInt(opts.prefill)}),
+  );
+  const out: {gas: number; fee: bigint}[] = [];
+  for (let i = 0; i < opts.keys; i++) {
+    const snap = blockchain.snapshot();
+    const profile = sampleProfile({nodeKey: createHash('sha256').update(`spread-${i}`).digest()});
+    const quote = await registry.getRegisterQuote({profile, stake: toNano('1')});
+    out.push(await measure(blockchain, [alice.address, registry.address], registry.address, () => registry.sendRegister(alice.sender, {value: quote.value, stake: toNano('1'), profile}) as never));
+    await blockchain.loadFrom(snap);
+  }
+  return out;
+}
