@@ -27,7 +27,7 @@ export interface ProviderServerOptions {
   host?: string;
   /** TCP port. Default: 0 (an ephemeral port; read it from `url`). */
   port?: number;
-  /** Largest request body accepted, bytes; larger ones get 413 before any decryption. Default: 1 MiB. */
+  /** Largest request body accepted, bytes; larger ones get 413 before any decryption. Default: what a prompt at the byte bound can take (6 × context × maxPromptBytesPerToken + 64 KiB), at most 1 MiB. */
   maxBodyBytes?: number;
   /** Largest maxTokens a request may ask for. Default: 4096. */
   maxTokens?: number;

@@ -59,6 +59,17 @@ async function waivedInLedger(ledger: ChannelLedger): Promise<number> {
   return n;
 }
 
+/**
+ * The largest query body worth reading: a prompt at the byte bound with every
+ * character JSON-escaped (at most 6 bytes each), plus room for the rest of the
+ * request, the header and the tag; never over 1 MiB. Anything larger cannot
+ * hold a prompt this node takes, so it is refused (413) from its Content-Length
+ * before a byte of it is read, decrypted or parsed.
+ */
+function defaultBodyLimit(maxPromptBytes: number): number {
+  return Math.min(1 << 20, maxPromptBytes * 6 + 64 * 1024);
+}
+
 /** The credit window from options, checked (DEFAULT_CREDIT where left out). */
 function creditLimits(credit: ProviderServerOptions['credit']): CreditLimits {
   const limits = {queries: credit?.queries ?? DEFAULT_CREDIT.queries, nano: credit?.nano ?? DEFAULT_CREDIT.nano};
@@ -88,7 +99,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     prices: {...options.prices},
     guard: options.guard,
     ledger: options.ledger ?? new MemoryChannelLedger(),
-    maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
+    maxBodyBytes: options.maxBodyBytes ?? defaultBodyLimit(options.engine.model.contextSize * maxPromptBytesPerToken),
     maxTokens: options.maxTokens ?? 4096,
     maxPromptBytesPerToken,
     timestampWindowMs,

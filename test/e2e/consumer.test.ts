@@ -78,7 +78,7 @@ describe('ask and channels, through the CLI on the devnet', () => {
     const before = await ok(consumerHome, ['channel', 'status', providers[0]!.address!]);
     const huge = await runCli(['ask', '-', '--max-price', '60', '--max-tokens', '100'], {home: consumerHome, env, input: 'a '.repeat(750_000), timeoutMs: 120_000});
     expect(huge.code).toBe(2);
-    expect(huge.stderr).toMatch(/The prompt is 1500001 bytes of UTF-8; the matching providers take at most \d+[\s\S]*Shorten the prompt/);
+    expect(huge.stderr).toMatch(/The prompt is 1500000 bytes of UTF-8; the matching providers take at most \d+[\s\S]*Shorten the prompt/);
     expect(await ok(consumerHome, ['channel', 'status', providers[0]!.address!])).toEqual(before);
     const empty = await cli(consumerHome, ['ask']);
     expect(empty.code).toBe(2);

@@ -72,4 +72,20 @@ describe('prompt byte bound', () => {
     expect(engine.tokenizeCalls).toBe(0);
     await expect(startRig({maxPromptBytesPerToken: 0})).rejects.toMatchObject({code: 'INVALID_INPUT'});
   });
+
+  it('refuses a body no prompt at the bound could need with 413 from its Content-Length, before reading or decrypting it', async () => {
+    const engine = new CountingEngine();
+    rig = await startRig({engine});
+    const limit = bound * 6 + 64 * 1024;
+    expect(rig.server.info().limits).toMatchObject({maxBodyBytes: limit, maxPromptBytes: bound});
+    // A prompt whose every character is JSON-escaped to 6 bytes, at the bound: still within the body limit, refused in-stream.
+    const escaped = await errorOf(rig.client().query({model: 'null', prompt: '\u0001'.repeat(bound + 1), maxTokens: 3, maxPrice: MAX_PRICE}).result());
+    expect(escaped).toMatchObject({wire: 'INVALID_QUERY'});
+    const attempts = rig.server.metrics.get('cocoon_decrypt_attempts_total');
+    const res = await fetch(`${rig.server.url}/v1/query`, {method: 'POST', headers: {'content-type': 'application/octet-stream'}, body: new Uint8Array(limit + 1)});
+    expect(res.status).toBe(413);
+    expect((await res.json()).error).toMatchObject({code: 'TOO_LARGE', message: `Request body is over ${limit} bytes.`});
+    expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(attempts);
+    expect(engine.counted).toEqual([]);
+  });
 });
