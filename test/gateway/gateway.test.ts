@@ -52,6 +52,14 @@ afterAll(async () => {
   await market?.stop();
 });
 
+/** A gateway with a consumer store of its own, opening channels of 0.03 GRAM (less than one long request's worst case). */
+async function smallChannelGateway(mode: 'never' | 'always'): Promise<{own: ChannelStore; gateway: Gateway}> {
+  const own = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
+  const me = await app.sender('me');
+  const funding = new FundingPolicy({client: options.client, store: own, mode, deposit: toNano('0.03'), closeDelay: 3600, wallet: async () => me});
+  return {own, gateway: await startGateway({...options, store: own, funding, onRequest: undefined})};
+}
+
 describe('gateway: the OpenAI API backed by the network', () => {
   it('lists the network’s models with prices and provider counts', async () => {
     const models = [];
@@ -169,15 +177,12 @@ describe('gateway: the OpenAI API backed by the network', () => {
     const cheap = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'hi'}], cocoon: {max_price: '50'}} as never).catch((e: unknown) => e);
     expect((cheap as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
     expect((cheap as InstanceType<typeof OpenAI.APIError>).code).toBe('no_matching_provider');
-    // A consumer of its own whose channel holds 0.03 GRAM: one request's worst case (4,000 prompt bytes at 1,000 nano a
+    // A consumer of its own whose channel holds 0.03 GRAM: one request's worst case (400 prompt bytes at 1,000 nano a
     // token, up to a context of completion tokens at 100,000) is more, and without --auto-topup that is a 402 before anything is sent.
-    const own = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
-    const me = await app.sender('me');
-    const funding = new FundingPolicy({client: options.client, store: own, mode: 'never', deposit: toNano('0.03'), closeDelay: 3600, wallet: async () => me});
-    const poorGateway = await startGateway({...options, store: own, funding, onRequest: undefined});
+    const {own, gateway: poorGateway} = await smallChannelGateway('never');
     try {
       const client = new OpenAI({baseURL: `${poorGateway.url}/v1`, apiKey: 'x', maxRetries: 0});
-      const poor = await client.completions.create({model: MODEL, prompt: 'a '.repeat(2000), max_tokens: 3000}).catch((e: unknown) => e);
+      const poor = await client.completions.create({model: MODEL, prompt: 'a '.repeat(200), max_tokens: 3000}).catch((e: unknown) => e);
       expect((poor as InstanceType<typeof OpenAI.APIError>).status, String((poor as Error).message)).toBe(402);
       expect((poor as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({type: 'insufficient_quota', code: 'insufficient_quota'});
       expect(BigInt(own.list()[0]!.paid)).toBe(0n);
@@ -231,15 +236,12 @@ describe('gateway: the OpenAI API backed by the network', () => {
 
   it('--auto-topup tops up a channel too low for a request instead of refusing it', async () => {
     // A consumer of its own (another channel to the same provider) with a small deposit, so the worst case of one
-    // request (4,000 prompt bytes at 1,000 nano a token, up to a context of completion tokens at 100,000) is more than it holds.
-    const own = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
-    const me = await app.sender('me');
-    const funding = new FundingPolicy({client: options.client, store: own, mode: 'always', deposit: toNano('0.03'), closeDelay: 3600, wallet: async () => me});
-    const topping = await startGateway({...options, store: own, funding, onRequest: undefined});
+    // request (400 prompt bytes at 1,000 nano a token, up to a context of completion tokens at 100,000) is more than it holds.
+    const {own, gateway: topping} = await smallChannelGateway('always');
     try {
       const client = new OpenAI({baseURL: `${topping.url}/v1`, apiKey: 'x', maxRetries: 0});
-      // Within the byte bound and the context: answered once the channel is topped up.
-      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(2000), max_tokens: 4000});
+      // Within the byte bound and the context: answered once the channel is topped up by what it needs.
+      const answer = await client.completions.create({model: MODEL, prompt: 'a '.repeat(200), max_tokens: 4000});
       expect(answer.usage!.completion_tokens).toBeGreaterThan(0);
       const record = own.list()[0]!;
       const after = await viewChannel(options.client, record);

@@ -84,7 +84,7 @@ describe('prompt byte bound', () => {
     const attempts = rig.server.metrics.get('cocoon_decrypt_attempts_total');
     const res = await fetch(`${rig.server.url}/v1/query`, {method: 'POST', headers: {'content-type': 'application/octet-stream'}, body: new Uint8Array(limit + 1)});
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatchObject({code: 'TOO_LARGE', message: `Request body is over ${limit} bytes.`});
+    expect(((await res.json()) as {error: unknown}).error).toMatchObject({code: 'TOO_LARGE', message: `Request body is over ${limit} bytes.`});
     expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(attempts);
     expect(engine.counted).toEqual([]);
   });
