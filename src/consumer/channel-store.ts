@@ -46,8 +46,6 @@ export const ChannelRecordSchema = z.object({
   paid: z.string().regex(/^\d+$/),
   /** The newest query ids whose receipts `paid` covers (so a charge the provider lists as unpaid is re-paid, not waived). */
   receipts: z.array(z.string().regex(/^[0-9a-f]{32}$/)).max(RECENT_RECEIPTS).optional(),
-  /** Queries sent and not yet answered, by process: their charges are not waived while that process lives. */
-  running: z.array(z.object({id: z.string().regex(/^[0-9a-f]{32}$/), pid: z.number().int(), at: z.string()})).max(4096).optional(),
   /**
    * The provider node (its Ed25519 key, hex) this channel pays. A wallet may
    * run several nodes, each keeping its own accounts, so each gets its own
@@ -198,8 +196,8 @@ export class ChannelStore {
   private write(record: ChannelRecord): void {
     const disk = this.find(record.provider, record.node);
     if (disk && disk.channel === record.channel && (disk.epoch ?? 1) === (record.epoch ?? 1)) {
-      // Payment fields belong to update(): keep the newer signed total, and the queries other processes have running.
-      record = BigInt(disk.paid) > BigInt(record.paid) ? {...record, paid: disk.paid, receipts: disk.receipts, running: disk.running} : {...record, running: disk.running};
+      // Payment fields belong to update(): keep the newer signed total and the receipts it covers.
+      if (BigInt(disk.paid) > BigInt(record.paid)) record = {...record, paid: disk.paid, receipts: disk.receipts};
     }
     writeFileAtomic(this.file(record.provider, record.node), JSON.stringify(record, null, 2) + '\n');
     origin.set(record, this);

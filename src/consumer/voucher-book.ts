@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import {RECENT_RECEIPTS, type ChannelRecord, type ChannelStore} from './channel-store.js';
 
 /** What a consumer knows of a query the provider lists as unpaid. */
@@ -78,8 +80,9 @@ const alive = (pid: number): boolean => {
 /**
  * The signed total in the channel's file, read and changed under the store's
  * lock (ChannelStore.update): `ask`, `cocoon gateway` and SDK processes on one
- * machine share a channel safely. Running queries are recorded with their
- * process id; those of a process that died count as never answered.
+ * machine share a channel safely. A running query is a marker file named by
+ * its query id and process id (no lock, no fsync: it costs nothing on the way
+ * to the first token); those of a process that died count as never answered.
  */
 export class StoredVoucherBook implements VoucherBook {
   constructor(
@@ -92,19 +95,26 @@ export class StoredVoucherBook implements VoucherBook {
     return this.store.find(this.provider, this.node);
   }
 
+  private marker(queryId: string, pid = process.pid): string {
+    return path.join(this.store.dir, 'running', `${queryId}.${pid}`);
+  }
+
   async signed(): Promise<bigint> {
     return BigInt(this.record()?.paid ?? '0');
   }
 
   async begin(queryId: string): Promise<void> {
-    await this.store.update(this.provider, this.node, (r) => ({
-      ...r,
-      running: [...(r.running ?? []).filter((q) => alive(q.pid)), {id: queryId, pid: process.pid, at: new Date().toISOString()}],
-    }));
+    try {
+      fs.writeFileSync(this.marker(queryId), '', {mode: 0o600, flag: 'wx'});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      fs.mkdirSync(path.dirname(this.marker(queryId)), {recursive: true, mode: 0o700});
+      fs.writeFileSync(this.marker(queryId), '', {mode: 0o600, flag: 'wx'});
+    }
   }
 
   async end(queryId: string): Promise<void> {
-    await this.store.update(this.provider, this.node, (r) => ({...r, running: (r.running ?? []).filter((q) => q.id !== queryId)}));
+    fs.rmSync(this.marker(queryId), {force: true});
   }
 
   async add(queryId: string, cost: bigint): Promise<bigint> {
@@ -112,8 +122,8 @@ export class StoredVoucherBook implements VoucherBook {
       ...r,
       paid: (BigInt(r.paid) + cost).toString(),
       receipts: [...(r.receipts ?? []), queryId].slice(-RECENT_RECEIPTS),
-      running: (r.running ?? []).filter((q) => q.id !== queryId),
     }));
+    fs.rmSync(this.marker(queryId), {force: true});
     return BigInt(saved.paid);
   }
 
@@ -122,8 +132,13 @@ export class StoredVoucherBook implements VoucherBook {
   }
 
   async standing(queryId: string): Promise<QueryStanding> {
-    const r = this.record();
-    if (r?.receipts?.includes(queryId)) return 'paid';
-    return r?.running?.some((q) => q.id === queryId && alive(q.pid)) ? 'running' : 'unknown';
+    if (this.record()?.receipts?.includes(queryId)) return 'paid';
+    const dir = path.join(this.store.dir, 'running');
+    const markers = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${queryId}.`)) : [];
+    for (const m of markers) {
+      if (alive(Number(m.slice(queryId.length + 1)))) return 'running';
+      fs.rmSync(path.join(dir, m), {force: true}); // its process died: the answer never arrived there
+    }
+    return 'unknown';
   }
 }
