@@ -6,7 +6,10 @@ import {signVoucher} from '../../src/chain/contracts/voucher.js';
 import {sealRequest} from '../../src/protocol/envelope.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
-import {MemoryVoucherBook} from '../../src/consumer/voucher-book.js';
+import path from 'node:path';
+import {ChannelStore} from '../../src/consumer/channel-store.js';
+import {MemoryVoucherBook, StoredVoucherBook} from '../../src/consumer/voucher-book.js';
+import {tempHome} from '../helpers/home.js';
 import {bytes, CHANNEL, CONSUMER_SEED, errorOf, MAX_PRICE, PRICES, startRig, tamperingFetch, type Rig} from './setup.js';
 
 let rig: Rig | undefined;
@@ -86,6 +89,27 @@ describe('credit window', () => {
     expect(account.outstanding!.map((c) => c.queryId)).toEqual([l!.queryId]);
     expect(await honest.settleOutstanding(account.outstanding!)).toEqual({repaid: false, waived: [l!.queryId], running: 0});
     expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: COST, owed: COST, waived: 1, outstanding: []});
+  });
+
+  it('loses nothing when the consumer dies between an answer and its voucher: the saved total rides on the next process’s first query', async () => {
+    rig = await startRig();
+    const store = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
+    const provider = '0:' + 'ab'.repeat(32);
+    store.put({
+      version: 1, network: 'devnet', channel: CHANNEL.toRawString(), provider, consumer: provider, wallet: 'me',
+      voucherKey: CONSUMER_SEED.toString('hex'), closeDelay: 3600, paid: '0', createdAt: new Date().toISOString(),
+    });
+    // Process 1 verifies the answer and saves its total, then dies before any voucher leaves (autoPay off, nothing posted).
+    const first = await rig.client({book: new StoredVoucherBook(store, provider, undefined), autoPay: false}).query(ask).result();
+    expect(BigInt(store.find(provider)!.paid)).toBe(first.cost);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: 0n, owed: first.cost});
+    // Process 2 starts from the file: its first query carries the saved voucher, so the provider is paid before it answers.
+    const counts = new Map<string, number>();
+    const second = await rig.client({book: new StoredVoucherBook(store, provider, undefined), autoPay: false, fetch: countingFetch(counts)}).query(ask).result();
+    expect(counts.get('/v1/voucher')).toBeUndefined();
+    expect(second.total).toBe(first.cost + second.cost);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.cost, owed: first.cost + second.cost});
+    expect(store.find(provider)!.receipts).toEqual([first.queryId, second.queryId]);
   });
 
   it('advertises the window in /v1/info', async () => {
