@@ -90,8 +90,7 @@ export class ProviderClient {
     await this.book.begin(id);
     let counted = false;
     try {
-      const signedBefore = await this.book.signed();
-      const covers = signedBefore > 0n ? await this.book.recent(COVERS) : [];
+      const {signed: signedBefore, recent: covers} = await this.book.snapshot(COVERS);
       const request: QueryRequest = {
         queryId,
         timestamp,

@@ -23,6 +23,8 @@ export interface VoucherBook {
   standing(queryId: string): Promise<QueryStanding>;
   /** The newest query ids the signed total covers (sent with a voucher as `covers`). */
   recent(limit: number): Promise<string[]>;
+  /** signed() and recent() from one read. */
+  snapshot(limit: number): Promise<{signed: bigint; recent: string[]}>;
 }
 
 /** A VoucherBook in memory, for one process (the SDK's default). */
@@ -39,6 +41,10 @@ export class MemoryVoucherBook implements VoucherBook {
 
   async recent(limit: number): Promise<string[]> {
     return this.paid.slice(-limit);
+  }
+
+  async snapshot(limit: number): Promise<{signed: bigint; recent: string[]}> {
+    return {signed: this.total, recent: this.paid.slice(-limit)};
   }
 
   async signed(): Promise<bigint> {
@@ -129,6 +135,11 @@ export class StoredVoucherBook implements VoucherBook {
 
   async recent(limit: number): Promise<string[]> {
     return (this.record()?.receipts ?? []).slice(-limit);
+  }
+
+  async snapshot(limit: number): Promise<{signed: bigint; recent: string[]}> {
+    const r = this.record();
+    return {signed: BigInt(r?.paid ?? '0'), recent: (r?.receipts ?? []).slice(-limit)};
   }
 
   async standing(queryId: string): Promise<QueryStanding> {

@@ -1,20 +1,23 @@
-import {createPrivateKey, createPublicKey, sign, verify, type KeyObject} from 'node:crypto';
+import {createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject} from 'node:crypto';
 
 // node:crypto signs ~100× faster than tweetnacl (@ton/crypto) and gives identical
 // signatures for the same seed. DER prefixes wrap raw 32-byte keys.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-const privateCache = new WeakMap<Uint8Array, KeyObject>();
+// Keyed by the seed's bytes (a caller may pass a fresh Buffer of the same key each time), bounded.
+const privateCache = new Map<string, KeyObject>();
 
 function privateKey(secret: Uint8Array): KeyObject {
-  let key = privateCache.get(secret);
+  // Accept a 32-byte seed or TON's 64-byte secret key (seed ‖ public key).
+  const seed = secret.length === 64 ? secret.subarray(0, 32) : secret;
+  if (seed.length !== 32) throw new TypeError('Ed25519 secret must be a 32-byte seed or a 64-byte secret key');
+  const id = createHash('sha256').update(seed).digest('hex'); // not the seed itself: no copy of the secret as a string
+  let key = privateCache.get(id);
   if (!key) {
-    // Accept a 32-byte seed or TON's 64-byte secret key (seed ‖ public key).
-    const seed = secret.length === 64 ? secret.subarray(0, 32) : secret;
-    if (seed.length !== 32) throw new TypeError('Ed25519 secret must be a 32-byte seed or a 64-byte secret key');
     key = createPrivateKey({key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8'});
-    privateCache.set(secret, key);
+    if (privateCache.size >= 1024) privateCache.delete(privateCache.keys().next().value!);
+    privateCache.set(id, key);
   }
   return key;
 }

@@ -13,6 +13,14 @@ export interface ChainChannelGuardOptions {
   minCloseDelay?: number;
   /** How long a channel's terms are reused before the chain is asked again, ms. Default: 3000. */
   cacheMs?: number;
+  /**
+   * Past cacheMs and up to this age, terms are still used while a fresh read
+   * runs in the background (a query never waits for the chain on a channel
+   * served a minute ago). A deposit only grows while a channel is open, and a
+   * close leaves the provider its close delay (≥ minCloseDelay) to claim, so
+   * serving on terms this old risks nothing. Default: 60,000.
+   */
+  staleMs?: number;
   /** Clock, ms. Default: Date.now. */
   now?: () => number;
 }
@@ -25,6 +33,7 @@ export interface ChainChannelGuardOptions {
  */
 export class ChainChannelGuard implements ChannelGuard {
   private readonly cache = new Map<string, {at: number; terms?: ChannelTerms; refusal?: string}>();
+  private readonly refreshing = new Map<string, Promise<ChannelTerms | undefined>>();
 
   constructor(private readonly options: ChainChannelGuardOptions) {}
 
@@ -33,9 +42,24 @@ export class ChainChannelGuard implements ChannelGuard {
     const key = channel.toRawString();
     const hit = this.cache.get(key);
     if (hit && now - hit.at < Math.min(this.options.cacheMs ?? 3000, options.maxAgeMs ?? Infinity)) return hit.terms;
-    const found = await this.fetch(channel);
-    this.cache.set(key, {at: now, ...found});
-    return found.terms;
+    const read = this.refreshing.get(key) ?? this.read(channel, key, now);
+    // Terms of an open channel a little older than the cache age serve while the read runs (none when a fresh figure is asked for).
+    if (hit?.terms && options.maxAgeMs === undefined && now - hit.at < (this.options.staleMs ?? 60_000)) {
+      read.catch(() => undefined);
+      return hit.terms;
+    }
+    return read;
+  }
+
+  /** One chain read per channel at a time; its result replaces the cached terms. */
+  private read(channel: Address, key: string, now: number): Promise<ChannelTerms | undefined> {
+    const read = this.fetch(channel).then((found) => {
+      this.cache.set(key, {at: now, ...found});
+      return found.terms;
+    });
+    this.refreshing.set(key, read);
+    void read.finally(() => this.refreshing.delete(key)).catch(() => undefined);
+    return read;
   }
 
   /** Why the last lookup of `channel` found no terms. */

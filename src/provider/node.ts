@@ -50,6 +50,8 @@ export interface ProviderNodeOptions {
   minCloseDelay?: number;
   /** Refuse a channel once it has waived this many charges. Default: 3. */
   maxWaived?: number;
+  /** How old a channel's cached terms may be and still serve while they are read again (ChainChannelGuard staleMs). Default: 60 s. */
+  channelStaleMs?: number;
   /** Credit window per channel (docs/protocol.md §8). Default: 8 answers, 0.1 GRAM. */
   credit?: {queries?: number; nano?: bigint};
   /** Proof of work asked of every query, leading zero bits (0 … MAX_POW_DIFFICULTY of server.ts). Default: 0 (off). */
@@ -115,7 +117,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       engine,
       nodeKey: options.nodeKey,
       prices: {prompt: record.promptPrice, completion: record.completionPrice},
-      guard: new ChainChannelGuard({client: options.client, provider: options.wallet, minCloseDelay: options.minCloseDelay}),
+      guard: new ChainChannelGuard({client: options.client, provider: options.wallet, minCloseDelay: options.minCloseDelay, staleMs: options.channelStaleMs}),
       ledger,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,

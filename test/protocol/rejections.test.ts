@@ -251,7 +251,7 @@ describe('payment', () => {
     const [charge] = (await rig.ledger.get(CHANNEL.toRawString()))!.outstanding!;
     const id = charge!.queryId;
     // A book that says the query is still running somewhere (another process of this consumer).
-    const book = {signed: async () => 0n, begin: async () => {}, end: async () => {}, add: async () => 0n, recent: async () => [], standing: async (q: string) => (q === id ? 'running' as const : 'unknown' as const)};
+    const book = {signed: async () => 0n, begin: async () => {}, end: async () => {}, add: async () => 0n, recent: async () => [], snapshot: async () => ({signed: 0n, recent: []}), standing: async (q: string) => (q === id ? 'running' as const : 'unknown' as const)};
     const outstanding = await creditLimit(client.query(ask).result());
     expect(await rig.client({book}).settleOutstanding(outstanding)).toEqual({repaid: false, waived: [], running: 1});
     expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({waived: 0, outstanding: [{queryId: id}]});

@@ -1,7 +1,7 @@
 // The on-chain channel guard's refusals name the policy and what the channel
 // has, through the real server and client on a devnet.
 import {Address, toNano} from '@ton/core';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {ProviderClient} from '../../src/consumer/client.js';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
 import {ChainChannelGuard} from '../../src/provider/chain-guard.js';
@@ -69,6 +69,41 @@ describe('ChainChannelGuard refusals', () => {
       expect((await refusal(client(channel.address, voucherKey))).message).toMatch(/pays another provider/);
     } finally {
       await server.close();
+    }
+  });
+
+  it('serves a channel on terms up to a minute old while it reads them again in the background; a fresh figure waits for the chain', async () => {
+    const provider = await chain.wallet(2);
+    const {channel} = await openTestChannel(chain, provider.address, toNano(1), 3600);
+    let clock = 1_000_000;
+    const guard = new ChainChannelGuard({client: chain.client, provider: provider.address, now: () => clock});
+    const reads = vi.spyOn(chain.client, 'call');
+    try {
+      const first = await guard.lookup(channel.address);
+      expect(first?.deposit).toBeGreaterThan(0n);
+      expect(reads).toHaveBeenCalledTimes(1);
+      clock += 1_000; // inside the 3 s cache: no read
+      await guard.lookup(channel.address);
+      expect(reads).toHaveBeenCalledTimes(1);
+      clock += 10_000; // stale: answered from the cache at once, one read started behind it
+      const stale = guard.lookup(channel.address);
+      const again = guard.lookup(channel.address);
+      expect(await stale).toEqual(first);
+      expect(await again).toEqual(first);
+      expect(reads).toHaveBeenCalledTimes(2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      clock += 1_000; // the background read refreshed the cache
+      await guard.lookup(channel.address);
+      expect(reads).toHaveBeenCalledTimes(2);
+      // An explicit age (a deposit that looks short) waits for the chain.
+      clock += 2_000;
+      await guard.lookup(channel.address, {maxAgeMs: 1000});
+      expect(reads).toHaveBeenCalledTimes(3);
+      clock += 120_000; // past a minute: waits for the chain too
+      await guard.lookup(channel.address);
+      expect(reads).toHaveBeenCalledTimes(4);
+    } finally {
+      reads.mockRestore();
     }
   });
 });
