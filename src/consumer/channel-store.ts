@@ -8,16 +8,16 @@ import {writeFileAtomic} from '../config/files.js';
 import lockfile from 'proper-lockfile';
 
 // A lock is held for one read and one write (milliseconds); one left by a killed process is taken over after 10 s.
-const LOCK_OPTIONS = {realpath: false, stale: 10_000, retries: {retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5}};
+const LOCK_STALE_MS = 10_000;
 
 /** proper-lockfile's lockSync has no retries: retry it here (a writer holds it for milliseconds). */
 function lockSync(target: string): () => void {
   for (let attempt = 0; ; attempt++) {
     try {
-      return lockfile.lockSync(target, {realpath: false, stale: LOCK_OPTIONS.stale});
+      return lockfile.lockSync(target, {realpath: false, stale: LOCK_STALE_MS});
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 500) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 2500) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
     }
   }
 }
@@ -179,7 +179,9 @@ export class ChannelStore {
    */
   async update(provider: string, node: string | undefined, change: (record: ChannelRecord) => ChannelRecord): Promise<ChannelRecord> {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
-    const release = await lockfile.lock(this.lockTarget(provider), LOCK_OPTIONS);
+    // The section is synchronous (one read, one write), so within this process nothing interleaves with it;
+    // the file lock only waits for other processes, which hold it for the same few milliseconds.
+    const release = lockSync(this.lockTarget(provider));
     try {
       const current = this.find(provider, node);
       if (!current) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
@@ -189,7 +191,7 @@ export class ChannelStore {
       this.dropShared(next);
       return next;
     } finally {
-      await release();
+      release();
     }
   }
 
