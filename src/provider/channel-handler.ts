@@ -37,7 +37,7 @@ export async function handleChannel(ctx: ServerContext, req: IncomingMessage, re
   }
   const channelWait = ctx.admission.bind(req, channel.toRawString(), now);
   if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
-  const account = (await ctx.ledger.get(channel.toRawString())) ?? {paid: 0n, owed: 0n, waived: 0};
+  const account = await ctx.credit.account(ctx.ledger, channel.toRawString(), terms.epoch ?? 1);
   sendJson(
     res,
     signChannelState(

@@ -1,5 +1,5 @@
 import {decodeReceipt} from '../protocol/receipt.js';
-import type {ChannelAccount, PendingCharge} from './ledger.js';
+import {currentAccount, type ChannelAccount, type ChannelLedger, type PendingCharge} from './ledger.js';
 
 /*
  * The provider's side of the payment rule of protocol version 2
@@ -85,8 +85,54 @@ export function waiveCharge(account: ChannelAccount, queryId: string): ChannelAc
 export class ChannelCredit {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, InFlight>();
+  /** The newest voucher that rode on a query per channel, not yet written to the ledger (it is written with the next account write). */
+  private readonly riders = new Map<string, {epoch: number; amount: bigint; signature: Uint8Array; covers: string[]}>();
 
   constructor(readonly limits: CreditLimits = DEFAULT_CREDIT) {}
+
+  /**
+   * Take a voucher that rode on a query (already verified and applied to
+   * `account` by the caller, inside exclusive()). It counts at once for every
+   * read through account(); it reaches the disk with the channel's next write
+   * (the query's own charge, normally), so no query waits for an fsync before
+   * its first token. A crash before that loses only this voucher, which the
+   * consumer still holds and sends again.
+   */
+  ride(channel: string, epoch: number, voucher: {amount: bigint; signature: Uint8Array; covers?: readonly string[]}): void {
+    const held = this.riders.get(channel);
+    const covers = [...new Set([...(held?.epoch === epoch ? held.covers : []), ...(voucher.covers ?? [])])].slice(-64);
+    if (held && held.epoch === epoch && held.amount >= voucher.amount) this.riders.set(channel, {...held, covers});
+    else this.riders.set(channel, {epoch, amount: voucher.amount, signature: voucher.signature, covers});
+  }
+
+  /** The channel's account for its current life, with a voucher that rode on a query and is not yet on disk. */
+  async account(ledger: ChannelLedger, channel: string, epoch: number): Promise<ChannelAccount> {
+    const stored = await currentAccount(ledger, channel, epoch);
+    const rider = this.riders.get(channel);
+    if (!rider || rider.epoch !== epoch) return stored;
+    const next = applyVoucher(stored, rider.amount, rider.signature, rider.covers);
+    return typeof next === 'object' ? next : stored;
+  }
+
+  /** Write an account (read through account()); a rider it includes is then on disk. */
+  async save(ledger: ChannelLedger, channel: string, account: ChannelAccount): Promise<void> {
+    await ledger.put(channel, account);
+    const rider = this.riders.get(channel);
+    if (rider && rider.epoch === (account.epoch ?? 1) && rider.amount <= account.paid) this.riders.delete(channel);
+  }
+
+  /** Write every rider still held (after a query that ended without a charge, and on close). */
+  async flush(ledger: ChannelLedger, channel?: string): Promise<void> {
+    const channels = channel ? [channel] : [...this.riders.keys()];
+    await Promise.all(
+      channels.map((c) =>
+        this.exclusive(c, async () => {
+          const rider = this.riders.get(c);
+          if (rider) await this.save(ledger, c, await this.account(ledger, c, rider.epoch));
+        }),
+      ),
+    );
+  }
 
   /** Run `task` after every earlier task on `channel` (account read-modify-write). */
   async exclusive<T>(channel: string, task: () => Promise<T>): Promise<T> {

@@ -17,7 +17,7 @@ import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
 import {NO_CHANNEL} from './channel-guard.js';
-import {currentAccount, type ChannelAccount} from './ledger.js';
+import type {ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -149,18 +149,17 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
       throw new Refusal('BAD_VOUCHER', amount > terms.deposit ? 'The voucher riding on this query is above the channel deposit.' : 'The voucher riding on this query is not signed by the channel consumer’s key.');
     }
     const refused = await ctx.credit.exclusive(channel, async () => {
-      const account = await currentAccount(ctx.ledger, channel, epoch);
-      const next = applyVoucher(account, amount, signature, q.voucher!.covers);
+      const next = applyVoucher(await ctx.credit.account(ctx.ledger, channel, epoch), amount, signature, q.voucher!.covers);
       if (typeof next === 'string') return next;
       if (next) {
-        await ctx.ledger.put(channel, next);
+        ctx.credit.ride(channel, epoch, q.voucher!);
         ctx.metrics.inc('cocoon_vouchers_total', {result: 'riding'});
       }
       return undefined;
     });
     if (refused) throw new Refusal('BAD_VOUCHER', refused);
   }
-  const account: ChannelAccount = await currentAccount(ctx.ledger, channel, epoch);
+  const account: ChannelAccount = await ctx.credit.account(ctx.ledger, channel, epoch);
   if (account.waived >= ctx.maxWaived) {
     throw new Refusal(
       'TOO_MANY_WAIVERS',
@@ -184,7 +183,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
   }
   // Reserve the worst case against the deposit and the credit window. A deposit that looks short may have just been topped
   // up: terms older than a second are read again (at most one chain read per channel per second, however many arrive).
-  const reserve = () => ctx.credit.exclusive(channel, async () => ctx.credit.reserve(channel, await currentAccount(ctx.ledger, channel, epoch), terms!.deposit, worst));
+  const reserve = () => ctx.credit.exclusive(channel, async () => ctx.credit.reserve(channel, await ctx.credit.account(ctx.ledger, channel, epoch), terms!.deposit, worst));
   let reserved = await reserve();
   if (typeof reserved !== 'function' && reserved.code === 'INSUFFICIENT_DEPOSIT') {
     const fresh = await ctx.guard.lookup(q.channel, {maxAgeMs: 1000});
@@ -194,7 +193,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     }
   }
   if (typeof reserved !== 'function') {
-    const outstanding = reserved.code === 'CREDIT_LIMIT' ? ((await currentAccount(ctx.ledger, channel, epoch)).outstanding ?? []).map(({receipt, signature}) => ({receipt, signature})) : undefined;
+    const outstanding = reserved.code === 'CREDIT_LIMIT' ? ((await ctx.credit.account(ctx.ledger, channel, epoch)).outstanding ?? []).map(({receipt, signature}) => ({receipt, signature})) : undefined;
     throw new Refusal(reserved.code, reserved.message, outstanding);
   }
   const release = reserved;
@@ -210,6 +209,8 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     await generate(ctx, q, prices, {channel, epoch, release, prepared}, sealer, res);
   } finally {
     release();
+    // A voucher that rode on a query that ended without a charge reaches the disk now.
+    void ctx.credit.flush(ctx.ledger, channel).catch(() => undefined);
   }
 }
 
@@ -279,11 +280,11 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
     const cost = queryCost(usage, prices);
     // The charge is recorded before the final frame leaves, so a crash can't serve a free answer; the reservation ends with it.
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
-      const account = await currentAccount(ctx.ledger, slot.channel, slot.epoch);
+      const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
       const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId: hex(q.queryId), receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
-      await ctx.ledger.put(slot.channel, {...account, owed: total, outstanding});
+      await ctx.credit.save(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
       return receipt;
     });

@@ -191,6 +191,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       const done = http.close();
       for (const g of ctx.generations) g.abort();
       await done;
+      await ctx.credit.flush(ctx.ledger); // vouchers that rode on queries and are not on disk yet
     })();
     return closed;
   };

@@ -9,7 +9,6 @@ import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
 import {sendError, sendJson} from './http-util.js';
-import {currentAccount} from './ledger.js';
 
 /**
  * POST /v1/voucher (docs/protocol.md §7). A voucher is cumulative: one for more
@@ -54,7 +53,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   if (amount > terms.deposit) return refuse('Voucher amount is above the channel deposit.');
   const epoch = terms.epoch ?? 1;
   const outcome = await ctx.credit.exclusive(key, async () => {
-    let account = await currentAccount(ctx.ledger, key, epoch);
+    let account = await ctx.credit.account(ctx.ledger, key, epoch);
     const amountBefore = account.paid;
     const paid = applyVoucher(account, amount, signature, parsed.data.covers);
     if (typeof paid === 'string') return paid;
@@ -67,7 +66,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
       ctx.waived++;
       result = 'waived';
     }
-    if (paid || waive) await ctx.ledger.put(key, account);
+    if (paid || waive) await ctx.credit.save(ctx.ledger, key, account);
     ctx.metrics.inc('cocoon_vouchers_total', {result});
     return account;
   });

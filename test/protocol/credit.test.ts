@@ -112,6 +112,17 @@ describe('credit window', () => {
     expect(store.find(provider)!.receipts).toEqual([first.queryId, second.queryId]);
   });
 
+  it('writes a riding voucher to the ledger even when its query is refused after it was applied', async () => {
+    rig = await startRig({engine: new NullEngine({contextSize: 512, tokens: 20})});
+    const book = new MemoryVoucherBook();
+    const first = await rig.client({book, autoPay: false}).query(ask).result();
+    // The next query carries the voucher for the first answer, and is refused for its prompt (over the byte bound).
+    const refused = await errorOf(rig.client({book, autoPay: false}).query({...ask, prompt: 'x'.repeat(9000)}).result());
+    expect(refused).toMatchObject({wire: 'INVALID_QUERY'});
+    await expect.poll(async () => (await rig!.ledger.get(CHANNEL.toRawString()))?.paid).toBe(first.cost);
+    expect((await rig.ledger.get(CHANNEL.toRawString()))?.voucher?.amount).toBe(first.cost);
+  });
+
   it('advertises the window in /v1/info', async () => {
     rig = await startRig({credit: {queries: 3, nano: 5000n}});
     const info = await rig.client().info();
