@@ -1,5 +1,6 @@
 // Turns the benchmarks' JSON results into the tables of docs/benchmarks.md
 // (bench/run.ts fills bench/benchmarks.template.md with them).
+import type {Coverage} from '../../test/contracts/time-travel.js';
 
 /** A result as a benchmark emitted it, plus what the runner adds. */
 export interface Stored {
@@ -428,16 +429,8 @@ export function registryScale(r: RegistryScale): string {
   return table(['at scale', 'result'], ['---', '---'], rows);
 }
 
-/** What bench/contracts-property.bench.ts emits. */
-interface ContractsProperty extends Stored {
-  runs: number;
-  payouts: number;
-  reopens: number;
-  externalsAccepted: number;
-  externalsRefused: number;
-  evictions: number;
-  longestRunYears: number;
-}
+/** What bench/contracts-property.bench.ts emits: the property run's coverage. */
+interface ContractsProperty extends Stored, Coverage {}
 
 export function contractsProperty(r: ContractsProperty): string {
   return table(
