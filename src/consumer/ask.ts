@@ -9,7 +9,7 @@ import type {SamplingParams} from '../protocol/wire.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
-import {discoverProviders, rankProviders, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
+import {discoverProviders, forgetLiveness, rankProviders, refreshLiveness, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 import {withFailover} from './failover.js';
 import {StoredVoucherBook} from './voucher-book.js';
 import type {VoucherFlusher} from './voucher-flusher.js';
@@ -154,7 +154,11 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
     candidates: taking,
     attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
     delivered: () => delivered,
-    onFallback: (candidate, error) => options.onFallback?.(candidate.record, error),
+    onFallback: (candidate, error) => {
+      // Its cached info said live; the next discovery asks it again.
+      if (!options.candidates) forgetLiveness({registry: options.registry}, candidate.record);
+      options.onFallback?.(candidate.record, error);
+    },
     signal: options.signal,
   });
 }
@@ -268,6 +272,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     return stream.result();
   };
   const result = await withCreditRetry(client, run, options.signal);
+  if (!options.candidates) refreshLiveness({registry: options.registry}, record);
   let voucherPosted = false;
   if (options.flusher) {
     // Off the critical path: the next query carries the voucher anyway; the flusher posts the newest one if none follows soon.

@@ -184,6 +184,22 @@ function checkInfo(record: ProviderRecord, body: unknown): ProviderInfo | string
   return info;
 }
 
+/**
+ * A node just answered a query: its cached info counts as fresh from now, so a
+ * steady user never waits for a probe (the info's keys and model are what the
+ * query proved; its load figures age, and only rank providers).
+ */
+export function refreshLiveness(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>, record: ProviderRecord): void {
+  const file = liveCachePath(options, record);
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {at: number; endpoint: string};
+    if (saved.endpoint !== record.endpoint) return;
+    fs.writeFileSync(file, JSON.stringify({...saved, at: Date.now()}), {mode: 0o600});
+  } catch {
+    // nothing cached for it: the next discovery probes it
+  }
+}
+
 /** Forget a node's cached info (its query failed: the next discovery asks it again). */
 export function forgetLiveness(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>, record: ProviderRecord): void {
   fs.rmSync(liveCachePath(options, record), {force: true});

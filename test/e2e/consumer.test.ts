@@ -1,4 +1,6 @@
 import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {BIN, runCli} from '../helpers/cli.js';
 import {freePort} from '../helpers/disk.js';
@@ -119,10 +121,20 @@ describe('ask and channels, through the CLI on the devnet', () => {
   });
 
   it('falls back to the other provider when the cheap one is down', async () => {
+    // The cheap node's signed info is cached from the earlier asks (a warm ask sends it no probe).
+    const cache = path.join(consumerHome, 'data', 'cache');
+    const live = () => fs.readdirSync(cache).filter((f) => f.startsWith('live-'));
+    const cheap = live();
+    expect(cheap).toHaveLength(1);
     providers[0]!.node!.child.kill('SIGKILL');
     await providers[0]!.node!.exited;
     const answer = await ok(consumerHome, ['ask', 'The dog', '--max-tokens', '20']);
     expect(answer.provider.address).toBe(providers[1]!.address);
+    // The dead node's cached info is dropped (the next ask probes it); the one that answered is cached, fresh.
+    expect(live()).toHaveLength(1);
+    expect(live()).not.toEqual(cheap);
+    const kept = JSON.parse(fs.readFileSync(path.join(cache, live()[0]!), 'utf8'));
+    expect(Date.now() - kept.at).toBeLessThan(60_000);
     const list = await ok(consumerHome, ['channel', 'list']);
     expect(list.channels).toHaveLength(2);
   });
