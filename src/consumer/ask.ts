@@ -10,7 +10,7 @@ import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
 import {discoverProviders, forgetLiveness, rankProviders, refreshLiveness, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
-import {withFailover} from './failover.js';
+import {sleep, withFailover} from './failover.js';
 import {StoredVoucherBook} from './voucher-book.js';
 import type {VoucherFlusher} from './voucher-flusher.js';
 
@@ -197,12 +197,6 @@ async function withCreditRetry<T>(client: ProviderClient, run: () => Promise<T>,
     }
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new CocoonError('ABORTED', 'The query was cancelled.'))), {once: true});
-  });
 
 /** One provider: with the channel's cached terms first, and once more from the chain if the provider says they are stale. */
 async function askOne(options: AskOptions, candidate: DiscoveredProvider): Promise<AskResult> {

@@ -19,7 +19,8 @@ export interface FailoverOptions<T> {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms`; an abort ends the wait with ABORTED. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(done, ms);
     function done() {

@@ -123,7 +123,8 @@ export class ChannelCredit {
 
   /** Write every rider still held (after a query that ended without a charge, and on close). */
   async flush(ledger: ChannelLedger, channel?: string): Promise<void> {
-    const channels = channel ? [channel] : [...this.riders.keys()];
+    // Nothing to do (and no turn in the channel's queue taken) where no rider is held: the usual case after a charge.
+    const channels = (channel ? [channel] : [...this.riders.keys()]).filter((c) => this.riders.has(c));
     await Promise.all(
       channels.map((c) =>
         this.exclusive(c, async () => {

@@ -101,6 +101,26 @@ describe('every chain call retries what is safe to retry', () => {
   });
 });
 
+/** A devnet behind an endpoint that cuts the sendBoc connection (before or after the devnet saw it) and then dies; a funded sender through it. */
+async function endpointDyingAtSendBoc(cut: 'reset-before' | 'reset-after') {
+  const server = await devnet();
+  const outbox = new Outbox('devnet', path.join(tempHome(), 'outbox'));
+  let endpoint: Awaited<ReturnType<typeof rough>>;
+  endpoint = await rough(server.url, {
+    fault: (m) => {
+      if (m !== 'sendBoc') return undefined;
+      setImmediate(() => void endpoint.kill());
+      return cut;
+    },
+  });
+  const client = await ChainClient.connect({network: 'devnet', endpoint: `${endpoint.url}/jsonRPC`});
+  const from = await fundedWallet(server.url, 5);
+  const to = await fundedWallet(server.url, 0);
+  const {WalletSender} = await import('../../src/wallet/wallet-sender.js');
+  const sender = await WalletSender.create({client, keyPair: from.keyPair, trace: false, outbox});
+  return {server, outbox, from, to, sender, WalletSender};
+}
+
 describe('wallet sends: refused before sending, never paid twice', () => {
   it('an empty, undeployed wallet is refused with INSUFFICIENT_FUNDS before anything is estimated or sent', async () => {
     const server = await devnet();
@@ -126,21 +146,8 @@ describe('wallet sends: refused before sending, never paid twice', () => {
   });
 
   it('the chain gone right after sendBoc: "outcome unknown" with seqno and hash; the retry checks the seqno and pays nothing twice', async () => {
-    const server = await devnet();
-    const outbox = new Outbox('devnet', path.join(tempHome(), 'outbox'));
-    let endpoint: Awaited<ReturnType<typeof rough>>;
-    endpoint = await rough(server.url, {
-      fault: (m) => {
-        if (m !== 'sendBoc') return undefined;
-        setImmediate(() => void endpoint.kill()); // the endpoint dies ~at once after the message went through
-        return 'reset-after';
-      },
-    });
-    const client = await ChainClient.connect({network: 'devnet', endpoint: `${endpoint.url}/jsonRPC`});
-    const from = await fundedWallet(server.url, 5);
-    const to = await fundedWallet(server.url, 0);
-    const {WalletSender} = await import('../../src/wallet/wallet-sender.js');
-    const sender = await WalletSender.create({client, keyPair: from.keyPair, trace: false, outbox});
+    // The endpoint dies ~at once after the message went through.
+    const {server, outbox, from, to, sender, WalletSender} = await endpointDyingAtSendBoc('reset-after');
     // Before the fix: CHAIN_UNAVAILABLE "No devnet is running", as if nothing had been sent.
     const error = await sender.send({to: to.address, value: toNano(1), bounce: false}).catch((e: unknown) => e);
     expect(error).toMatchObject({code: 'CHAIN_UNAVAILABLE', message: expect.stringMatching(/whether it landed is unknown/), details: {outcome: 'unknown', seqno: 0, messageHash: expect.stringMatching(/^[0-9a-f]{64}$/)}});
@@ -160,21 +167,7 @@ describe('wallet sends: refused before sending, never paid twice', () => {
   }, 30_000);
 
   it('a message that never arrived (cut before the devnet saw it) and a dead endpoint: the retry pushes the same message, which lands once', async () => {
-    const server = await devnet();
-    const outbox = new Outbox('devnet', path.join(tempHome(), 'outbox'));
-    let endpoint: Awaited<ReturnType<typeof rough>>;
-    endpoint = await rough(server.url, {
-      fault: (m) => {
-        if (m !== 'sendBoc') return undefined;
-        setImmediate(() => void endpoint.kill());
-        return 'reset-before';
-      },
-    });
-    const client = await ChainClient.connect({network: 'devnet', endpoint: `${endpoint.url}/jsonRPC`});
-    const from = await fundedWallet(server.url, 5);
-    const to = await fundedWallet(server.url, 0);
-    const {WalletSender} = await import('../../src/wallet/wallet-sender.js');
-    const sender = await WalletSender.create({client, keyPair: from.keyPair, trace: false, outbox});
+    const {server, outbox, from, to, sender, WalletSender} = await endpointDyingAtSendBoc('reset-before');
     await expect(sender.send({to: to.address, value: toNano(1), bounce: false})).rejects.toMatchObject({details: {outcome: 'unknown'}});
     const healthy = await ChainClient.connect({network: 'devnet', endpoint: `${server.url}/jsonRPC`});
     expect(await healthy.balance(to.address)).toBe(0n);

@@ -6,6 +6,7 @@ import {toNano, type Address} from '@ton/core';
 import {mnemonicNew, mnemonicToPrivateKey} from '@ton/crypto';
 import {ChainClient} from '../../src/chain/client.js';
 import {Channel} from '../../src/chain/contracts/channel.js';
+import {ProviderClient} from '../../src/consumer/client.js';
 import {DevnetServer} from '../../src/devnet/server.js';
 import {fundFromFaucet} from '../../src/devnet/faucet.js';
 import {parseAddress} from '../../src/chain/units.js';
@@ -87,4 +88,14 @@ export async function openTestChannel(chain: TestChain, provider: Address, depos
   );
   await channel.sendOpen(consumer.sender, {value: deposit});
   return {consumer, voucherKey, channel};
+}
+
+/** A consumer's client of a running node over the channel openTestChannel opened. */
+export function nodeClient(endpoint: string, nodeKey: NodeKey, channel: {channel: {address: Address}; voucherKey: Uint8Array}): ProviderClient {
+  return new ProviderClient({
+    endpoint,
+    provider: {x25519PublicKey: nodeKey.x25519PublicKey, ed25519PublicKey: nodeKey.ed25519PublicKey},
+    channel: channel.channel.address,
+    voucherKey: channel.voucherKey,
+  });
 }

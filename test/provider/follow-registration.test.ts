@@ -4,7 +4,6 @@
 import path from 'node:path';
 import {toNano} from '@ton/core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {ProviderClient} from '../../src/consumer/client.js';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
 import {modelSha256} from '../../src/inference/hash.js';
 import {startProviderNode, type NodeEvent} from '../../src/provider/node.js';
@@ -12,7 +11,7 @@ import {NullEngine} from '../../src/provider/null-engine.js';
 import {buildProfile, updateProvider} from '../../src/provider/registration.js';
 import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {openTestChannel, registerTestProvider, startChain, testOffer, type TestChain} from './devnet-network.js';
+import {openTestChannel, registerTestProvider, startChain, testOffer, type TestChain, nodeClient} from './devnet-network.js';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -50,13 +49,8 @@ describe('a running node follows its registration', () => {
       onEvent: (e) => events.push(e),
     });
     try {
-      const {channel, voucherKey} = await openTestChannel(chain, provider.wallet.address);
-      const consumer = new ProviderClient({
-        endpoint: node.url,
-        provider: {x25519PublicKey: provider.nodeKey.x25519PublicKey, ed25519PublicKey: provider.nodeKey.ed25519PublicKey},
-        channel: channel.address,
-        voucherKey,
-      });
+      const opened = await openTestChannel(chain, provider.wallet.address);
+      const consumer = nodeClient(node.url, provider.nodeKey, opened);
       const ask = {model: provider.record.model, prompt: 'Once upon a time', maxTokens: 4, maxPrice: {prompt: 10_000n, completion: 500_000n}};
       expect((await consumer.query(ask).result()).receipt.receipt.prices).toEqual({prompt: 2000n, completion: 100_000n});
 

@@ -3,11 +3,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {toNano} from '@ton/core';
 import {createEngine} from '../../src/inference/engine.js';
 import {modelSha256} from '../../src/inference/hash.js';
-import {ProviderClient} from '../../src/consumer/client.js';
 import {startProviderNode, type ProviderNode} from '../../src/provider/node.js';
 import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {openTestChannel, registerTestProvider, startChain, type TestChain} from './devnet-network.js';
+import {openTestChannel, registerTestProvider, startChain, type TestChain, nodeClient} from './devnet-network.js';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -39,13 +38,9 @@ describe('provider lifecycle on the devnet', () => {
     expect(provider.record).toMatchObject({status: 'active', stake: toNano(2), model: path.basename(model, '.gguf')});
     const node: ProviderNode = await startProviderNode(nodeOptions(provider, model));
     try {
-      const {channel, voucherKey} = await openTestChannel(chain, provider.wallet.address);
-      const client = new ProviderClient({
-        endpoint: node.url,
-        provider: {x25519PublicKey: provider.nodeKey.x25519PublicKey, ed25519PublicKey: provider.nodeKey.ed25519PublicKey},
-        channel: channel.address,
-        voucherKey,
-      });
+      const opened = await openTestChannel(chain, provider.wallet.address);
+      const {channel} = opened;
+      const client = nodeClient(node.url, provider.nodeKey, opened);
       let receipts = 0n;
       for (let i = 0; i < 5; i++) {
         const stream = client.query({
