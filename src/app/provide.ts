@@ -229,6 +229,9 @@ export interface StartOptions extends NodeOption {
 
 /** Check a node's registration against this machine's model and that node's key, then serve it (one node per process). */
 export async function startNode(app: AppContext, options: StartOptions = {}): Promise<ProviderNode> {
+  // Amounts first: a typo is refused before the node key is unlocked or the model loaded.
+  const claimThreshold = parseTon(options.claimThreshold ?? '1');
+  const creditNano = options.creditLimit === undefined ? undefined : parseTon(options.creditLimit);
   const name = nodeName(options.node);
   const local = localProvider(app, name);
   const modelPath = options.modelPath ?? local?.modelPath;
@@ -249,11 +252,11 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     ledgerDir: ledgerDir(app.network, name),
     host: options.host ?? local?.host,
     port: options.port ?? local?.port ?? 8740,
-    claimThreshold: parseTon(options.claimThreshold ?? '1'),
+    claimThreshold,
     settleIntervalMs: options.settleIntervalMs ?? 30_000,
     minCloseDelay: options.minCloseDelay,
     maxWaived: options.maxWaived,
-    credit: {queries: options.creditQueries, nano: options.creditLimit === undefined ? undefined : parseTon(options.creditLimit)},
+    credit: {queries: options.creditQueries, nano: creditNano},
     powDifficulty: options.powDifficulty,
     rateLimit: options.rateLimit ? {refillPerSecond: options.rateLimit, capacity: 3 * options.rateLimit} : undefined,
     trustedProxies: options.trustedProxies,
