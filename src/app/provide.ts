@@ -14,6 +14,7 @@ import {probeEndpoint} from '../provider/probe.js';
 import {buildProfile, getRegistration, registerProvider, unregisterProvider, updateProvider, withdrawStake, type OfferInput} from '../provider/registration.js';
 import {Settler, type ClaimReport} from '../provider/settlement.js';
 import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
+import {renewRent} from '../provider/rent.js';
 import {recordView, type RecordView} from '../provider/views.js';
 import type {NetworkName} from '../config/settings.js';
 import type {AppContext} from './context.js';
@@ -156,6 +157,26 @@ export async function withdraw(app: AppContext, options: {wallet?: string} & Nod
   return {node: name, stake: formatTon(stake), balance: formatTon(await access.client.balance(access.sender.address))};
 }
 
+/** What `provide renew` reports. */
+export interface RenewView {
+  node: string;
+  /** GRAM sent (rent and the shard's gas fee). */
+  paid: string;
+  /** ISO times the rent ran to before and runs to now. */
+  paidUntilBefore: string;
+  paidUntil: string;
+  record: RecordView;
+}
+
+/** Prepay `days` more rent for one node's record (default 365), from its wallet. */
+export async function renew(app: AppContext, options: {wallet?: string; days?: number} & NodeOption = {}): Promise<RenewView> {
+  const name = nodeName(options.node);
+  const access = await app.registryAccess(providerWallet(app, options.wallet, name));
+  const done = await renewRent(access, {nodeKey: nodePublicKey(app, name), ...(options.days !== undefined ? {seconds: options.days * 86_400} : {})});
+  const iso = (s: number) => new Date(s * 1000).toISOString();
+  return {node: name, paid: formatTon(done.paid), paidUntilBefore: iso(done.before.paidUntil), paidUntil: iso(done.after.paidUntil), record: recordView(done.record, app.network)};
+}
+
 /** What `provide status` reports: the default node's figures at the top (as before nodes had names), and every node. */
 export type MachineStatusReport = Partial<Omit<ProviderStatusReport, 'network'>> & {network: NetworkName; nodes: ProviderStatusReport[]};
 
@@ -222,6 +243,8 @@ export interface StartOptions extends NodeOption {
   creditLimit?: string;
   /** Proof of work asked of every query, bits. Default: 0 (off). */
   powDifficulty?: number;
+  /** Renew the record's rent from the wallet when it is due (unlocks the wallet at start). Default: off: the node only warns. */
+  renew?: boolean;
   onEvent?: (event: NodeEvent) => void;
   /** Told before the registration is checked. */
   onChecking?: (wallet: Address) => void;
@@ -238,7 +261,10 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
   if (!modelPath) throw new CocoonError('USAGE', `No model to serve for node "${name}".`, {hint: `Register it from this machine first${name === DEFAULT_NODE ? '' : ` (--node ${name})`}, or pass --model FILE.`});
   if (!app.hasNodeKey(name)) throw noNodeKey(name);
   const {key: nodeKey} = await app.nodeKey({node: name});
-  const wallet = await app.walletAddress(providerWallet(app, options.wallet, name));
+  const walletName = providerWallet(app, options.wallet, name);
+  const wallet = await app.walletAddress(walletName);
+  // Only with --renew does the serving process hold the wallet's key (claims need none: they are external messages).
+  const access = options.renew ? await app.registryAccess(walletName) : undefined;
   options.onChecking?.(wallet);
   const gpu = app.settings.get('inference.gpu');
   const threads = app.settings.get('inference.threads') || undefined;
@@ -260,6 +286,7 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     powDifficulty: options.powDifficulty,
     rateLimit: options.rateLimit ? {refillPerSecond: options.rateLimit, capacity: 3 * options.rateLimit} : undefined,
     trustedProxies: options.trustedProxies,
+    ...(access ? {renewRent: async (record: ProviderRecord) => (await renewRent(access, {nodeKey: record.nodeKey})).record} : {}),
     onEvent: options.onEvent,
   });
 }

@@ -12,5 +12,6 @@ export function nodeEventLines(event: NodeEvent): Array<{level: 'info' | 'warn';
   if (event.type === 'settle-error') return [{level: 'warn', line: `settlement pass failed: ${event.error.message}`}];
   // Following the registration: new prices are routine; a suspension is not.
   if (event.type === 'registration') return [{level: event.change === 'prices' || event.change === 'resumed' ? 'info' : 'warn', line: event.message}];
+  if (event.type === 'rent') return [{level: event.state === 'renewed' ? 'info' : 'warn', line: event.message}];
   return [{level: 'warn', line: event.message}];
 }

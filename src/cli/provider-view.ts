@@ -17,7 +17,24 @@ export function renderRecord(view: RecordView): string[] {
     `capacity   ${view.queriesPerDay} queries a day`,
     `stake      ${view.stake} GRAM${view.unlockAt ? `, unlocks ${view.unlockAt}` : ''}`,
     `endpoint   ${view.endpoint}`,
+    ...(view.rent ? [`rent       ${rentLine(view.rent)}`] : []),
   ];
+}
+
+/** Where a record's prepaid rent stands, with what to do about it. */
+export function rentLine(rent: NonNullable<RecordView['rent']>, node = 'default'): string {
+  const renew = `\`cocoon provide renew${node === 'default' ? '' : ` --node ${node}`}\``;
+  const until = rent.paidUntil.slice(0, 10);
+  switch (rent.state) {
+    case 'paid':
+      return `paid until ${until} (${rent.daysLeft} days)`;
+    case 'due':
+      return `paid until ${until}: ${rent.daysLeft} days left, renew with ${renew}`;
+    case 'overdue':
+      return `ran out on ${until}; anyone may evict the record from ${rent.evictableAt.slice(0, 10)}: renew now with ${renew}`;
+    case 'evictable':
+      return `ran out on ${until}; consumers skip this record and anyone may evict it (the stake comes back less the overrun rent): renew now with ${renew}`;
+  }
 }
 
 /** One node's `provide status` as lines; `named` adds a `node NAME` heading (a machine with several nodes). */
@@ -27,7 +44,7 @@ export function renderNodeStatus(report: ProviderStatusReport, options: {named: 
   const flag = name === 'default' ? '' : ` --node ${name}`;
   if (options.named) lines.push(`node       ${name}`);
   lines.push(`wallet     ${report.wallet.address}  ${report.wallet.balance} GRAM`);
-  if (report.registration) lines.push(...renderRecord(report.registration));
+  if (report.registration) lines.push(...renderRecord(report.registration).map((l) => (l.startsWith('rent ') && report.registration!.rent ? `rent       ${rentLine(report.registration!.rent, name)}` : l)));
   else lines.push(`not registered (\`cocoon provide register${flag}\`)`);
   const n = report.node;
   lines.push(

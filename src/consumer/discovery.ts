@@ -6,6 +6,7 @@ import {indexFromData, shardsToRead, type ShardRef} from '../chain/contracts/reg
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {isEvictable} from '../chain/contracts/registry-rent.js';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
 import {verifyInfo} from '../protocol/info.js';
@@ -56,9 +57,14 @@ export interface DiscoveryOptions {
   fetch?: typeof fetch;
 }
 
-/** True when a registry record fits `filter` (and is active): the one provider filter of discovery and the gateway. */
-export function matchesFilter(record: ProviderRecord, filter: ProviderFilter): boolean {
+/**
+ * True when a registry record fits `filter`, is active and has not let its rent
+ * run out past the grace period (anyone may evict it then): the one provider
+ * filter of discovery and the gateway.
+ */
+export function matchesFilter(record: ProviderRecord, filter: ProviderFilter, now = Math.floor(Date.now() / 1000)): boolean {
   if (record.status !== 'active') return false;
+  if (isEvictable(record, now)) return false;
   if (filter.architecture && record.architecture.toLowerCase() !== filter.architecture.toLowerCase()) return false;
   if (filter.model && record.model.toLowerCase() !== filter.model.toLowerCase()) return false;
   if (filter.maxCompletionPrice !== undefined && record.completionPrice > filter.maxCompletionPrice) return false;

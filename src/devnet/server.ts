@@ -20,6 +20,8 @@ export interface DevnetServerOptions {
   maxBodyBytes?: number;
   /** Latency and rate limit on JSON-RPC (the real network's manners). Default: none. */
   manners?: NetworkManners;
+  /** The chain's clock, unix seconds (tests advance it by months). Default: the wall clock. */
+  now?: () => number;
 }
 
 /** GET /devnet/info. */
@@ -65,7 +67,7 @@ export class DevnetServer {
 
   /** Open (or create) the chain and listen. */
   static async start(options: DevnetServerOptions): Promise<DevnetServer> {
-    const chain = await DevnetChain.open({dir: options.dir});
+    const chain = await DevnetChain.open({dir: options.dir, ...(options.now ? {now: options.now} : {})});
     const limit = options.maxBodyBytes ?? 2 * 1024 * 1024;
     const devnet = new DevnetServer(chain, options.manners ?? NO_MANNERS);
     const host = options.host ?? '127.0.0.1';

@@ -7,6 +7,7 @@ import type {InferenceEngine} from '../inference/types.js';
 import {ChainChannelGuard} from './chain-guard.js';
 import {FileChannelLedger} from './file-ledger.js';
 import type {RateLimitOptions} from './admission.js';
+import {rentStatus, type RentState} from '../chain/contracts/registry-rent.js';
 import {getRegistration} from './registration.js';
 import {createProviderServer, type ProviderServer} from './server.js';
 import {Settler, type ClaimReport} from './settlement.js';
@@ -21,7 +22,12 @@ export type NodeEvent =
    * refused because the model or node key no longer match (`suspended`), served
    * again once they match (`resumed`), or the record left/unbonding (`status`).
    */
-  | {type: 'registration'; change: 'prices' | 'suspended' | 'resumed' | 'status'; message: string; record: ProviderRecord | null};
+  | {type: 'registration'; change: 'prices' | 'suspended' | 'resumed' | 'status'; message: string; record: ProviderRecord | null}
+  /**
+   * The record's prepaid rent: it became due (30 days left), ran out, or may be
+   * evicted (`state`, told once per change), or the node renewed it (`renewed`).
+   */
+  | {type: 'rent'; state: RentState | 'renewed'; message: string};
 
 /** Options of startProviderNode. */
 export interface ProviderNodeOptions {
@@ -60,6 +66,13 @@ export interface ProviderNodeOptions {
   rateLimit?: RateLimitOptions;
   /** Proxies whose X-Forwarded-For names the client (createProviderServer's trustedProxies). Default: none. */
   trustedProxies?: readonly string[];
+  /**
+   * Prepays more rent when it is due (rent.ts renewRent from the owner's wallet);
+   * without it the node only warns. Tried at most once an hour.
+   */
+  renewRent?: (record: ProviderRecord) => Promise<ProviderRecord>;
+  /** Clock in unix seconds (tests). Default: the wall clock. */
+  now?: () => number;
   onEvent?: (event: NodeEvent) => void;
 }
 
@@ -75,6 +88,15 @@ export interface ProviderNode {
   refresh(): Promise<void>;
   /** Stop serving (running answers finish), settle every channel, free the model. */
   close(): Promise<ClaimReport[]>;
+}
+
+const day = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+
+function rentMessage(state: RentState, paidUntil: number, evictableAt: number, renewing: boolean): string {
+  const how = renewing ? 'this node renews it from the wallet' : 'renew it with `cocoon provide renew`, or restart with --renew';
+  if (state === 'due') return `the record's rent runs out on ${day(paidUntil)}: ${how}`;
+  if (state === 'overdue') return `the record's rent ran out on ${day(paidUntil)}; anyone may evict it from ${day(evictableAt)}: ${how}`;
+  return `the record's rent ran out on ${day(paidUntil)}: consumers skip it and anyone may evict it now: ${how}`;
 }
 
 function mismatch(what: string, hint: string): CocoonError {
@@ -166,9 +188,31 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     if (next.status !== current.status && next.status === 'unbonding') emit('status', 'The registration is unbonding; consumers no longer choose this node (open channels are still served).', next);
     current = next;
   };
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  let rentTold: RentState = 'paid';
+  let renewTried = -Infinity;
+  // Rent: warn once per change of state; renew when allowed (once an hour at most, so a poor wallet is not hammered).
+  const watchRent = async () => {
+    const rent = current.status === 'active' && !gone ? rentStatus(current, now()) : undefined;
+    if (!rent) return;
+    if (rent.state !== rentTold) {
+      rentTold = rent.state;
+      if (rent.state !== 'paid') options.onEvent?.({type: 'rent', state: rent.state, message: rentMessage(rent.state, rent.paidUntil, rent.evictableAt, Boolean(options.renewRent))});
+    }
+    if (rent.state === 'paid' || !options.renewRent || now() - renewTried < 3600) return;
+    renewTried = now();
+    try {
+      current = await options.renewRent(current);
+      rentTold = 'paid';
+      options.onEvent?.({type: 'rent', state: 'renewed', message: `rent renewed: the record is paid until ${day(current.paidUntil ?? 0)}`});
+    } catch (error) {
+      options.onEvent?.({type: 'warning', message: `could not renew the rent (next try in an hour): ${(error as Error).message}`});
+    }
+  };
   const tick = async () => {
     try {
       await refresh();
+      await watchRent();
     } catch (error) {
       options.onEvent?.({type: 'warning', message: `could not re-read the registration: ${(error as Error).message}`});
     }
@@ -179,6 +223,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       options.onEvent?.({type: 'settle-error', error: error as Error});
     }
   };
+  void watchRent().catch(() => undefined);
   const timer = setInterval(() => void tick(), options.settleIntervalMs ?? 30_000);
   timer.unref();
   let closing: Promise<ClaimReport[]> | undefined;

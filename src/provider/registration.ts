@@ -130,8 +130,8 @@ export async function getRegistration(client: ChainClient, registry: Address, ke
   return (await locateRegistration(client, registry, key, model))?.record ?? null;
 }
 
-/** Which record an operation acts on: the node key's, or (no key given) the wallet's first. */
-async function current(access: RegistryAccess, nodeKey?: Uint8Array, model?: string): Promise<LocatedRecord | null> {
+/** Which record an operation acts on: the node key's, or (no key given) the wallet's first; refused when another wallet owns it. */
+export async function ownedRecord(access: RegistryAccess, nodeKey?: Uint8Array, model?: string): Promise<LocatedRecord | null> {
   const found = await locateRegistration(access.client, access.registry, nodeKey ?? access.sender.address, model);
   if (found && !found.record.owner.equals(access.sender.address)) {
     throw new CocoonError('INVALID_INPUT', 'This node key is registered by another wallet.', {
@@ -291,7 +291,7 @@ export async function registerProvider(access: RegistryAccess, options: {profile
   const pending = new PendingRegistration(access, nodeKey);
   const mine = {registry: access.registry.toRawString(), profile: profileHash(options.profile)};
   const earlier = pending.read();
-  const existing = await current(access, nodeKey, options.profile.model);
+  const existing = await ownedRecord(access, nodeKey, options.profile.model);
   if (existing) {
     if (earlier?.registry === mine.registry && earlier.profile === mine.profile) {
       pending.clear();
@@ -329,7 +329,7 @@ export async function registerProvider(access: RegistryAccess, options: {profile
 export async function updateProvider(access: RegistryAccess, options: {profile: ProviderProfile}): Promise<ProviderRecord> {
   const nodeKey = options.profile.nodeKey;
   // The new offer's model first; a record whose model the update changes is in another model's shard.
-  const found = (await current(access, nodeKey, options.profile.model)) ?? (await current(access, nodeKey));
+  const found = (await ownedRecord(access, nodeKey, options.profile.model)) ?? (await ownedRecord(access, nodeKey));
   if (!found) throw notRegistered(nodeKey);
   const {shardModel} = found;
   if (shardModel !== '' && shardModel !== options.profile.model) {
@@ -343,7 +343,7 @@ export async function updateProvider(access: RegistryAccess, options: {profile: 
 
 /** Start unbonding one record: consumers stop choosing that node; its stake unlocks after the delay. */
 export async function unregisterProvider(access: RegistryAccess, options: RecordSelector = {}): Promise<ProviderRecord> {
-  const found = await current(access, options.nodeKey, options.model);
+  const found = await ownedRecord(access, options.nodeKey, options.model);
   if (!found) throw notRegistered(options.nodeKey);
   const {record, shard} = found;
   if (record.status === 'unbonding') {
@@ -355,7 +355,7 @@ export async function unregisterProvider(access: RegistryAccess, options: Record
 
 /** Take one record's stake back after unbonding; that record is deleted. */
 export async function withdrawStake(access: RegistryAccess, options: RecordSelector & {now?: number} = {}): Promise<{stake: bigint}> {
-  const found = await current(access, options.nodeKey, options.model);
+  const found = await ownedRecord(access, options.nodeKey, options.model);
   if (!found) throw notRegistered(options.nodeKey);
   const {record, shard} = found;
   const now = options.now ?? Math.floor(Date.now() / 1000);

@@ -2,6 +2,7 @@ import type {NetworkName} from '../config/settings.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {formatPricePerMillion, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
+import {rentStatus, type RentState} from '../chain/contracts/registry-rent.js';
 
 /** A registry record as commands show it (JSON-safe: no bigints). */
 export interface RecordView {
@@ -26,6 +27,8 @@ export interface RecordView {
   registeredAt: string;
   updatedAt: string;
   unlockAt: string | null;
+  /** Prepaid rent: until when, how many whole days are left (negative once it ran out), and what that means (rent.ts). Null on v1 data. */
+  rent: {paidUntil: string; daysLeft: number; state: RentState; evictableAt: string} | null;
 }
 
 const iso = (s: number) => new Date(s * 1000).toISOString();
@@ -51,5 +54,12 @@ export function recordView(record: ProviderRecord, network: NetworkName): Record
     registeredAt: iso(record.registeredAt),
     updatedAt: iso(record.updatedAt),
     unlockAt: record.unlockAt ? iso(record.unlockAt) : null,
+    rent: rentView(record),
   };
+}
+
+function rentView(record: ProviderRecord): RecordView['rent'] {
+  const rent = rentStatus(record);
+  if (!rent) return null;
+  return {paidUntil: iso(rent.paidUntil), daysLeft: Math.floor(rent.secondsLeft / 86_400), state: rent.state, evictableAt: iso(rent.evictableAt)};
 }

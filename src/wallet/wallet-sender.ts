@@ -37,6 +37,8 @@ export interface WalletSenderOptions {
   pollMs?: number;
   /** Where messages in flight are recorded. Default: `<data>/outbox/<network>`. */
   outbox?: Outbox;
+  /** The clock a message's valid_until is counted on, unix seconds (tests run the devnet's ahead). Default: this machine's. */
+  now?: () => number;
 }
 
 /** Seconds a signed message stays valid (its valid_until): how long a lost one can still land. */
@@ -105,7 +107,7 @@ export class WalletSender implements Sender {
     const self = await client.state(this.wallet.address);
     if (self.balance < args.value) throw this.insufficient(self.balance, args.value);
     const seqno = self.state === 'active' ? await client.call(() => this.wallet.getSeqno()) : 0;
-    const validUntil = Math.floor(Date.now() / 1000) + MESSAGE_TTL_S;
+    const validUntil = Math.floor(this.now()) + MESSAGE_TTL_S;
     const transfer = this.wallet.createTransfer({
       seqno,
       secretKey: this.options.keyPair.secretKey,
@@ -149,7 +151,7 @@ export class WalletSender implements Sender {
     if (seqno > entry.seqno) {
       // Its seqno is used: it landed, or another message took the seqno and it never will.
       own = (await client.call((ton) => ton.getTransactions(this.wallet.address, {limit: 50}))).find(byBody(entry.bodyHash));
-    } else if (seqno === entry.seqno && same && Date.now() / 1000 < entry.validUntil - 2) {
+    } else if (seqno === entry.seqno && same && this.now() < entry.validUntil - 2) {
       // Not processed and still valid: push the very same message (it can land once at most).
       return this.deliver(entry, true);
     }
@@ -189,7 +191,7 @@ export class WalletSender implements Sender {
       this.outbox.clear(wallet.toRawString());
       return own;
     } catch (error) {
-      if (Date.now() / 1000 > entry.validUntil + 5 && (error as CocoonError).code === 'TIMEOUT') {
+      if (this.now() > entry.validUntil + 5 && (error as CocoonError).code === 'TIMEOUT') {
         // Past its validity and not on chain: it never landed and never will.
         this.outbox.clear(wallet.toRawString());
         throw new CocoonError('CHAIN_ERROR', 'The chain did not take the message before it expired; nothing was spent.', {hint: 'Send it again.', cause: error});
@@ -240,10 +242,15 @@ export class WalletSender implements Sender {
     return BigInt(f.in_fwd_fee + f.storage_fee + f.gas_fee + f.fwd_fee);
   }
 
+  /** Unix seconds on the clock valid_until is counted on. */
+  private now(): number {
+    return this.options.now?.() ?? Date.now() / 1000;
+  }
+
   private async waitFor(address: Address, match: (tx: Transaction) => boolean, validUntil?: number): Promise<Transaction> {
     const timeout = Date.now() + (this.options.timeoutMs ?? 60_000);
     // A message's own transaction cannot appear after its validity: waiting longer is pointless.
-    const deadline = validUntil === undefined ? timeout : Math.min(timeout, (validUntil + 5) * 1000);
+    const deadline = validUntil === undefined ? timeout : Math.min(timeout, Date.now() + (validUntil + 5 - this.now()) * 1000);
     for (;;) {
       const txs = await this.options.client.call((ton) => ton.getTransactions(address, {limit: 20}));
       const found = txs.find(match);

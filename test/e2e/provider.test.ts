@@ -94,6 +94,25 @@ describe('provide, through the CLI on the devnet', () => {
     expect(twice.stderr).toMatch(/already registered[\s\S]*provide update/);
   });
 
+  it('shows the prepaid rent and renews it: exactly the days asked, never past 10 years', async () => {
+    const before = (await ok(['provide', 'status'])).registration.rent;
+    expect(before).toMatchObject({state: 'paid'});
+    expect(before.daysLeft).toBeGreaterThanOrEqual(364);
+    const text = await runCli(['provide', 'status'], {home, env});
+    expect(text.stdout).toMatch(/rent\s+paid until \d{4}-\d\d-\d\d \(36\d days\)/);
+    const renewed = await ok(['provide', 'renew', '--days', '30']);
+    expect(renewed.paidUntilBefore).toBe(before.paidUntil);
+    const added = (Date.parse(renewed.paidUntil) - Date.parse(before.paidUntil)) / 1000;
+    expect(added).toBeGreaterThanOrEqual(30 * 86_400);
+    expect(added).toBeLessThan(30 * 86_400 + 120);
+    expect(Number(renewed.paid)).toBeGreaterThan(0);
+    expect(Number(renewed.paid)).toBeLessThan(0.01);
+    const far = await runCli(['provide', 'renew', '--days', '3650'], {home, env});
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/At most 10 years of rent may be prepaid[\s\S]*--days \d+ or fewer/);
+    expect((await ok(['provide', 'status'])).registration.rent.paidUntil).toBe(renewed.paidUntil);
+  });
+
   it('serves five paid queries; status and claim agree with the receipts to the nanoTON', async () => {
     await startNode();
     const status0 = await ok(['provide', 'status']);

@@ -36,6 +36,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'credit-queries': Flags.integer({description: 'Answers one channel may have unpaid or running at once (its credit window) [default: 8]', min: 1, max: 256}),
     'credit-limit': Flags.string({description: 'GRAM one channel may owe, unpaid plus the worst case of running answers [default: 0.1]'}),
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
+    renew: Flags.boolean({description: 'Renew the record\'s rent from the wallet when 30 days or less are left (unlocks the wallet at start; without it the node only warns, and `cocoon provide renew` does it by hand)', default: false}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
@@ -59,6 +60,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       creditQueries: this.flags['credit-queries'],
       creditLimit: this.flags['credit-limit'],
       powDifficulty: this.flags['pow-difficulty'],
+      renew: this.flags.renew,
       onChecking: (wallet) => log.info(`checking the registration of ${provide.shownAddress(app, wallet)} on ${app.network}`),
       onEvent: (event) => nodeEventLines(event).forEach(({level, line}) => log[level](line)),
     });
