@@ -96,6 +96,8 @@ export function chainError(endpoint: ChainEndpoint, error: unknown): CocoonError
       message = received[1]!;
     }
   }
+  // An emulator's refusal carries pages of VM and blockchain logs: the first lines say what happened (the cause keeps the rest).
+  message = message.split(/\n(?:VM logs|Blockchain logs):/)[0]!.trim();
   return new CocoonError('CHAIN_ERROR', `The ${endpoint.network} chain refused the request: ${message}`, {cause: error});
 }
 

@@ -1,6 +1,7 @@
 import {Address, SendMode, beginCell, external, internal, storeMessage, type Cell, type Sender, type SenderArguments, type Transaction} from '@ton/core';
 import type {OpenedContract} from '@ton/core';
 import type {WalletContractV5R1} from '@ton/ton';
+import {explainWalletRefusal} from './wallet-refusal.js';
 import {CocoonError} from '../errors.js';
 import type {ChainClient} from '../chain/client.js';
 import {formatAddress, walletContract} from '../chain/wallet-contract.js';
@@ -116,7 +117,9 @@ export class WalletSender implements Sender {
       messages: [internal({to: args.to, value: args.value, bounce, init: args.init ?? undefined, body: args.body ?? undefined})],
     });
     const init = self.state === 'active' ? null : this.wallet.init;
-    const fee = await this.estimate(transfer, init);
+    const fee = await this.estimate(transfer, init).catch((error: unknown) => {
+      throw explainWalletRefusal(error, {network: client.network, validUntil});
+    });
     if (self.balance < args.value + fee) throw this.insufficient(self.balance, args.value + fee);
     const message = beginCell()
       .store(storeMessage(external({to: this.wallet.address, init: init ?? undefined, body: transfer})))
@@ -176,7 +179,7 @@ export class WalletSender implements Sender {
       // Sent again, a refusal may mean the first copy landed meanwhile: the chain decides below.
       if (!unknown && !again) {
         this.outbox.clear(wallet.toRawString());
-        throw error;
+        throw explainWalletRefusal(error, {network: client.network, validUntil: entry.validUntil});
       }
       if (unknown) {
         // The answer was lost; the message may not have arrived at all. Pushing the very
