@@ -35,7 +35,10 @@ export interface AskRequest {
   onText?: (text: string) => void;
   /** Progress worth telling the user (a channel being opened, a provider replaced). */
   onNote?: (message: string) => void;
+  /** Drops the query at once. */
   signal?: AbortSignal;
+  /** Stops the answer early, paying for what arrived (Ctrl-C in `ask`). */
+  stop?: AbortSignal;
 }
 
 /** What `ask --json` prints. */
@@ -98,14 +101,16 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     onText: request.onText,
     onFallback: (p, error) => request.onNote?.(`provider ${formatAddress(p.owner, network)} failed (${error.message}); trying the next one`),
     signal: request.signal,
+    stop: request.stop,
   });
 }
 
 /** The answer as `ask` shows it: a summary line and the `--json` view. */
 export function askView(result: AskResult, network: AppContext['network']): {summary: string; json: AskView} {
   const trust = result.trust === 'attested' ? 'attested enclave' : "provider's process sees the plaintext (no enclave)";
+  const stopped = result.finishReason === 'abort' ? 'stopped early; ' : '';
   const summary =
-    `— ${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
+    `— ${stopped}${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
     `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}`;
   return {
     summary,

@@ -33,8 +33,9 @@ export default class Ask extends BaseCommand<typeof Ask> {
     const app = await this.app({wallet: this.flags.wallet});
     const {askNetwork, askView} = await import('../app/ask.js');
     const stream = !this.jsonEnabled() && !this.flags['no-stream'];
-    const controller = new AbortController();
-    void waitForStopSignal().then(() => controller.abort());
+    // Ctrl-C stops the answer and pays for what arrived (before any text: nothing to pay); a second one quits at once.
+    const stopper = new AbortController();
+    void waitForStopSignal().then(() => stopper.abort());
     const result = await askNetwork(app, {
       prompt,
       system: this.flags.system,
@@ -46,7 +47,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
       confirm: (question) => confirmAction(question, {defaultAnswer: true}),
       onText: stream ? writeText : undefined,
       onNote: (message) => this.note(message),
-      signal: controller.signal,
+      stop: stopper.signal,
     });
     if (stream) writeText('\n');
     else if (!this.jsonEnabled()) this.log(result.text);

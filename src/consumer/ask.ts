@@ -54,7 +54,10 @@ export interface AskOptions {
   flusher?: VoucherFlusher;
   /** Wraps each attempt on a provider (the gateway holds its per-provider slot and paces itself here). Default: none. */
   around?: <T>(provider: DiscoveredProvider, attempt: () => Promise<T>) => Promise<T>;
+  /** Drops the query at once (nothing is paid for an answer cut off this way). */
   signal?: AbortSignal;
+  /** Stops the answer early and pays for what arrived (QueryOptions.stop): the result then has finish `abort`. */
+  stop?: AbortSignal;
 }
 
 /** A paid, verified answer. */
@@ -153,7 +156,7 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
   return withFailover({
     candidates: taking,
     attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
-    delivered: () => delivered,
+    delivered: () => delivered || Boolean(options.stop?.aborted),
     onFallback: (candidate, error) => {
       // Its cached info said live; the next discovery asks it again.
       if (!options.candidates) forgetLiveness({registry: options.registry}, candidate.record);
@@ -261,6 +264,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
       maxPrice: {prompt: record.promptPrice, completion: record.completionPrice},
       params: {...options.params, ...(options.temperature === undefined ? {} : {temperature: options.temperature})},
       signal: options.signal,
+      stop: options.stop,
     });
     for await (const piece of stream) options.onText?.(piece);
     return stream.result();

@@ -3,7 +3,7 @@ import {signVoucher} from '../chain/contracts/voucher.js';
 import {sealRequest} from '../protocol/envelope.js';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderErrorPhase} from '../protocol/errors.js';
-import {signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
+import {signCancel, signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
@@ -23,6 +23,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 // Paid query ids sent with each voucher (docs/protocol.md §7): more than any credit window this client meets.
 const COVERS = 16;
+/** How long a stopped answer's provider has to send its final frame before the connection is dropped. */
+const STOP_GRACE_MS = 5_000;
 
 /**
  * The consumer side of the protocol for one (provider, channel): seals
@@ -80,15 +82,26 @@ export class ProviderClient {
   query(q: QueryOptions): QueryStream {
     const cancel = new AbortController();
     const signal = withTimeout(AbortSignal.any([cancel.signal, ...(q.signal ? [q.signal] : [])]), q.timeoutMs ?? this.options.timeoutMs ?? 300_000);
-    return new QueryStream(this.run(q, signal, q.signal), () => cancel.abort());
+    return new QueryStream(this.run(q, signal, q.signal, cancel), () => cancel.abort());
   }
 
-  private async *run(q: QueryOptions, signal: AbortSignal, userSignal?: AbortSignal): AsyncGenerator<string, QueryResult> {
+  private async *run(q: QueryOptions, signal: AbortSignal, userSignal: AbortSignal | undefined, cancel: AbortController): AsyncGenerator<string, QueryResult> {
     const queryId = this.random(16);
     const id = hex(queryId);
     const timestamp = this.now();
     await this.book.begin(id);
     let counted = false;
+    let text = '';
+    let grace: NodeJS.Timeout | undefined;
+    // Stopping early: before any text there is nothing to pay for, so the connection just drops; after
+    // text the provider is asked to end the answer, and its final frame (a receipt for what was sent) is awaited.
+    const onStop = () => {
+      if (!text) return cancel.abort(new CocoonError('ABORTED', 'The query was stopped before any text.'));
+      void this.postCancel(id).catch(() => undefined);
+      grace = setTimeout(() => cancel.abort(new CocoonError('ABORTED', 'The provider did not end the stopped answer in time.')), STOP_GRACE_MS);
+    };
+    if (q.stop?.aborted) onStop();
+    else q.stop?.addEventListener('abort', onStop, {once: true});
     try {
       const {signed: signedBefore, recent: covers} = await this.book.snapshot(COVERS);
       const request: QueryRequest = {
@@ -113,7 +126,6 @@ export class ProviderClient {
       });
       const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
       if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
-      let text = '';
       let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
       try {
         for await (const frame of readResponseFrames(res.body as AsyncIterable<Uint8Array>, sealed.keys.responseKey)) {
@@ -164,8 +176,17 @@ export class ProviderClient {
       }
       return result;
     } finally {
+      clearTimeout(grace);
+      q.stop?.removeEventListener('abort', onStop);
       if (!counted) await this.book.end(id).catch(() => undefined);
     }
+  }
+
+  /** POST /v1/cancel: ask the provider to end answer `queryId` (hex) of this channel now; its stream then closes with a receipt for what was sent. */
+  async postCancel(queryId: string, signal?: AbortSignal): Promise<void> {
+    const channel = this.options.channel;
+    const body = JSON.stringify({v: PROTOCOL_VERSION, channel: channel.toRawString(), queryId, signature: hex(signCancel(channel, queryId, this.options.voucherKey))});
+    await this.send('/v1/cancel', {method: 'POST', body, headers: {'content-type': 'application/json'}, signal: withTimeout(signal, 5_000)}, signal);
   }
 
   /** POST the newest voucher this client's book holds (after answers whose vouchers did not ride on a later query). Resolves false when there is nothing to pay. */

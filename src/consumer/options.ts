@@ -58,8 +58,16 @@ export interface QueryOptions {
   maxPrice: Prices;
   /** Sampling parameters. Default: the engine's. */
   params?: SamplingParams;
-  /** Cancels the query; no voucher is signed for a cancelled answer. */
+  /** Cancels the query at once (the connection is dropped); no voucher is signed for a cancelled answer. */
   signal?: AbortSignal;
+  /**
+   * Stops the answer early and pays for what arrived: the provider is asked to
+   * end it (POST /v1/cancel), and its stream closes with finish `abort` and a
+   * receipt for the tokens sent, paid like any other. Before any text, or when
+   * the provider does not end the stream within a few seconds, the connection is
+   * dropped instead (as `signal`).
+   */
+  stop?: AbortSignal;
   /** Overrides the client's timeoutMs for this query. */
   timeoutMs?: number;
 }

@@ -113,7 +113,8 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
             httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
           }
         : undefined,
-      signal,
+      // A client that leaves mid-answer stops it: the provider ends it and what was sent is paid, as OpenAI bills a cut-off stream.
+      stop: signal,
     });
     outcome.cost = result.cost;
     if (!request.stream) {

@@ -3,7 +3,7 @@ import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
 import {CocoonError} from '../errors.js';
 import {malformed} from './errors.js';
 import {ChannelStateSchema, SignedChannelStateSchema} from './schemas.js';
-import {CHANNEL_REQUEST_SIGNING_PREFIX, CHANNEL_STATE_SIGNING_PREFIX, WAIVE_SIGNING_PREFIX, type ChannelHoldings} from './wire.js';
+import {CANCEL_SIGNING_PREFIX, CHANNEL_REQUEST_SIGNING_PREFIX, CHANNEL_STATE_SIGNING_PREFIX, WAIVE_SIGNING_PREFIX, type ChannelHoldings} from './wire.js';
 
 /*
  * POST /v1/channel (docs/protocol.md §9.1): a consumer asks what the provider
@@ -77,4 +77,19 @@ export function signWaiver(channel: Address, queryId: string, voucherKey: Uint8A
 /** True if `signature` is the voucher key's waiver of `queryId` on `channel`. */
 export function verifyWaiver(channel: Address, queryId: string, signature: Uint8Array, consumerKey: Uint8Array): boolean {
   return verifyEd25519(consumerKey, waiverBytes(channel, queryId), signature);
+}
+
+/** The bytes a voucher key signs to stop its answer `queryId` (hex) early (POST /v1/cancel). */
+export function cancelBytes(channel: Address, queryId: string): Buffer {
+  return Buffer.from(`${CANCEL_SIGNING_PREFIX}${channel.toRawString()}\n${queryId}`, 'utf8');
+}
+
+/** Sign a stop request with the consumer's voucher key. */
+export function signCancel(channel: Address, queryId: string, voucherKey: Uint8Array): Buffer {
+  return signEd25519(voucherKey, cancelBytes(channel, queryId));
+}
+
+/** True if `signature` is the voucher key's request to stop `queryId` on `channel`. */
+export function verifyCancel(channel: Address, queryId: string, signature: Uint8Array, consumerKey: Uint8Array): boolean {
+  return verifyEd25519(consumerKey, cancelBytes(channel, queryId), signature);
 }

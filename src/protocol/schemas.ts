@@ -83,6 +83,9 @@ export const VoucherPostSchema = z
   })
   .strict();
 
+/** Body of POST /v1/cancel: stop one running answer of the channel, signed by its voucher key. */
+export const CancelPostSchema = z.object({v: z.literal(2), channel: RawAddressSchema, queryId: hex(16), signature: hex(64)}).strict();
+
 /** Body of a successful POST /v1/voucher. */
 export const VoucherAckSchema = z.object({ok: z.literal(true), paid: NanoSchema, owed: NanoSchema});
 

@@ -46,6 +46,8 @@ export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v2 channel state\n';
 
 /** Prefix of the bytes a consumer's voucher key signs to decline a charge (then `channel ‖ "\n" ‖ query id hex`). */
 export const WAIVE_SIGNING_PREFIX = 'cocoon/v2 waive\n';
+/** Prefix of what a voucher key signs to stop one of its channel's answers early (docs/protocol.md §7, POST /v1/cancel). */
+export const CANCEL_SIGNING_PREFIX = 'cocoon/v2 cancel\n';
 
 /** Frame payload types (first plaintext byte of a frame). */
 export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;

@@ -39,4 +39,16 @@ export interface ServerContext {
   credit: ChannelCredit;
   /** Running generations, aborted on close(). */
   generations: Set<AbortController>;
+  /** Running answers by query id (hex), so their consumer may stop one early (POST /v1/cancel). */
+  running: Map<string, RunningAnswer>;
+}
+
+/** An answer being generated, as POST /v1/cancel finds it. */
+export interface RunningAnswer {
+  /** Raw address of its channel. */
+  channel: string;
+  /** The channel's voucher key: only it may stop the answer. */
+  consumerKey: Uint8Array;
+  /** Ends the generation: the stream closes with finish `abort` and a receipt for what was sent. */
+  stop: () => void;
 }

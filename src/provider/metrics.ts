@@ -10,7 +10,9 @@ export class ProviderMetrics {
     this.describe('cocoon_decrypt_attempts_total', 'Request decryptions attempted (after admission).', 'counter');
     this.describe('cocoon_decrypt_failures_total', 'Request decryptions that failed authentication.', 'counter');
     this.describe('cocoon_queries_completed_total', 'Queries answered with a final frame.', 'counter');
-    this.describe('cocoon_queries_aborted_total', 'Generations aborted because the client went away (not charged).', 'counter');
+    this.describe('cocoon_queries_aborted_total', 'Generations aborted because the client went away before any text (not charged).', 'counter');
+    this.describe('cocoon_queries_disconnected_total', 'Answers whose client went away after text: charged as an outstanding receipt it may pay or decline.', 'counter');
+    this.describe('cocoon_queries_cancelled_total', 'Answers their consumer stopped early (POST /v1/cancel): charged for what was sent.', 'counter');
     this.describe('cocoon_tokens_total', 'Tokens served, by kind.', 'counter');
     this.describe('cocoon_charged_nanoton_total', 'nanoGRAM charged in receipts (the metric name keeps its old spelling).', 'counter');
     this.describe('cocoon_vouchers_total', 'Vouchers received, by result.', 'counter');

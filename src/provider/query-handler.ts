@@ -206,7 +206,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
-    await generate(ctx, q, prices, {channel, epoch, release, prepared}, sealer, res);
+    await generate(ctx, q, prices, {channel, epoch, release, prepared, consumerKey: terms.consumerKey}, sealer, res);
   } finally {
     release();
     // A voucher that rode on a query that ended without a charge reaches the disk now.
@@ -214,7 +214,14 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
   }
 }
 
-async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slot: {channel: string; epoch: number; release: () => void; prepared?: PreparedPrompt}, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+async function generate(
+  ctx: ServerContext,
+  q: QueryRequest,
+  prices: Prices,
+  slot: {channel: string; epoch: number; release: () => void; prepared?: PreparedPrompt; consumerKey: Uint8Array},
+  sealer: StreamSealer,
+  res: ServerResponse,
+): Promise<void> {
   const abort = new AbortController();
   let clientGone = false;
   const onClose = () => {
@@ -226,6 +233,10 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
   res.on('close', onClose);
   const deadline = setTimeout(() => abort.abort(), ctx.maxGenerationMs);
   ctx.generations.add(abort);
+  // Its consumer may stop it (POST /v1/cancel): it then ends like a deadline, with a receipt for what was sent.
+  const queryId = hex(q.queryId);
+  ctx.running.set(queryId, {channel: slot.channel, consumerKey: slot.consumerKey, stop: () => abort.abort()});
+  let sentText = false;
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
   let usage: Usage | undefined;
   let finishReason: FinishReason = 'abort';
@@ -249,6 +260,7 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
       if (pending === '' || clientGone || res.destroyed) return true;
       const frame = lengthPrefixed(sealer.push(encodeTextPayload(pending), false));
       pending = '';
+      sentText = true;
       return res.write(frame);
     };
     try {
@@ -258,7 +270,8 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
           finishReason = event.finishReason;
           break;
         }
-        if (clientGone) break;
+        // Gone: nothing more is sent, but the engine's own end (it was aborted) says how much it generated.
+        if (clientGone) continue;
         pending += event.text;
         if (performance.now() - lastFlush >= ctx.coalesceMs || pending.length >= 4096) {
           if (!flush()) await drained(res);
@@ -272,8 +285,10 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
       if (clientGone) return;
       throw engineRefusal(err, 'The engine failed while answering.');
     }
-    // Payment rule: an answer the client did not stay for is not charged (docs/protocol.md §8).
-    if (clientGone || res.destroyed || !usage) {
+    const gone = clientGone || res.destroyed;
+    // Payment rule (docs/protocol.md §8): a client gone before any text pays nothing; one gone after text
+    // owes what was generated, as an outstanding receipt it may pay or decline (a waiver, counted and capped).
+    if (!usage || (gone && !sentText)) {
       ctx.metrics.inc('cocoon_queries_aborted_total');
       return;
     }
@@ -283,11 +298,15 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
       const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
-      const outstanding = [...(account.outstanding ?? []), {queryId: hex(q.queryId), receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
+      const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
       await ctx.credit.save(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
       return receipt;
     });
+    if (gone) {
+      ctx.metrics.inc('cocoon_queries_disconnected_total');
+      return;
+    }
     ctx.metrics.inc('cocoon_queries_completed_total');
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
@@ -296,6 +315,7 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
   } finally {
     clearTimeout(deadline);
     ctx.generations.delete(abort);
+    ctx.running.delete(queryId);
     res.off('close', onClose);
   }
 }

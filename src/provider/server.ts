@@ -11,6 +11,7 @@ import {MemoryChannelLedger, type ChannelLedger} from './ledger.js';
 import {ProviderMetrics} from './metrics.js';
 import {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 import {handleChannel} from './channel-handler.js';
+import {handleCancel} from './cancel-handler.js';
 import {handleQuery} from './query-handler.js';
 import {handleVoucher} from './voucher-handler.js';
 
@@ -116,6 +117,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     replay: new ReplayCache(timestampWindowMs),
     credit: new ChannelCredit(creditLimits(options.credit)),
     generations: new Set(),
+    running: new Map(),
   };
   ctx.metrics.gauge('cocoon_active_generations', 'Generations running now.', () => ctx.generations.size);
   ctx.waived = await waivedInLedger(ctx.ledger);
@@ -145,6 +147,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     'POST /v1/query': (req, res) => handleQuery(ctx, req, res),
     'POST /v1/voucher': (req, res) => handleVoucher(ctx, req, res),
     'POST /v1/channel': (req, res) => handleChannel(ctx, req, res),
+    'POST /v1/cancel': (req, res) => handleCancel(ctx, req, res),
     'GET /v1/info': (req, res) => {
       // Each answer costs a signature: rate-limited like queries.
       const wait = ctx.admission.admit(req, ctx.now());

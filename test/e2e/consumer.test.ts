@@ -1,6 +1,7 @@
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {toNano} from '@ton/core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {BIN, runCli} from '../helpers/cli.js';
 import {freePort} from '../helpers/disk.js';
@@ -98,7 +99,7 @@ describe('ask and channels, through the CLI on the devnet', () => {
     expect(plain.stderr).toMatch(/GRAM \(\d+ prompt \+ \d+ completion tokens\); trust: provider's process sees the plaintext/);
   });
 
-  it('SIGINT in the middle of a stream signs no voucher for it', async () => {
+  it('Ctrl-C in the middle of a stream stops the answer and pays exactly what arrived', async () => {
     const before = await ok(consumerHome, ['channel', 'status', providers[0]!.address!]);
     const child = spawn(process.execPath, [BIN, 'ask', 'Once upon a time', '--max-price', '60', '--max-tokens', '3000', '--temperature', '1'], {
       env: {...process.env, ...env, CI: 'true', COCOON_HOME: consumerHome, NODE_ENV: undefined},
@@ -106,17 +107,23 @@ describe('ask and channels, through the CLI on the devnet', () => {
     });
     let out = '';
     let err = '';
+    let sent = false;
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.length > 0) child.kill('SIGINT');
+      if (!sent) child.kill('SIGINT');
+      sent = true;
     });
     const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
-    expect(code).not.toBe(0);
+    expect(code, err).toBe(0);
     expect(out.length, err).toBeGreaterThan(0);
+    // The provider ended the answer; its receipt was checked and paid like any other.
+    const summary = /— stopped early; \S+ by \S+: ([\d.]+) GRAM \((\d+) prompt \+ (\d+) completion tokens\)/.exec(err);
+    expect(summary, err).not.toBeNull();
+    expect(Number(summary![3])).toBeLessThan(3000);
     const after = await ok(consumerHome, ['channel', 'status', providers[0]!.address!]);
-    expect(after.signed).toBe(before.signed);
-    // The next query goes through: nothing is owed for the interrupted answer.
+    expect(toNano(after.signed) - toNano(before.signed)).toBe(toNano(summary![1]!));
+    // The next query goes through: nothing is left owed for the stopped answer.
     expect((await ok(consumerHome, ['ask', 'The cat', '--max-price', '60', '--max-tokens', '10'])).provider.address).toBe(providers[0]!.address);
   });
 

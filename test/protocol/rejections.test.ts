@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto';
 import {afterEach, describe, expect, it} from 'vitest';
 import {signVoucher} from '../../src/chain/contracts/voucher.js';
 import {ProviderClient} from '../../src/consumer/client.js';
@@ -5,7 +6,7 @@ import {generateNodeKey} from '../../src/crypto/node-key.js';
 import {sealRequest} from '../../src/protocol/envelope.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import {NullEngine} from '../../src/provider/null-engine.js';
-import {bytes, CHANNEL, CONSUMER_SEED, MAX_PRICE, startRig, tamperingFetch, type Rig, errorOf} from './setup.js';
+import {bytes, CHANNEL, CONSUMER_SEED, MAX_PRICE, PRICES, startRig, tamperingFetch, type Rig, errorOf} from './setup.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -309,20 +310,83 @@ describe('streams the consumer must not pay for', () => {
     }
   });
 
-  it('aborts the generation and charges nothing when the client goes away mid-stream', async () => {
+  it('a client gone after text owes what was generated, as an outstanding receipt it may decline (one waiver)', async () => {
     rig = await startRig({engine: new NullEngine({tokens: 500, delayMs: 2})});
     const client = rig.client();
     const stream = client.query({...ask, maxTokens: 500});
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;
     await expect(stream.result()).rejects.toMatchObject({code: 'ABORTED'});
-    for (let i = 0; i < 100 && rig.server.metrics.get('cocoon_queries_aborted_total') === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
-    expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
-    expect(await client.paid()).toBe(0n);
+    await expect.poll(() => rig.server.metrics.get('cocoon_queries_disconnected_total')).toBe(1);
+    expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(0);
     expect(rig.engine.load().active).toBe(0);
+    // The generation stopped when the client left: far fewer than 500 tokens, each charged.
+    const account = (await rig.ledger.get(CHANNEL.toRawString()))!;
+    expect(account.owed).toBeGreaterThan(0n);
+    expect(account.owed).toBeLessThan(500n * PRICES.completion);
+    expect(account.outstanding).toHaveLength(1);
+    expect(await client.paid()).toBe(0n);
+    // The consumer never got the receipt: it may decline the charge, and the channel's waiver count says so.
+    await client.waive(account.outstanding![0]!.queryId);
+    const after = (await rig.ledger.get(CHANNEL.toRawString()))!;
+    expect(after.outstanding).toHaveLength(0);
+    expect(after.waived).toBe(1);
     const next = await client.query({...ask, maxTokens: 5}).result();
-    expect(next.total).toBe(next.cost);
+    expect(next.cost).toBeGreaterThan(0n);
+  });
+
+  it('a client gone before any text pays nothing and leaves nothing outstanding', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 5, delayMs: 400})});
+    const ctl = new AbortController();
+    const stream = rig.client().query({...ask, maxTokens: 5, signal: ctl.signal});
+    setTimeout(() => ctl.abort(), 100);
+    await expect(stream.result()).rejects.toMatchObject({code: 'ABORTED'});
+    await expect.poll(() => rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
+    expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
+  });
+
+  it('stop: the provider ends the answer and the consumer pays exactly what arrived', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 500, delayMs: 2}), coalesceMs: 0});
+    const client = rig.client();
+    const stop = new AbortController();
+    const stream = client.query({...ask, maxTokens: 500, stop: stop.signal});
+    let text = '';
+    for await (const piece of stream) {
+      text += piece;
+      if (text.length > 0 && !stop.signal.aborted) stop.abort();
+    }
+    const result = await stream.result();
+    expect(result.finishReason).toBe('abort');
+    // Everything that arrived, including what was already on its way when the stop landed, and no more.
+    expect(result.text).toBe(text);
+    expect(result.usage.completionTokens).toBeGreaterThan(0);
+    expect(result.usage.completionTokens).toBeLessThan(500);
+    expect(result.cost).toBe(BigInt(result.usage.promptTokens) * PRICES.prompt + BigInt(result.usage.completionTokens) * PRICES.completion);
+    expect(result.voucherPosted).toBe(true);
+    expect(await client.paid()).toBe(result.cost);
+    const account = (await rig.ledger.get(CHANNEL.toRawString()))!;
+    expect(account.paid).toBe(result.cost);
+    expect(account.outstanding ?? []).toHaveLength(0);
+    expect(account.waived).toBe(0);
+    expect(rig.server.metrics.get('cocoon_queries_cancelled_total')).toBe(1);
+  });
+
+  it('only the channel’s voucher key stops its answer; an ended or unknown answer is NOT_FOUND', async () => {
+    rig = await startRig({engine: new NullEngine({tokens: 300, delayMs: 2})});
+    const id = Buffer.alloc(16, 7);
+    const client = rig.client({random: (n) => (n === 16 ? id : randomBytes(n))});
+    const stranger = rig.client({voucherKey: bytes('s', 32)});
+    const queryId = id.toString('hex');
+    const stream = client.query({...ask, maxTokens: 300});
+    const it = stream[Symbol.asyncIterator]();
+    await it.next();
+    await expect(stranger.postCancel(queryId)).rejects.toMatchObject({details: {wireCode: 'BAD_VOUCHER'}});
+    for (let r = await it.next(); !r.done; r = await it.next());
+    const result = await stream.result();
+    // The stranger's request changed nothing: the answer ran to its end.
+    expect(result.finishReason).toBe('length');
+    expect(result.usage.completionTokens).toBe(300);
+    await expect(client.postCancel(queryId)).rejects.toMatchObject({details: {wireCode: 'NOT_FOUND'}});
   });
 
   it('maps a user abort to ABORTED and a deadline to TIMEOUT', async () => {
