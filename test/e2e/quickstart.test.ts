@@ -36,7 +36,8 @@ describe('the README quick start', () => {
     }
     // The demo never touches the user's own state.
     expect(fs.readdirSync(home)).toEqual([]);
-  });
+    // As long as the child may take (a build and a whole market; ~20 s alone, more on a loaded machine).
+  }, 190_000);
 
   it('--json: a real answer, a receipt that prices it, and a settlement that pays it on chain', async () => {
     const result = await runCli(['demo', '--json'], {home: tempHome(), env: {COCOON_MODEL: testModel()}, timeoutMs: 120_000});
