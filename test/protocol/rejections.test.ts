@@ -317,7 +317,7 @@ describe('streams the consumer must not pay for', () => {
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;
     await expect(stream.result()).rejects.toMatchObject({code: 'ABORTED'});
-    await expect.poll(() => rig.server.metrics.get('cocoon_queries_disconnected_total')).toBe(1);
+    await expect.poll(() => rig!.server.metrics.get('cocoon_queries_disconnected_total')).toBe(1);
     expect(rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(0);
     expect(rig.engine.load().active).toBe(0);
     // The generation stopped when the client left: far fewer than 500 tokens, each charged.
@@ -341,7 +341,7 @@ describe('streams the consumer must not pay for', () => {
     const stream = rig.client().query({...ask, maxTokens: 5, signal: ctl.signal});
     setTimeout(() => ctl.abort(), 100);
     await expect(stream.result()).rejects.toMatchObject({code: 'ABORTED'});
-    await expect.poll(() => rig.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
+    await expect.poll(() => rig!.server.metrics.get('cocoon_queries_aborted_total')).toBe(1);
     expect(await rig.ledger.get(CHANNEL.toRawString())).toBeUndefined();
   });
 

@@ -35,9 +35,9 @@ export interface TestChain {
   close(): Promise<void>;
 }
 
-/** Start a devnet in a temporary directory. */
-export async function startChain(dir = path.join(tempHome(), 'devnet')): Promise<TestChain> {
-  const server = await DevnetServer.start({dir, port: 0});
+/** Start a devnet in a temporary directory; `now` runs its clock (and its wallets' message validity) elsewhere than the wall clock. */
+export async function startChain(dir = path.join(tempHome(), 'devnet'), options: {now?: () => number} = {}): Promise<TestChain> {
+  const server = await DevnetServer.start({dir, port: 0, ...(options.now ? {now: options.now} : {})});
   const client = await ChainClient.connect({network: 'devnet', endpoint: `${server.url}/jsonRPC`});
   return {
     dir,
@@ -46,7 +46,7 @@ export async function startChain(dir = path.join(tempHome(), 'devnet')): Promise
     registry: parseAddress(server.info().contracts.registry!),
     async wallet(ton = 20) {
       const keys = await mnemonicToPrivateKey(await mnemonicNew());
-      const sender = await WalletSender.create({client, keyPair: keys, explainExit, pollMs: 20});
+      const sender = await WalletSender.create({client, keyPair: keys, explainExit, pollMs: 20, ...(options.now ? {now: options.now} : {})});
       await fundFromFaucet({url: server.url, address: sender.address, amount: toNano(ton)});
       return {keys, sender, address: sender.address};
     },

@@ -7,22 +7,15 @@ import {toNano} from '@ton/core';
 import {RegistryConst} from '../../src/chain/contracts/constants.js';
 import {Registry} from '../../src/chain/contracts/registry.js';
 import {rentStatus} from '../../src/chain/contracts/registry-rent.js';
-import {ChainClient} from '../../src/chain/client.js';
-import {parseAddress} from '../../src/chain/units.js';
 import {matchesFilter} from '../../src/consumer/discovery.js';
-import {DevnetServer} from '../../src/devnet/server.js';
-import {fundFromFaucet} from '../../src/devnet/faucet.js';
-import {explainExit} from '../../src/chain/exit-messages.js';
 import {createEngine} from '../../src/inference/engine.js';
 import {modelSha256} from '../../src/inference/hash.js';
 import {startProviderNode, type NodeEvent} from '../../src/provider/node.js';
 import {getRegistration} from '../../src/provider/registration.js';
 import {renewalQuote, renewRent} from '../../src/provider/rent.js';
-import {WalletSender} from '../../src/wallet/wallet-sender.js';
-import {mnemonicNew, mnemonicToPrivateKey} from '@ton/crypto';
 import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {registerTestProvider, type TestChain} from './devnet-network.js';
+import {registerTestProvider, startChain, type TestChain} from './devnet-network.js';
 
 const DAY = 86_400;
 let skew = 0;
@@ -30,22 +23,7 @@ const now = () => Math.floor(Date.now() / 1000) + skew;
 let chain: TestChain;
 
 beforeAll(async () => {
-  const dir = path.join(tempHome(), 'devnet');
-  const server = await DevnetServer.start({dir, port: 0, now});
-  const client = await ChainClient.connect({network: 'devnet', endpoint: `${server.url}/jsonRPC`});
-  chain = {
-    dir,
-    server,
-    client,
-    registry: parseAddress(server.info().contracts.registry!),
-    async wallet(ton = 20) {
-      const keys = await mnemonicToPrivateKey(await mnemonicNew());
-      const sender = await WalletSender.create({client, keyPair: keys, explainExit, pollMs: 20, now});
-      await fundFromFaucet({url: server.url, address: sender.address, amount: toNano(ton)});
-      return {keys, sender, address: sender.address};
-    },
-    close: () => server.close(),
-  };
+  chain = await startChain(undefined, {now});
 });
 afterAll(async () => {
   await chain?.close();
