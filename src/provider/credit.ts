@@ -75,7 +75,22 @@ export function waiveCharge(account: ChannelAccount, queryId: string): ChannelAc
   const owed = account.owed - costOf(charge);
   if (owed < account.paid) return undefined; // already covered by a voucher: nothing to write off
   const outstanding = unpaidCharges((account.outstanding ?? []).filter((c) => c !== charge), owed - account.paid);
-  return {...account, owed, outstanding, waived: account.waived + 1};
+  return {...account, owed, outstanding, waived: account.waived + 1, waivedNano: (account.waivedNano ?? 0n) + costOf(charge)};
+}
+
+/** Beyond its first `maxWaived` waivers, a channel may decline at most this share of what it paid (1 %). */
+export const WAIVED_SHARE_DIVISOR = 100n;
+
+/**
+ * True while a channel may still be served after its waivers: its first
+ * `maxWaived` are free (lost answers happen), and beyond them the charges it
+ * declined must stay within 1 % of what it paid. A long-lived, busy channel
+ * (a gateway) is not refused for the rare lost answer of its thousands, and a
+ * consumer cannot buy free answers with a few cheap paid ones.
+ */
+export function withinWaiverBudget(account: ChannelAccount, maxWaived: number): boolean {
+  if (account.waived < maxWaived) return true;
+  return (account.waivedNano ?? 0n) * WAIVED_SHARE_DIVISOR <= account.paid;
 }
 
 /**

@@ -11,6 +11,7 @@ const AccountSchema = z.object({
   outstanding: z.array(z.object({queryId: z.string(), receipt: z.string(), signature: z.string()})).optional(),
   voucher: z.object({amount: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{128}$/)}).optional(),
   waived: z.number().int().min(0),
+  waivedNano: z.string().regex(/^\d+$/).optional(),
   epoch: z.number().int().min(1).optional(),
 });
 
@@ -88,6 +89,7 @@ export class FileChannelLedger implements ChannelLedger {
       outstanding: raw.outstanding ?? (raw.pending ? [raw.pending] : []),
       voucher: raw.voucher && {amount: BigInt(raw.voucher.amount), signature: Buffer.from(raw.voucher.signature, 'hex')},
       waived: raw.waived,
+      ...(raw.waivedNano === undefined ? {} : {waivedNano: BigInt(raw.waivedNano)}),
       epoch: raw.epoch,
     };
     this.cache.set(channel, account);
@@ -104,6 +106,7 @@ export class FileChannelLedger implements ChannelLedger {
       outstanding: account.outstanding ?? [],
       voucher: account.voucher && {amount: account.voucher.amount.toString(), signature: Buffer.from(account.voucher.signature).toString('hex')},
       waived: account.waived,
+      ...(account.waivedNano ? {waivedNano: account.waivedNano.toString()} : {}),
       epoch: account.epoch,
     };
     const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;

@@ -26,6 +26,8 @@ export interface ChannelAccount {
   voucher?: {amount: bigint; signature: Uint8Array};
   /** Charges the consumer declined as not received (provider policy may cap these). */
   waived: number;
+  /** nanoGRAM of those declined charges. Default: 0 (accounts written before it was kept). */
+  waivedNano?: bigint;
   /**
    * The channel's life this account belongs to (its on-chain epoch; a re-open
    * starts a new life with `paid` back at 0, and vouchers of earlier lives are

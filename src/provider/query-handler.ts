@@ -12,7 +12,7 @@ import {signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
 import {verifyVoucher} from '../chain/contracts/voucher.js';
-import {applyVoucher} from './credit.js';
+import {applyVoucher, withinWaiverBudget} from './credit.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
@@ -160,10 +160,10 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     if (refused) throw new Refusal('BAD_VOUCHER', refused);
   }
   const account: ChannelAccount = await ctx.credit.account(ctx.ledger, channel, epoch);
-  if (account.waived >= ctx.maxWaived) {
+  if (!withinWaiverBudget(account, ctx.maxWaived)) {
     throw new Refusal(
       'TOO_MANY_WAIVERS',
-      `This channel has declined ${account.waived} charges as never received; this provider serves a channel for at most ${ctx.maxWaived}. Use another provider.`,
+      `This channel has declined ${account.waived} charges as never received (${account.waivedNano ?? 0n} nanoGRAM); this provider serves a channel beyond ${ctx.maxWaived} only while they stay within 1 % of what it paid (${account.paid}). Use another provider.`,
     );
   }
   // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.

@@ -32,7 +32,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'rate-limit': Flags.integer({description: 'Requests per second one address may send before they prove an open channel, burst 3× that (requests of an open channel count per channel instead, 200/s) [default: 10]', min: 1}),
     'trusted-proxy': Flags.string({description: 'Take the client address from X-Forwarded-For when the request comes from this proxy (address or CIDR; repeatable, e.g. 127.0.0.1 for a local TLS proxy) [default: none, the header is ignored]', multiple: true}),
     'min-close-delay': Flags.integer({description: 'Refuse channels whose close delay is shorter, seconds (time to claim after a consumer starts closing) [default: 600]', min: 1}),
-    'max-waived': Flags.integer({description: 'Refuse a channel once its consumer has declined this many charges as never received (each is one free answer) [default: 3]', min: 0}),
+    'max-waived': Flags.integer({description: 'Charges a channel may decline as never received (each is one free answer); beyond them it is served only while what it declined stays within 1 % of what it paid [default: 3]', min: 0}),
     'credit-queries': Flags.integer({description: 'Answers one channel may have unpaid or running at once (its credit window) [default: 8]', min: 1, max: 256}),
     'credit-limit': Flags.string({description: 'GRAM one channel may owe, unpaid plus the worst case of running answers [default: 0.1]'}),
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
