@@ -54,7 +54,7 @@ export interface AskOptions {
   flusher?: VoucherFlusher;
   /** Wraps each attempt on a provider (the gateway holds its per-provider slot and paces itself here). Default: none. */
   around?: <T>(provider: DiscoveredProvider, attempt: () => Promise<T>) => Promise<T>;
-  /** Drops the query at once (nothing is paid for an answer cut off this way). */
+  /** Drops the query at once: no voucher for it (a charge the provider lists for text it had sent is declined later, as a waiver). */
   signal?: AbortSignal;
   /** Stops the answer early and pays for what arrived (QueryOptions.stop): the result then has finish `abort`. */
   stop?: AbortSignal;

@@ -81,11 +81,11 @@ export class ProviderClient {
   /** Send a query; iterate the returned stream for text and await result() for the verified receipt. */
   query(q: QueryOptions): QueryStream {
     const cancel = new AbortController();
-    const signal = withTimeout(AbortSignal.any([cancel.signal, ...(q.signal ? [q.signal] : [])]), q.timeoutMs ?? this.options.timeoutMs ?? 300_000);
-    return new QueryStream(this.run(q, signal, q.signal, cancel), () => cancel.abort());
+    const signal = AbortSignal.any([cancel.signal, ...(q.signal ? [q.signal] : [])]);
+    return new QueryStream(this.run(q, signal, q.signal, cancel, q.timeoutMs ?? this.options.timeoutMs ?? 300_000), () => cancel.abort());
   }
 
-  private async *run(q: QueryOptions, signal: AbortSignal, userSignal: AbortSignal | undefined, cancel: AbortController): AsyncGenerator<string, QueryResult> {
+  private async *run(q: QueryOptions, signal: AbortSignal, userSignal: AbortSignal | undefined, cancel: AbortController, timeoutMs: number): AsyncGenerator<string, QueryResult> {
     const queryId = this.random(16);
     const id = hex(queryId);
     const timestamp = this.now();
@@ -95,13 +95,18 @@ export class ProviderClient {
     let grace: NodeJS.Timeout | undefined;
     // Stopping early: before any text there is nothing to pay for, so the connection just drops; after
     // text the provider is asked to end the answer, and its final frame (a receipt for what was sent) is awaited.
-    const onStop = () => {
-      if (!text) return cancel.abort(new CocoonError('ABORTED', 'The query was stopped before any text.'));
+    let stopping = false;
+    const stopAnswer = () => {
+      if (stopping) return;
+      stopping = true;
       void this.postCancel(id).catch(() => undefined);
       grace = setTimeout(() => cancel.abort(new CocoonError('ABORTED', 'The provider did not end the stopped answer in time.')), STOP_GRACE_MS);
     };
+    const onStop = () => (text ? stopAnswer() : cancel.abort(new CocoonError('ABORTED', 'The query was stopped before any text.')));
     if (q.stop?.aborted) onStop();
     else q.stop?.addEventListener('abort', onStop, {once: true});
+    // Out of time: before any text the query is dropped (TIMEOUT); once text flows the answer is stopped and what arrived is paid.
+    const deadline = setTimeout(() => (text ? stopAnswer() : cancel.abort(new DOMException('The provider did not answer in time.', 'TimeoutError'))), timeoutMs);
     try {
       const {signed: signedBefore, recent: covers} = await this.book.snapshot(COVERS);
       const request: QueryRequest = {
@@ -177,6 +182,7 @@ export class ProviderClient {
       return result;
     } finally {
       clearTimeout(grace);
+      clearTimeout(deadline);
       q.stop?.removeEventListener('abort', onStop);
       if (!counted) await this.book.end(id).catch(() => undefined);
     }

@@ -58,7 +58,12 @@ export interface QueryOptions {
   maxPrice: Prices;
   /** Sampling parameters. Default: the engine's. */
   params?: SamplingParams;
-  /** Cancels the query at once (the connection is dropped); no voucher is signed for a cancelled answer. */
+  /**
+   * Cancels the query at once (the connection is dropped); no voucher is signed
+   * for it. Dropped after text, the provider may still list what it generated
+   * as an outstanding charge, which this client later declines (a waiver, which
+   * providers count): to stop an answer and pay for what arrived, use `stop`.
+   */
   signal?: AbortSignal;
   /**
    * Stops the answer early and pays for what arrived: the provider is asked to
@@ -68,6 +73,6 @@ export interface QueryOptions {
    * dropped instead (as `signal`).
    */
   stop?: AbortSignal;
-  /** Overrides the client's timeoutMs for this query. */
+  /** Overrides the client's timeoutMs for this query: out of time before any text it fails with TIMEOUT; while text flows the answer is stopped (as `stop`). */
   timeoutMs?: number;
 }

@@ -7,7 +7,7 @@ import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
 
 /**
- * POST /v1/cancel (docs/protocol.md §7): the consumer stops one of its running
+ * POST /v1/cancel (docs/protocol.md §9, §8 rule 3): the consumer stops one of its running
  * answers early. The generation ends, and the answer's own stream closes with
  * finish `abort` and a receipt for exactly the tokens sent, which the consumer
  * pays as any other: stopping costs what arrived, no more, and the provider
@@ -29,8 +29,8 @@ export async function handleCancel(ctx: ServerContext, req: IncomingMessage, res
   if (!parsed.success) return sendError(res, 'BAD_REQUEST', `Cancel body does not match the schema (${firstIssue(parsed.error)}).`);
   const {queryId} = parsed.data;
   const channel = Address.parseRaw(parsed.data.channel);
-  const running = ctx.running.get(queryId);
-  if (!running || running.channel !== channel.toRawString()) return sendError(res, 'NOT_FOUND', `No answer ${queryId} of this channel is running (it may have ended).`);
+  const running = ctx.running.get(`${channel.toRawString()}/${queryId}`);
+  if (!running) return sendError(res, 'NOT_FOUND', `No answer ${queryId} of this channel is running (it may have ended).`);
   if (!verifyCancel(channel, queryId, Buffer.from(parsed.data.signature, 'hex'), running.consumerKey)) {
     return sendError(res, 'BAD_VOUCHER', 'The cancel is not signed by this channel’s voucher key.');
   }

@@ -39,7 +39,7 @@ export interface ServerContext {
   credit: ChannelCredit;
   /** Running generations, aborted on close(). */
   generations: Set<AbortController>;
-  /** Running answers by query id (hex), so their consumer may stop one early (POST /v1/cancel). */
+  /** Running answers by `<raw channel>/<query id hex>`, so their consumer may stop one early (POST /v1/cancel). */
   running: Map<string, RunningAnswer>;
 }
 

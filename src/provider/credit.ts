@@ -85,12 +85,24 @@ export const WAIVED_SHARE_DIVISOR = 100n;
  * True while a channel may still be served after its waivers: its first
  * `maxWaived` are free (lost answers happen), and beyond them the charges it
  * declined must stay within 1 % of what it paid. A long-lived, busy channel
- * (a gateway) is not refused for the rare lost answer of its thousands, and a
- * consumer cannot buy free answers with a few cheap paid ones.
+ * (a gateway) is not refused for the rare lost answer of its thousands. An
+ * account from before the declined sum was kept (`waivedNano` absent) at the
+ * limit stays refused, as it was.
  */
 export function withinWaiverBudget(account: ChannelAccount, maxWaived: number): boolean {
   if (account.waived < maxWaived) return true;
-  return (account.waivedNano ?? 0n) * WAIVED_SHARE_DIVISOR <= account.paid;
+  return account.waivedNano !== undefined && account.waivedNano * WAIVED_SHARE_DIVISOR <= account.paid;
+}
+
+/**
+ * Whether the waiver that turned `before` into `after` (waiveCharge) may be
+ * taken: one of the first `maxWaived`, or one that keeps the declined sum
+ * within 1 % of what was paid. Checked when the waiver arrives, so a few cheap
+ * paid answers cannot buy one large free one: past the free ones, a charge
+ * too large to decline stays outstanding until it is paid.
+ */
+export function mayWaive(before: ChannelAccount, after: ChannelAccount, maxWaived: number): boolean {
+  return before.waived < maxWaived || withinWaiverBudget(after, maxWaived);
 }
 
 /**

@@ -235,7 +235,10 @@ async function generate(
   ctx.generations.add(abort);
   // Its consumer may stop it (POST /v1/cancel): it then ends like a deadline, with a receipt for what was sent.
   const queryId = hex(q.queryId);
-  ctx.running.set(queryId, {channel: slot.channel, consumerKey: slot.consumerKey, stop: () => abort.abort()});
+  // Keyed by channel and query id: a query id is only unique per channel once the replay window has passed.
+  const runningKey = `${slot.channel}/${queryId}`;
+  const entry = {channel: slot.channel, consumerKey: slot.consumerKey, stop: () => abort.abort()};
+  if (!ctx.running.has(runningKey)) ctx.running.set(runningKey, entry);
   let sentText = false;
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
   let usage: Usage | undefined;
@@ -315,7 +318,7 @@ async function generate(
   } finally {
     clearTimeout(deadline);
     ctx.generations.delete(abort);
-    ctx.running.delete(queryId);
+    if (ctx.running.get(runningKey) === entry) ctx.running.delete(runningKey);
     res.off('close', onClose);
   }
 }

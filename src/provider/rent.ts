@@ -29,9 +29,11 @@ export interface RenewalQuote {
 }
 
 /**
- * The quote for prepaying `seconds` more (counted from the current horizon, or
- * from now when the rent ran out: overrun rent is owed first). Refuses a horizon
- * past 10 years from now (the shard would bounce it with RENT_TOO_HIGH).
+ * The quote for prepaying `seconds` more, counted from the current horizon
+ * (which lies in the past once the rent ran out: that overrun is owed first, so
+ * fewer days than the overrun are refused). Refuses a horizon past 10 years
+ * from now, less a day for the chain's clock (the shard would bounce it with
+ * RENT_TOO_HIGH).
  */
 export function renewalQuote(record: ProviderRecord, options: {seconds: number; registerFee: bigint; now?: number}): RenewalQuote {
   const now = options.now ?? Math.floor(Date.now() / 1000);
@@ -39,6 +41,12 @@ export function renewalQuote(record: ProviderRecord, options: {seconds: number; 
   if (!record.paidUntil || !rate) throw new CocoonError('INVALID_INPUT', 'This record has no rent horizon (registry v1 data): it cannot be renewed.', {hint: 'Register it again on a v2 registry.'});
   if (!Number.isInteger(options.seconds) || options.seconds < DAY) throw new CocoonError('USAGE', 'Renew for at least a day.', {hint: 'Use e.g. --days 365.'});
   const paidUntil = record.paidUntil + options.seconds;
+  if (paidUntil < now + DAY) {
+    const overrun = Math.ceil((now - record.paidUntil) / DAY);
+    throw new CocoonError('USAGE', `The rent ran out ${overrun} days ago, and renewing pays that first: ${Math.floor(options.seconds / DAY)} days would not reach past tomorrow.`, {
+      hint: `Renew for at least ${overrun + 1} days (--days), e.g. --days ${overrun + 365}.`,
+    });
+  }
   // A day short of the shard's 10-year bound: the chain's clock runs ahead of ours by the time the message takes.
   const maxUntil = now + RegistryConst.MAX_RENT_PERIOD - DAY;
   if (paidUntil > maxUntil) {
@@ -47,8 +55,9 @@ export function renewalQuote(record: ProviderRecord, options: {seconds: number; 
       hint: room >= 1 ? `Use --days ${room} or fewer.` : 'Nothing to renew yet.',
     });
   }
-  // Rent from the current horizon (which may lie in the past: the overrun is owed first), rounded up.
-  const rent = (BigInt(paidUntil - now) * rate + 65535n) / 65536n - rentLeft(record, now);
+  // Rent from the current horizon (which may lie in the past: the overrun is owed first), rounded up, plus 2 nanoGRAM:
+  // the shard recounts what is left at the block's time, rounding down, which can lose up to one nanoGRAM of seconds.
+  const rent = (BigInt(paidUntil - now) * rate + 65535n) / 65536n - rentLeft(record, now) + 2n;
   // pay_rent keeps fee(GAS_TOPUP) and turns the rest into rent; gas fees are linear in gas (flat part = flat limit × price).
   const fee = (options.registerFee * BigInt(RegistryConst.GAS_TOPUP) + BigInt(RegistryConst.GAS_REGISTER) - 1n) / BigInt(RegistryConst.GAS_REGISTER);
   return {value: rent + fee, rent, fee, paidUntil};

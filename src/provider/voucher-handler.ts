@@ -4,7 +4,7 @@ import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {verifyWaiver} from '../protocol/channel-state.js';
 import {firstIssue, VoucherPostSchema} from '../protocol/schemas.js';
 import {PROTOCOL_VERSION} from '../protocol/wire.js';
-import {applyVoucher, waiveCharge} from './credit.js';
+import {applyVoucher, mayWaive, waiveCharge} from './credit.js';
 import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
 import {readBody} from '../http/body.js';
@@ -62,6 +62,9 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
     if (waive) {
       const waived = waiveCharge(account, waive.queryId);
       if (!waived) return `Nothing to waive: query ${waive.queryId} has no outstanding charge on this channel.`;
+      if (!mayWaive(account, waived, ctx.maxWaived)) {
+        return `This channel has declined ${account.waived} charges (${account.waivedNano ?? 0n} nanoGRAM); beyond ${ctx.maxWaived}, this provider writes off only while the declined sum stays within 1 % of what the channel paid (${account.paid}). The charge stays outstanding: pay it, or use another provider.`;
+      }
       account = waived;
       ctx.waived++;
       result = 'waived';

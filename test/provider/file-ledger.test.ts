@@ -27,6 +27,14 @@ describe('FileChannelLedger writes off the event loop', () => {
     expect((await new FileChannelLedger(dir!).get(CHANNEL))?.paid).toBe(5n);
   });
 
+  it('keeps the declined sum of waivers across restarts, and reads accounts written before it as unknown', async () => {
+    const ledger = new FileChannelLedger(newDir());
+    await ledger.put(CHANNEL, {...account(9n), waived: 2, waivedNano: 1234n});
+    expect((await new FileChannelLedger(dir!).get(CHANNEL))).toMatchObject({waived: 2, waivedNano: 1234n});
+    await ledger.put(CHANNEL, {...account(9n), waived: 4});
+    expect((await new FileChannelLedger(dir!).get(CHANNEL))?.waivedNano).toBeUndefined();
+  });
+
   it('applies writes to one channel in call order and leaves no temp files', async () => {
     const ledger = new FileChannelLedger(newDir());
     await Promise.all([1n, 2n, 3n, 4n, 5n].map((n) => ledger.put(CHANNEL, account(n))));

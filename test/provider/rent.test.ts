@@ -57,8 +57,15 @@ describe('renewing a record on a devnet whose clock moves', () => {
     // The rent and the shard's gas fee, plus the wallet's own fee: a hundredth of a GRAM at most.
     expect(spent).toBeGreaterThanOrEqual(done.paid);
     expect(spent).toBeLessThan(done.paid + toNano('0.01'));
-    await expect(renewRent(access, {nodeKey: provider.nodeKey.ed25519PublicKey, seconds: 3650 * DAY})).rejects.toMatchObject({code: 'USAGE', message: /At most 10 years/});
+    const far = (await renewRent(access, {nodeKey: provider.nodeKey.ed25519PublicKey, seconds: 3650 * DAY}).then(() => new Error("renewed"), (e: unknown) => e)) as Error;
+    expect(far).toMatchObject({code: 'USAGE', message: /At most 10 years/});
     expect((await getRegistration(chain.client, chain.registry, provider.nodeKey.ed25519PublicKey))!.paidUntil).toBe(done.record.paidUntil);
+    // Exactly as many days as the refusal says still fit are taken by the shard (no RENT_TOO_HIGH bounce).
+    const room = Number(/at most (\d+) more days fit/.exec(far.message)![1]);
+    expect(room).toBeGreaterThan(3000);
+    const full = await renewRent(access, {nodeKey: provider.nodeKey.ed25519PublicKey, seconds: room * DAY});
+    expect(full.record.paidUntil! - done.record.paidUntil!).toBeGreaterThanOrEqual(room * DAY);
+    expect(full.record.paidUntil! - now()).toBeLessThanOrEqual(RegistryConst.MAX_RENT_PERIOD);
   });
 
   // The chain's clock never steps back (an account refuses time going backwards): each test moves it further on.
@@ -74,6 +81,12 @@ describe('renewing a record on a devnet whose clock moves', () => {
     const quote = renewalQuote(record, {seconds: 365 * DAY, registerFee: fee, now: now()});
     // A year counted from the old horizon, which lies 31 days back: the overrun is owed first.
     expect(quote.paidUntil).toBe(record.paidUntil! + 365 * DAY);
+    // Fewer days than it overran would still leave it in the past: refused before anything is sent (the shard would bounce it).
+    await expect(renewRent(access, {nodeKey: provider.nodeKey.ed25519PublicKey, seconds: 5 * DAY, now: now()})).rejects.toMatchObject({
+      code: 'USAGE',
+      message: /The rent ran out 31 days ago/,
+      hint: /at least 32 days/,
+    });
     const done = await renewRent(access, {nodeKey: provider.nodeKey.ed25519PublicKey, seconds: 365 * DAY, now: now()});
     expect(done.before.state).toBe('evictable');
     expect(done.after.state).toBe('paid');
