@@ -37,7 +37,10 @@ export interface QueryResult {
 /**
  * An answer being streamed: iterate it for text chunks, then await result().
  * result() alone drains the stream. Nothing is sent until one of them starts.
- * Breaking out of the iteration cancels the query (nothing is paid for it).
+ * Breaking out of the iteration cancels the query: no voucher is signed, and a
+ * charge the provider lists for text it had sent is declined later (a waiver,
+ * which providers count). To stop early and pay for what arrived, pass
+ * QueryOptions.stop instead.
  */
 export class QueryStream implements AsyncIterable<string> {
   private outcome?: {ok: true; value: QueryResult} | {ok: false; error: unknown};
