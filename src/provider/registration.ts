@@ -9,6 +9,7 @@ import {Registry, DEFAULT_RENT_SECONDS, type RegisterQuote} from '../chain/contr
 import {indexFromData, shardsToRead, SHARD_ANNOUNCE_VALUE, type IndexView, type ShardRef} from '../chain/contracts/registry-index.js';
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
 import {MAX_MODEL_BYTES, storeProfile, type ProviderProfile, type ProviderRecord} from '../chain/contracts/registry-codec.js';
+import {isEvictable} from '../chain/contracts/registry-rent.js';
 import {formatTon} from '../chain/units.js';
 import type {NodeKey} from '../crypto/node-key.js';
 import type {WalletSender} from '../wallet/wallet-sender.js';
@@ -207,11 +208,27 @@ export interface RegistrationPlan {
   deploy: bigint;
   /** The registration message's value and its parts. */
   quote: RegisterQuote;
-  /** Everything the wallet sends: deploy + quote.value (its own fees come on top). */
+  /** Everything the wallet sends: deploy + evict + quote.value (its own fees come on top). */
   total: bigint;
+  /**
+   * A record of the (full) shard whose rent ran out past the grace period: the
+   * registration evicts it first (anyone may; its owner gets the stake less the
+   * rent it overran) and takes its room, instead of going to another shard.
+   */
+  evict?: {nodeKey: Buffer; value: bigint};
 }
 
 const FULL_HINT = 'Shards take 1,000 records each.';
+
+/** nanoGRAM attached to an eviction: its gas; what it does not use comes back. */
+const EVICT_VALUE = toNano('0.02');
+
+/** The first record of `shard` that anyone may evict now (its rent ran out a grace period ago), if any: one account read. */
+async function evictable(access: RegistryAccess, shard: Address): Promise<ProviderRecord | undefined> {
+  const snapshot = await access.client.call(() => open(access.client, shard).getSnapshot());
+  const now = Math.floor(Date.now() / 1000);
+  return snapshot.providers.find((p) => isEvictable(p, now));
+}
 
 /** A registration's value for a shard not deployed yet (its get-methods cannot be asked): fee and rate from the general shard, which runs the same code. */
 async function quoteUndeployed(access: RegistryAccess, profile: ProviderProfile, stake: bigint): Promise<RegisterQuote> {
@@ -234,7 +251,7 @@ async function quoteUndeployed(access: RegistryAccess, profile: ProviderProfile,
  * (SHARD_DEPLOY_VALUE, in `deploy`). The registry's parameters have no
  * shard-by-model switch, so filling the general shard is the only trigger.
  */
-export async function planRegistration(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint}): Promise<RegistrationPlan> {
+export async function planRegistration(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint; evict?: boolean}): Promise<RegistrationPlan> {
   const {profile, stake} = options;
   const general = open(access.client, access.registry);
   const info = await access.client.call(() => general.getParams());
@@ -246,6 +263,12 @@ export async function planRegistration(access: RegistryAccess, options: {profile
   if (info.count < info.capacity) {
     const quote = await access.client.call(() => general.getRegisterQuote({profile, stake}));
     return {shard: access.registry, model: '', shardIndex: 0, deploy: 0n, quote, total: quote.value};
+  }
+  // Full, but a record that stopped paying its rent may be evicted: its room is this registration's.
+  const expired = options.evict === false ? undefined : await evictable(access, access.registry);
+  if (expired) {
+    const quote = await access.client.call(() => general.getRegisterQuote({profile, stake}));
+    return {shard: access.registry, model: '', shardIndex: 0, deploy: 0n, quote, evict: {nodeKey: expired.nodeKey, value: EVICT_VALUE}, total: EVICT_VALUE + quote.value};
   }
   const model = profile.model;
   if (model === '' || Buffer.byteLength(model, 'utf8') > MAX_MODEL_BYTES) {
@@ -286,7 +309,7 @@ export async function planRegistration(access: RegistryAccess, options: {profile
  * record on chain is returned instead of ALREADY_EXISTS; one that never landed
  * is sent again (the wallet's seqno settles a message still in flight).
  */
-export async function registerProvider(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint}): Promise<ProviderRecord> {
+export async function registerProvider(access: RegistryAccess, options: {profile: ProviderProfile; stake: bigint; evict?: boolean}): Promise<ProviderRecord> {
   const nodeKey = options.profile.nodeKey;
   const pending = new PendingRegistration(access, nodeKey);
   const mine = {registry: access.registry.toRawString(), profile: profileHash(options.profile)};
@@ -306,6 +329,14 @@ export async function registerProvider(access: RegistryAccess, options: {profile
   const target = open(access.client, plan.shard);
   pending.write(mine);
   try {
+    if (plan.evict) {
+      // Its room first; a record renewed (or evicted by someone else) meanwhile refuses, and the registration is planned again.
+      const evicted = await target.sendEvict(access.sender, {value: plan.evict.value, nodeKey: plan.evict.nodeKey}).then(() => true, () => false);
+      if (!evicted) {
+        pending.clear();
+        return registerProvider(access, {...options, evict: false});
+      }
+    }
     if (plan.deploy > 0n) {
       // The wrapper's deploy: the StateInit derived from the index's genesis travels with it.
       const view = (await readIndex(access.client, access.registry))!;

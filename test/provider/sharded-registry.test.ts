@@ -250,3 +250,30 @@ describe('the app over shards', () => {
     expect(alphas.providers.length).toBe(CAP + 1);
   });
 });
+
+describe('a full shard with a record that stopped paying rent', () => {
+  it('a registration evicts it and takes its room instead of deploying a shard; its owner gets the stake back less the overrun', async () => {
+    const now = chain.server.info().now;
+    const records = seeded('seed-model', CAP, now);
+    // One record's rent ran out 40 days ago: past the 30-day grace, anyone may evict it.
+    const lapsed = records[17]!;
+    lapsed.paidUntil = now - 40 * 24 * 3600;
+    await seedShard('', 0, records);
+    const gamma = {wallet: await chain.wallet(20), profile: profileOf('gamma')};
+    const access: RegistryAccess = {client: chain.client, registry: chain.registry, sender: gamma.wallet.sender, journalDir: path.join(tempHome(), 'journal')};
+    const plan = await planRegistration(access, {profile: gamma.profile, stake: toNano(2)});
+    expect(plan).toMatchObject({model: '', shardIndex: 0, deploy: 0n});
+    expect(plan.evict?.nodeKey.equals(lapsed.nodeKey)).toBe(true);
+    expect(plan.shard.equals(chain.registry)).toBe(true);
+    const record = await registerProvider(access, {profile: gamma.profile, stake: toNano(2)});
+    expect(record.owner.equals(gamma.wallet.address)).toBe(true);
+    const shard = readRegistryData(await readData(chain.registry));
+    expect(shard.count).toBe(CAP);
+    expect(shard.providers.some((p) => p.nodeKey.equals(lapsed.nodeKey))).toBe(false);
+    expect(shard.providers.some((p) => p.nodeKey.equals(gamma.profile.nodeKey))).toBe(true);
+    // The stake (1 GRAM) less 40 days of overrun rent went to the lapsed record's owner.
+    const refunded = await chain.client.balance(lapsed.owner);
+    expect(refunded).toBeGreaterThan(toNano('0.99'));
+    expect(refunded).toBeLessThan(toNano('1'));
+  });
+});
