@@ -87,7 +87,10 @@ export class ProviderClient {
     const queryId = this.random(16);
     const id = hex(queryId);
     const timestamp = this.now();
-    await this.book.begin(id);
+    // The running marker must exist before the provider can list this query as unpaid, i.e. before its
+    // answer is complete: written while the query goes out, awaited before the answer is read.
+    const begun = this.book.begin(id);
+    begun.catch(() => undefined);
     let counted = false;
     try {
       const {signed: signedBefore, recent: covers} = await this.book.snapshot(COVERS);
@@ -112,6 +115,7 @@ export class ProviderClient {
         powDifficulty: this.pow ?? 0,
       });
       const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
+      await begun;
       if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
       let text = '';
       let final: Extract<ResponseFrame, {type: 'final'}> | undefined;

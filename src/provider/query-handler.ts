@@ -11,7 +11,6 @@ import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, query
 import {signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
-import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {applyVoucher} from './credit.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
@@ -145,7 +144,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
   // The voucher riding on the query pays earlier answers before this one is weighed (docs/protocol.md §8).
   if (q.voucher) {
     const {amount, signature} = q.voucher;
-    if (amount > terms.deposit || !verifyVoucher({channel: q.channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) {
+    if (amount > terms.deposit || !ctx.vouchers.verify(q.channel, amount, signature, terms)) {
       throw new Refusal('BAD_VOUCHER', amount > terms.deposit ? 'The voucher riding on this query is above the channel deposit.' : 'The voucher riding on this query is not signed by the channel consumer’s key.');
     }
     const refused = await ctx.credit.exclusive(channel, async () => {

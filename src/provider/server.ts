@@ -13,6 +13,7 @@ import {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 import {handleChannel} from './channel-handler.js';
 import {handleQuery} from './query-handler.js';
 import {handleVoucher} from './voucher-handler.js';
+import {VoucherCheck} from './voucher-check.js';
 
 export {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 
@@ -115,6 +116,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     admission: new Admission({rateLimit: options.rateLimit, channelRateLimit: options.channelRateLimit, trustedProxies: options.trustedProxies}),
     replay: new ReplayCache(timestampWindowMs),
     credit: new ChannelCredit(creditLimits(options.credit)),
+    vouchers: new VoucherCheck(),
     generations: new Set(),
   };
   ctx.metrics.gauge('cocoon_active_generations', 'Generations running now.', () => ctx.generations.size);
