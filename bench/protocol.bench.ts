@@ -1,8 +1,10 @@
 // Protocol benchmark: `node --import tsx bench/protocol.bench.ts`.
 // 1. raw crypto (request seal/open, secretstream frames) without HTTP;
 // 2. the whole path (seal → HTTP → admission → open → null engine → frames →
-//    verify → voucher) on 127.0.0.1: queries/s, p50/p99 latency, bytes of
-//    overhead per token;
+//    verify → voucher) on 127.0.0.1 with the consumer in a forked process
+//    (bench/lib/protocol-client.ts): queries/s, p50/p99 latency, provider CPU
+//    per query (process.cpuUsage() here), bytes of overhead per token;
+//    COCOON_BENCH_QUERIES sets the count, COCOON_BENCH_NULL_ONLY=1 runs only this part;
 // 3. with the real engine (COCOON_BENCH_MODEL, or COCOON_TEST_MODELS/stories260K.gguf):
 //    streamed tokens/s through the protocol against the engine alone.
 import fs from 'node:fs';

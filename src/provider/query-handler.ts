@@ -278,15 +278,18 @@ async function generate(ctx: ServerContext, q: QueryRequest, prices: Prices, slo
     }
     const cost = queryCost(usage, prices);
     // The charge is recorded before the final frame leaves, so a crash can't serve a free answer; the reservation ends with it.
+    // The channel's queue is held only to stage the charge; its fsync is awaited outside it, so queries starting on the channel meanwhile don't wait for the disk.
+    let durable: Promise<void> = Promise.resolve();
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
       const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId: hex(q.queryId), receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
-      await ctx.credit.save(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
+      durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
       return receipt;
     });
+    await durable;
     ctx.metrics.inc('cocoon_queries_completed_total');
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
