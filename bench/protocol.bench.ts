@@ -1,18 +1,21 @@
 // Protocol benchmark: `node --import tsx bench/protocol.bench.ts`.
 // 1. raw crypto (request seal/open, secretstream frames) without HTTP;
 // 2. the whole path (seal → HTTP → admission → open → null engine → frames →
-//    verify → voucher) on 127.0.0.1: queries/s, p50/p99 latency, bytes of
-//    overhead per token;
+//    verify → voucher) on 127.0.0.1 with the consumer in a forked process
+//    (bench/lib/protocol-client.ts): queries/s, p50/p99 latency, provider CPU
+//    per query (process.cpuUsage() here), bytes of overhead per token;
+//    COCOON_BENCH_QUERIES sets the count, COCOON_BENCH_NULL_ONLY=1 runs only this part;
 // 3. with the real engine (COCOON_BENCH_MODEL, or COCOON_TEST_MODELS/stories260K.gguf):
 //    streamed tokens/s through the protocol against the engine alone.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
+import {fork} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
 import {Address} from '@ton/core';
 import {ProviderClient} from '../src/consumer/client.js';
-import {MemoryVoucherBook, type VoucherBook} from '../src/consumer/voucher-book.js';
 import {ed25519PublicKey} from '../src/crypto/ed25519.js';
 import {generateNodeKey} from '../src/crypto/node-key.js';
 import {openRequest, sealRequest} from '../src/protocol/envelope.js';
@@ -24,6 +27,7 @@ import {TableChannelGuard} from '../src/provider/channel-guard.js';
 import {NullEngine} from '../src/provider/null-engine.js';
 import {createProviderServer} from '../src/provider/server.js';
 import {emitResult} from './lib/result.js';
+import type {ClientSetup, PhaseRequest, PhaseResult} from './lib/protocol-client.js';
 
 const channel = new Address(0, Buffer.alloc(32, 7));
 const consumerSeed = Buffer.alloc(32, 9);
@@ -73,79 +77,73 @@ async function startNode(engine: InferenceEngine) {
   const nodeKey = await generateNodeKey();
   const guard = new TableChannelGuard().set(channel, {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
   const server = await createProviderServer({engine, nodeKey, prices: {prompt: 1n, completion: 2n}, guard, rateLimit: {capacity: 1e9, refillPerSecond: 1e9}, maxTokens: 100_000});
-  let received = 0;
-  const countingFetch: typeof fetch = async (input, init) => {
-    const res = await fetch(input, init);
-    if (!String(input).endsWith('/v1/query')) return res;
-    const buf = new Uint8Array(await res.arrayBuffer());
-    received += buf.length;
-    return new Response(buf, {status: res.status, headers: res.headers});
-  };
-  const client = (counting = false, ch = channel, book?: VoucherBook) =>
-    new ProviderClient({
-      book,
-      endpoint: server.url,
-      provider: {x25519PublicKey: nodeKey.x25519PublicKey, ed25519PublicKey: nodeKey.ed25519PublicKey},
-      channel: ch,
-      voucherKey: consumerSeed,
-      ...(counting ? {fetch: countingFetch} : {}),
-    });
-  return {server, nodeKey, guard, client, received: () => received};
+  return {server, nodeKey, guard};
 }
 
+/** Provider CPU time (this process: user + system, every thread) over a run, in µs. */
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
+
+/**
+ * The null-engine path with the consumer in another process (forked, its own
+ * event loop and V8), so that this process's CPU time is the provider's alone:
+ * queries per provider CPU-second is what a provider machine could serve.
+ */
 async function fullPath() {
   const tokens = 32;
   const node = await startNode(new NullEngine({tokens}));
-  const client = node.client();
-  for (let i = 0; i < 50; i++) await client.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
-  const lat: number[] = [];
-  const n = 1000;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await client.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
-    lat.push(performance.now() - t);
-  }
-  const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  // Bytes on the wire for one answer, against the text it carries.
-  const counting = node.client(true, channel, new MemoryVoucherBook(await client.paid()));
-  const r = await counting.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
-  const textBytes = Buffer.byteLength(r.text);
-  const overhead = (node.received() - textBytes) / tokens;
-  const perTokenFrame = 4 + 17 + 1;
-  console.log(`\n## full path, null engine, ${tokens} tokens per answer, sequential, voucher posted after each`);
-  console.log(`${fmt(n / secs)} queries/s, latency p50 ${fmt(pct(lat, 50), 2)} ms, p99 ${fmt(pct(lat, 99), 2)} ms`);
-  // Concurrency: several consumers, one channel each, at once.
+  const channelBytes = {sequential: 7, posted: 60, concurrent: 100};
   const consumers = 8;
-  const perConsumer = 150;
-  const clients = Array.from({length: consumers}, (_, i) => {
-    const ch = new Address(0, Buffer.alloc(32, 100 + i));
-    node.guard.set(ch, {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
-    return node.client(false, ch);
-  });
-  const lat2: number[] = [];
-  const t1 = performance.now();
-  await Promise.all(
-    clients.map(async (c) => {
-      for (let i = 0; i < perConsumer; i++) {
-        const t = performance.now();
-        await c.query({model: 'null', prompt, maxTokens: tokens, maxPrice}).result();
-        lat2.push(performance.now() - t);
-      }
-    }),
-  );
-  const secs2 = (performance.now() - t1) / 1000;
-  lat2.sort((a, b) => a - b);
-  console.log(`${consumers} consumers at once: ${fmt((consumers * perConsumer) / secs2)} queries/s, latency p50 ${fmt(pct(lat2, 50), 2)} ms, p99 ${fmt(pct(lat2, 99), 2)} ms`);
-  console.log(`response: ${node.received()} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 205 B final frame, amortised)`);
-  await node.server.close();
-  return {
+  for (let i = 0; i < consumers; i++) node.guard.set(new Address(0, Buffer.alloc(32, channelBytes.concurrent + i)), {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
+  node.guard.set(new Address(0, Buffer.alloc(32, channelBytes.posted)), {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
+  const setup: ClientSetup = {
+    endpoint: node.server.url,
+    x25519: Buffer.from(node.nodeKey.x25519PublicKey).toString('hex'),
+    ed25519: Buffer.from(node.nodeKey.ed25519PublicKey).toString('hex'),
+    consumerSeed: consumerSeed.toString('hex'),
+    prompt,
     tokens,
-    sequential: {queries: n, qps: n / secs, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99)},
-    concurrent: {consumers, queries: consumers * perConsumer, qps: (consumers * perConsumer) / secs2, p50Ms: pct(lat2, 50), p99Ms: pct(lat2, 99)},
-    wire: {responseBytes: node.received(), textBytes, overheadPerToken: overhead},
   };
+  // Its own process, not a worker: a worker's CPU time would count as this process's.
+  const child = fork(fileURLToPath(new URL('./lib/protocol-client.ts', import.meta.url)), [JSON.stringify(setup)], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`protocol client exited with ${code}`)));
+  });
+  const phase = (p: PhaseRequest) =>
+    new Promise<PhaseResult & {providerCpuUs: number}>((resolve, reject) => {
+      const cpu = process.cpuUsage();
+      child.once('message', (m: PhaseResult | {error: string}) => ('error' in m ? reject(new Error(m.error)) : resolve({...m, providerCpuUs: cpuMicros(cpu)})));
+      child.send(p);
+    });
+  const load = (r: PhaseResult & {providerCpuUs: number}) => {
+    const lat = [...r.latenciesMs].sort((a, b) => a - b);
+    return {queries: r.queries, qps: r.queries / r.seconds, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), providerCpuUsPerQuery: r.providerCpuUs / r.queries, queriesPerProviderCpuS: r.queries / (r.providerCpuUs / 1e6)};
+  };
+  const n = Number(process.env.COCOON_BENCH_QUERIES ?? 2000);
+  await phase({phase: 'warm-up', consumers: 1, perConsumer: 300, channelByte: channelBytes.sequential, postEach: false});
+  await phase({phase: 'warm-up', consumers: 1, perConsumer: 100, channelByte: channelBytes.posted, postEach: true});
+  const sequential = load(await phase({phase: 'sequential', consumers: 1, perConsumer: n, channelByte: channelBytes.sequential, postEach: false}));
+  const posted = load(await phase({phase: 'posted', consumers: 1, perConsumer: Math.ceil(n / 2), channelByte: channelBytes.posted, postEach: true}));
+  const concurrent = {consumers, ...load(await phase({phase: 'concurrent', consumers, perConsumer: Math.ceil(n / consumers), channelByte: channelBytes.concurrent, postEach: false}))};
+  // Bytes on the wire for one answer, against the text it carries.
+  const counted = await phase({phase: 'bytes', consumers: 1, perConsumer: 1, channelByte: channelBytes.sequential, postEach: false, countBytes: true});
+  child.send('exit');
+  const responseBytes = counted.responseBytes!;
+  const textBytes = counted.textBytes!;
+  const overhead = (responseBytes - textBytes) / tokens;
+  const perTokenFrame = 4 + 17 + 1;
+  const line = (what: string, l: ReturnType<typeof load>) =>
+    `${what}: ${fmt(l.qps)} queries/s, latency p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms; provider ${fmt(l.providerCpuUsPerQuery)} µs CPU per query = ${fmt(l.queriesPerProviderCpuS)} queries per provider CPU-second`;
+  console.log(`\n## full path, null engine, ${tokens} tokens per answer, the consumer in another process`);
+  console.log(line(`1 consumer, sequential, voucher riding on the next query (${n})`, sequential));
+  console.log(line(`1 consumer, sequential, voucher posted after each (${posted.queries})`, posted));
+  console.log(line(`${consumers} consumers (${consumers} channels) at once (${concurrent.queries})`, concurrent));
+  console.log(`response: ${responseBytes} B for ${textBytes} B of text → ${fmt(overhead, 1)} B overhead per token (${perTokenFrame} B per text frame + 32 B preamble + 205 B final frame, amortised)`);
+  await node.server.close();
+  return {tokens, clientProcess: true, sequential, posted, concurrent, wire: {responseBytes, textBytes, overheadPerToken: overhead}};
 }
 
 /** Rates of one answer: over the whole query, and from the first text to the end (the stream's own rate). */
@@ -279,8 +277,8 @@ if (!isMainThread) {
 } else {
 console.log(`# protocol bench — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`);
 const loadavgStart = os.loadavg()[0];
-const crypto = await rawCrypto();
+const crypto = process.env.COCOON_BENCH_NULL_ONLY ? undefined : await rawCrypto();
 const full = await fullPath();
-const real = await realEngine();
+const real = process.env.COCOON_BENCH_NULL_ONLY ? undefined : await realEngine();
 emitResult('protocol', {loadavgStart, crypto, fullPath: full, realEngine: real});
 }

@@ -183,7 +183,10 @@ function summarize(): {markdown: string; lines: string[]} {
   if (r.flood) rows.push([`provider \`/healthz\` p99 while a consumer floods ${r.flood.rate}/s ~1 MB prompts`, `${n(r.flood.boundOn.p99, 1)} ms (idle ${n(r.flood.idle.p99, 1)}; bound off ${n(r.flood.boundOff.p99, 1)})`, `${n(r.flood.boundOn.p99 / r.flood.idle.p99, 1)}× idle`]);
   if (r.protocol?.realEngine) rows.push(['protocol (no chain) ÷ engine alone, end to end', `${n(r.protocol.realEngine.endToEnd.protocol)} ÷ ${n(r.protocol.realEngine.endToEnd.engine)} tok/s`, n(r.protocol.realEngine.endToEnd.ratioOfMedians, 3)]);
   if (r.engine) rows.push(['engine ÷ node-llama-cpp direct (streaming), per CPU-second', `${n(r.engine.engine.cpu)} ÷ ${n(r.engine.directStreaming.cpu)} tok/CPU-s`, n(r.engine.ratios.cpuStreaming, 3)]);
-  if (r.protocol) rows.push(['null-engine protocol, 1 consumer / 8 consumers', `${n(r.protocol.fullPath.sequential.qps)} / ${n(r.protocol.fullPath.concurrent.qps)} queries/s`, `p99 ${n(r.protocol.fullPath.sequential.p99Ms, 1)} / ${n(r.protocol.fullPath.concurrent.p99Ms, 1)} ms`]);
+  if (r.protocol) {
+    const f = r.protocol.fullPath;
+    rows.push(['null-engine protocol, 1 consumer / 8 consumers (consumer in another process)', `${n(f.sequential.qps)} / ${n(f.concurrent.qps)} queries/s, p99 ${n(f.sequential.p99Ms, 1)} / ${n(f.concurrent.p99Ms, 1)} ms`, f.sequential.queriesPerProviderCpuS === undefined ? '' : `${n(f.sequential.queriesPerProviderCpuS)} / ${n(f.concurrent.queriesPerProviderCpuS)} queries per provider CPU-s`]);
+  }
   if (r.engine) {
     const c = r.engine.concurrency as Array<{parallel: number; aggregate: number}>;
     rows.push(['aggregate tok/s at 1 / 2 / 4 / 8 sequences', c.map((x) => n(x.aggregate)).join(' / '), `${c.map((x) => n(x.aggregate / c[0]!.aggregate, 2)).join(' / ')} × 1`]);

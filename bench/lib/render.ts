@@ -233,7 +233,7 @@ export function concurrency(r: Engine): string {
 
 interface Protocol extends Stored {
   crypto: {requestBytes: number; sealUs: number; openUs: number; pushUs: number; pullUs: number};
-  fullPath: {tokens: number; sequential: Load; concurrent: Load & {consumers: number}; wire: {responseBytes: number; textBytes: number; overheadPerToken: number}};
+  fullPath: {tokens: number; clientProcess?: boolean; sequential: Load; posted?: Load; concurrent: Load & {consumers: number}; wire: {responseBytes: number; textBytes: number; overheadPerToken: number}};
   realEngine?: {model: string; maxTokens: number; runs: number; endToEnd: PCmp; streaming: PCmp; ttftMs: {engine: number; protocol: number}};
 }
 interface Load {
@@ -241,6 +241,9 @@ interface Load {
   qps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Provider process CPU (user + system, all threads) per query, when the consumer ran in another process. */
+  providerCpuUsPerQuery?: number;
+  queriesPerProviderCpuS?: number;
 }
 interface PCmp {
   engine: number;
@@ -251,18 +254,21 @@ interface PCmp {
 export function protocolCrypto(r: Protocol): string {
   const c = r.crypto;
   return table(['operation', 'time'], ['---', '---:'], [
-    [`seal a ${c.requestBytes}-byte request (ephemeral X25519 key pair, X25519, HKDF ×2, AEAD)`, `${n(c.sealUs)} µs (${n(1e6 / c.sealUs)}/s)`],
-    ['open it (X25519, HKDF ×2, AEAD)', `${n(c.openUs)} µs (${n(1e6 / c.openUs)}/s)`],
+    [`seal a ${c.requestBytes}-byte request (ephemeral X25519 key pair, X25519, HKDF, AEAD)`, `${n(c.sealUs)} µs (${n(1e6 / c.sealUs)}/s)`],
+    ['open it (X25519, HKDF, AEAD)', `${n(c.openUs)} µs (${n(1e6 / c.openUs)}/s)`],
     ['secretstream push / pull of one token frame', `${n(c.pushUs, 1)} / ${n(c.pullUs, 1)} µs`],
     ['seal + open per query', `${n(c.sealUs + c.openUs)} µs → ≤ ${n(1e6 / (c.sealUs + c.openUs))} queries/s per core`],
   ]);
 }
 export function protocolFull(r: Protocol): string {
   const f = r.fullPath;
-  return table(['load', 'queries/s', 'latency p50', 'p99'], ['---', '---:', '---:', '---:'], [
-    [`1 consumer, sequential (${n(f.sequential.queries)} queries)`, n(f.sequential.qps), `${n(f.sequential.p50Ms, 1)} ms`, `${n(f.sequential.p99Ms, 1)} ms`],
-    [`${f.concurrent.consumers} consumers (${f.concurrent.consumers} channels) at once`, n(f.concurrent.qps), `${n(f.concurrent.p50Ms, 1)} ms`, `${n(f.concurrent.p99Ms, 1)} ms`],
-  ]);
+  const cpu = (l: Load) => (l.queriesPerProviderCpuS === undefined ? '—' : `${n(l.providerCpuUsPerQuery!)} µs → **${n(l.queriesPerProviderCpuS)}**`);
+  const rows = [
+    [`1 consumer, sequential, voucher riding on the next query (${n(f.sequential.queries)} queries)`, n(f.sequential.qps), `${n(f.sequential.p50Ms, 1)} ms`, `${n(f.sequential.p99Ms, 1)} ms`, cpu(f.sequential)],
+    ...(f.posted ? [[`1 consumer, sequential, voucher posted after each (${n(f.posted.queries)})`, n(f.posted.qps), `${n(f.posted.p50Ms, 1)} ms`, `${n(f.posted.p99Ms, 1)} ms`, cpu(f.posted)]] : []),
+    [`${f.concurrent.consumers} consumers (${f.concurrent.consumers} channels) at once (${n(f.concurrent.queries)})`, n(f.concurrent.qps), `${n(f.concurrent.p50Ms, 1)} ms`, `${n(f.concurrent.p99Ms, 1)} ms`, cpu(f.concurrent)],
+  ];
+  return table(['load', 'queries/s', 'latency p50', 'p99', 'provider CPU per query → queries per provider CPU-second'], ['---', '---:', '---:', '---:', '---:'], rows);
 }
 export function protocolWire(r: Protocol): string {
   const w = r.fullPath.wire;

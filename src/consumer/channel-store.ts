@@ -5,6 +5,7 @@ import {z} from 'zod';
 import {CocoonError} from '../errors.js';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
+import {FileMemo} from '../config/file-memo.js';
 import lockfile from 'proper-lockfile';
 
 // A lock is held for one read and one write (milliseconds); one left by a killed process is taken over after 10 s.
@@ -84,6 +85,18 @@ export type ChannelRecord = z.infer<typeof ChannelRecordSchema>;
 /** Which store each record read came from, so operations given only a record can update it. */
 const origin = new WeakMap<ChannelRecord, ChannelStore>();
 
+// Parsed channel files: a warm ask reads its channel's file several times, each a stat instead of a JSON and schema parse.
+const records = new FileMemo<ChannelRecord>((text, file) => {
+  try {
+    return ChannelRecordSchema.parse(JSON.parse(text));
+  } catch (error) {
+    throw new CocoonError('CORRUPT_DATA', `The channel file ${file} is unreadable.`, {
+      hint: 'Restore it from a backup; without its voucher key the channel can only be closed (`cocoon channel close`).',
+      cause: error,
+    });
+  }
+});
+
 /** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>[.<node>].json`, one per provider node. */
 export class ChannelStore {
   readonly dir: string;
@@ -98,17 +111,24 @@ export class ChannelStore {
   }
 
   private read(file: string): ChannelRecord | undefined {
-    if (!fs.existsSync(file)) return undefined;
-    try {
-      const record = ChannelRecordSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-      origin.set(record, this);
-      return record;
-    } catch (error) {
-      throw new CocoonError('CORRUPT_DATA', `The channel file ${file} is unreadable.`, {
-        hint: 'Restore it from a backup; without its voucher key the channel can only be closed (`cocoon channel close`).',
-        cause: error,
-      });
-    }
+    const record = records.read(file);
+    if (!record) return undefined;
+    // A copy per read: callers may change what they get; the memo keeps the parsed file.
+    const copy = {...record};
+    origin.set(copy, this);
+    return copy;
+  }
+
+  /** Read the file itself, not the memo (under the lock, before a change). */
+  private readFresh(file: string): ChannelRecord | undefined {
+    records.forget(file);
+    return this.read(file);
+  }
+
+  private save(file: string, record: ChannelRecord): void {
+    writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
+    records.remember(file, {...record});
+    origin.set(record, this);
   }
 
   /** The store `record` was read from or saved to, if it is known. */
@@ -127,13 +147,14 @@ export class ChannelStore {
     return record?.pending?.op === 'open' ? undefined : record;
   }
 
-  /** The channel to `provider` for `node` (as get), pending open included. */
-  find(provider: string, node?: string): ChannelRecord | undefined {
+  /** The channel to `provider` for `node` (as get), pending open included. `fresh`: read the files, not the memo (writers, under the lock). */
+  find(provider: string, node?: string, fresh = false): ChannelRecord | undefined {
+    const read = (file: string) => (fresh ? this.readFresh(file) : this.read(file));
     if (node) {
-      const own = this.read(this.file(provider, node));
+      const own = read(this.file(provider, node));
       if (own) return own;
     }
-    const shared = this.read(this.file(provider));
+    const shared = read(this.file(provider));
     if (shared) return !node || !shared.node || shared.node === node ? shared : undefined;
     if (node) return undefined;
     // No node named: the provider's only channel, if it has exactly one.
@@ -183,11 +204,10 @@ export class ChannelStore {
     // the file lock only waits for other processes, which hold it for the same few milliseconds.
     const release = lockSync(this.lockTarget(provider));
     try {
-      const current = this.find(provider, node);
+      const current = this.find(provider, node, true);
       if (!current) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
       const next = change(current);
-      writeFileAtomic(this.file(next.provider, next.node), JSON.stringify(next, null, 2) + '\n');
-      origin.set(next, this);
+      this.save(this.file(next.provider, next.node), next);
       this.dropShared(next);
       return next;
     } finally {
@@ -196,13 +216,12 @@ export class ChannelStore {
   }
 
   private write(record: ChannelRecord): void {
-    const disk = this.find(record.provider, record.node);
+    const disk = this.find(record.provider, record.node, true);
     if (disk && disk.channel === record.channel && (disk.epoch ?? 1) === (record.epoch ?? 1)) {
       // Payment fields belong to update(): keep the newer signed total and the receipts it covers.
       if (BigInt(disk.paid) > BigInt(record.paid)) record = {...record, paid: disk.paid, receipts: disk.receipts};
     }
-    writeFileAtomic(this.file(record.provider, record.node), JSON.stringify(record, null, 2) + '\n');
-    origin.set(record, this);
+    this.save(this.file(record.provider, record.node), record);
     this.dropShared(record);
   }
 
@@ -214,6 +233,7 @@ export class ChannelStore {
   /** Forget a channel that never reached the chain (its key can move nothing). */
   remove(record: ChannelRecord): void {
     fs.rmSync(this.file(record.provider, record.node), {force: true});
+    records.forget(this.file(record.provider, record.node));
   }
 
   /** A fresh voucher key (32-byte Ed25519 seed). */

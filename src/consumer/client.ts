@@ -14,6 +14,7 @@ import {MemoryVoucherBook, type VoucherBook} from './voucher-book.js';
 import type {ProviderClientOptions, QueryOptions} from './options.js';
 import {QueryStream, type QueryResult} from './query-stream.js';
 import {readResponseFrames} from './response-reader.js';
+import {fetchTransport, nodeHttpTransport, type Transport, type TransportResponse} from './http-transport.js';
 
 export type {ProviderClientOptions, ProviderKeys, QueryOptions} from './options.js';
 export type {QueryResult, TrustLevel} from './query-stream.js';
@@ -34,7 +35,7 @@ const STOP_GRACE_MS = 5_000;
  * voucher, so a steady stream of answers needs no separate voucher posts.
  */
 export class ProviderClient {
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
   private readonly now: () => number;
   private readonly random: (n: number) => Uint8Array;
   private readonly book: VoucherBook;
@@ -43,7 +44,7 @@ export class ProviderClient {
   private newest: {amount: bigint; signature: Uint8Array} = {amount: -1n, signature: new Uint8Array(0)};
 
   constructor(private readonly options: ProviderClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? ((n) => randomBytes(n));
     this.book = options.book ?? new MemoryVoucherBook(options.paid ?? 0n);
@@ -89,7 +90,10 @@ export class ProviderClient {
     const queryId = this.random(16);
     const id = hex(queryId);
     const timestamp = this.now();
-    await this.book.begin(id);
+    // The running marker must exist before the provider can list this query as unpaid, i.e. before its
+    // answer is complete: written while the query goes out, awaited before the answer is read.
+    const begun = this.book.begin(id);
+    begun.catch(() => undefined);
     let counted = false;
     let text = '';
     let grace: NodeJS.Timeout | undefined;
@@ -130,6 +134,7 @@ export class ProviderClient {
         powDifficulty: this.pow ?? 0,
       });
       const res = await this.send('/v1/query', {method: 'POST', body: sealed.body, headers: {'content-type': 'application/octet-stream'}, signal}, userSignal);
+      await begun;
       if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
       let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
       try {
@@ -276,10 +281,10 @@ export class ProviderClient {
   }
 
   /** fetch with errors mapped: network → PROVIDER_UNAVAILABLE, abort → ABORTED/TIMEOUT, error bodies → their CocoonError. */
-  private async send(path: string, init: RequestInit, userSignal?: AbortSignal): Promise<Response> {
-    let res: Response;
+  private async send(path: string, init: Parameters<Transport>[1], userSignal?: AbortSignal): Promise<TransportResponse> {
+    let res: TransportResponse;
     try {
-      res = await this.fetch(this.url(path), init);
+      res = await this.transport(this.url(path), init);
     } catch (err) {
       throw providerError(fetchError(err, init.signal ?? undefined, userSignal), 'before-text');
     }

@@ -9,6 +9,7 @@ import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {isEvictable} from '../chain/contracts/registry-rent.js';
 import {dataPath} from '../config/paths.js';
 import {writeFileAtomic} from '../config/files.js';
+import {FileMemo} from '../config/file-memo.js';
 import {verifyInfo} from '../protocol/info.js';
 import type {ProviderInfo} from '../protocol/wire.js';
 
@@ -80,6 +81,18 @@ function cachePath(options: DiscoveryOptions, address: Address): string {
   return address.equals(options.registry) ? options.cacheFile : path.join(path.dirname(options.cacheFile), name);
 }
 
+// Cached account data as parsed in this process (a BoC parse per warm ask shows in profiles), and what was read from each cell.
+const accounts = new FileMemo<{at: number; data: Cell}>((text) => {
+  const cached = JSON.parse(text) as {at: number; data: string};
+  return {at: cached.at, data: Cell.fromBase64(cached.data)};
+});
+const registryData = new WeakMap<Cell, ReturnType<typeof readRegistryData>>();
+const parsedRegistry = (data: Cell) => {
+  let parsed = registryData.get(data);
+  if (!parsed) registryData.set(data, (parsed = readRegistryData(data)));
+  return parsed;
+};
+
 // One account's data cell (a shard or the index), cached as a BoC per address:
 // parsing it again is cheap and exact. Undefined when the account is not active.
 async function accountData(options: DiscoveryOptions, address: Address): Promise<Cell | undefined> {
@@ -87,8 +100,8 @@ async function accountData(options: DiscoveryOptions, address: Address): Promise
   const file = cachePath(options, address);
   if (cacheMs > 0) {
     try {
-      const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as {at: number; data: string};
-      if (Date.now() - cached.at < cacheMs) return Cell.fromBase64(cached.data);
+      const cached = accounts.read(file);
+      if (cached && Date.now() - cached.at < cacheMs) return cached.data;
     } catch {
       // no cache, or an unreadable one: read the chain
     }
@@ -125,7 +138,7 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
   if (!generalData) {
     throw new CocoonError('NOT_FOUND', `No registry is deployed at ${options.registry.toString()}.`, {hint: 'Check the network and the registry address.'});
   }
-  const general = readRegistryData(generalData);
+  const general = parsedRegistry(generalData);
   const seen = new Set<string>();
   const records: ProviderRecord[] = [];
   const add = (list: ProviderRecord[]) => {
@@ -147,7 +160,7 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
     throw new CocoonError('CORRUPT_DATA', `The registry index ${general.directory.toString()} does not have the expected layout.`, {cause: err, hint: 'Check that the registry is a Cocoon registry for this CLI version.'});
   }
   const shards = await Promise.all(refs.map(async (ref) => ({ref, data: await accountData(options, ref.address)})));
-  for (const {data} of shards) if (data) add(readRegistryData(data).providers);
+  for (const {data} of shards) if (data) add(parsedRegistry(data).providers);
   return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory};
 }
 
@@ -182,9 +195,25 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
   }
 }
 
+// Signed infos already verified, by node key and signature: a warm ask re-reads its node's cached info every time.
+const verifiedInfos = new Map<string, ProviderInfo>();
+
+function verifiedInfo(body: unknown, nodeKey: Buffer): ProviderInfo {
+  const {signature, info: signed} = (body ?? {}) as {signature?: unknown; info?: unknown};
+  const id = typeof signature === 'string' && typeof signed === 'string' ? `${nodeKey.toString('hex')}:${signature}:${signed}` : undefined;
+  const known = id === undefined ? undefined : verifiedInfos.get(id);
+  if (known) return known;
+  const info = verifyInfo(body, nodeKey);
+  if (id !== undefined) {
+    if (verifiedInfos.size >= 1024) verifiedInfos.delete(verifiedInfos.keys().next().value!);
+    verifiedInfos.set(id, info);
+  }
+  return info;
+}
+
 /** The node's info if it is signed by the registered key and fits the record, else why not. */
 function checkInfo(record: ProviderRecord, body: unknown): ProviderInfo | string {
-  const info = verifyInfo(body, record.nodeKey);
+  const info = verifiedInfo(body, record.nodeKey);
   if (info.keys.x25519 !== record.encryptionKey.toString('hex')) return 'serves a different encryption key than registered';
   if (!info.models.some((m) => m.name === record.model)) return `does not serve ${record.model}`;
   return info;

@@ -32,7 +32,7 @@ export interface ProviderClientOptions {
   /** The channel's life counter and network id, which every voucher signs (contracts v2). Defaults 1 and mainnet's. */
   epoch?: number;
   globalId?: number;
-  /** HTTP client. Default: globalThis.fetch. */
+  /** HTTP client. Default: node:http with a keep-alive agent (http-transport.ts), cheaper per request than globalThis.fetch. */
   fetch?: typeof fetch;
   /** Limit on a whole query, first byte to final frame, ms. Default: 300,000. */
   timeoutMs?: number;

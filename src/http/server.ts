@@ -82,19 +82,36 @@ function defaultOnError(_error: unknown, _req: IncomingMessage, res: ServerRespo
  * graceful close (wait, then abort, then cut).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const inflight = new Set<{abort: AbortController; done: Promise<void>}>();
+  const inflight = new Set<{abort: (reason: Error) => void; done: Promise<void>}>();
   const onError = options.onError ?? defaultOnError;
   let closing = false;
   const server = http.createServer((req, res) => {
-    const abort = new AbortController();
+    // The signal is made when a handler first asks for it (most never do; an AbortController per request shows in profiles).
+    let controller: AbortController | undefined;
+    let reason: Error | undefined;
+    const abort = (why: Error) => {
+      reason ??= why;
+      controller?.abort(why);
+    };
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new CocoonError('ABORTED', 'The client went away.'));
+      if (!res.writableFinished) abort(new CocoonError('ABORTED', 'The client went away.'));
     });
     const {path, route} = requestRoute(req);
+    const context: RequestContext = {
+      path,
+      route,
+      get signal() {
+        if (!controller) {
+          controller = new AbortController();
+          if (reason) controller.abort(reason);
+        }
+        return controller.signal;
+      },
+    };
     const entry = {abort, done: Promise.resolve()};
     entry.done = (async () => {
       try {
-        await options.handle(req, res, {path, route, signal: abort.signal});
+        await options.handle(req, res, context);
       } catch (error) {
         if (!req.complete) req.resume();
         try {
@@ -131,7 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       await Promise.race([Promise.all([...inflight].map((r) => r.done)), grace]);
       clearTimeout(timer);
-      for (const r of inflight) r.abort.abort(new CocoonError('ABORTED', 'The server is shutting down.'));
+      for (const r of inflight) r.abort(new CocoonError('ABORTED', 'The server is shutting down.'));
       await Promise.race([Promise.all([...inflight].map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       server.closeAllConnections();
       await stopped;

@@ -4,6 +4,7 @@ import {firstIssue, QueryRequestSchema, type QueryRequestJson} from './schemas.j
 import type {QueryRequest} from './wire.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const UTF8 = new TextDecoder('utf-8', {fatal: true});
 
 /**
  * The request plaintext is UTF-8 JSON (docs/protocol.md §4): amounts as decimal
@@ -31,7 +32,7 @@ export function encodeQueryRequest(r: QueryRequest): Uint8Array {
 export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+    json = JSON.parse(UTF8.decode(bytes));
   } catch (err) {
     throw malformed('request plaintext (not UTF-8 JSON)', err);
   }

@@ -6,6 +6,7 @@ import type {ChannelGuard} from './channel-guard.js';
 import type {ChannelCredit} from './credit.js';
 import type {ChannelLedger} from './ledger.js';
 import type {ProviderMetrics} from './metrics.js';
+import type {VoucherCheck} from './voucher-check.js';
 
 /** State shared by the request handlers of one provider server (options resolved to their defaults). */
 export interface ServerContext {
@@ -37,6 +38,8 @@ export interface ServerContext {
   replay: ReplayCache;
   /** Per-channel account updates in order, and the answers running on each channel against its credit window. */
   credit: ChannelCredit;
+  /** Voucher signatures, each distinct voucher checked once. */
+  vouchers: VoucherCheck;
   /** Running generations, aborted on close(). */
   generations: Set<AbortController>;
   /** Running answers by `<raw channel>/<query id hex>`, so their consumer may stop one early (POST /v1/cancel). */

@@ -112,6 +112,8 @@ export function mayWaive(before: ChannelAccount, after: ChannelAccount, maxWaive
 export class ChannelCredit {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, InFlight>();
+  /** Accounts staged and not yet on disk (stage()), which account() reads before the ledger. */
+  private readonly staged = new Map<string, ChannelAccount>();
   /** The newest voucher that rode on a query per channel, not yet written to the ledger (it is written with the next account write). */
   private readonly riders = new Map<string, {epoch: number; amount: bigint; signature: Uint8Array; covers: string[]}>();
 
@@ -132,9 +134,10 @@ export class ChannelCredit {
     else this.riders.set(channel, {epoch, amount: voucher.amount, signature: voucher.signature, covers});
   }
 
-  /** The channel's account for its current life, with a voucher that rode on a query and is not yet on disk. */
+  /** The channel's account for its current life: a charge staged and not yet on disk included, and a voucher that rode on a query. */
   async account(ledger: ChannelLedger, channel: string, epoch: number): Promise<ChannelAccount> {
-    const stored = await currentAccount(ledger, channel, epoch);
+    const staged = this.staged.get(channel);
+    const stored = staged && (staged.epoch ?? 1) >= epoch ? {...staged} : await currentAccount(ledger, channel, epoch);
     const rider = this.riders.get(channel);
     if (!rider || rider.epoch !== epoch) return stored;
     const next = applyVoucher(stored, rider.amount, rider.signature, rider.covers);
@@ -146,6 +149,23 @@ export class ChannelCredit {
     await ledger.put(channel, account);
     const rider = this.riders.get(channel);
     if (rider && rider.epoch === (account.epoch ?? 1) && rider.amount <= account.paid) this.riders.delete(channel);
+  }
+
+  /**
+   * Stage an account (call inside exclusive(), with one read through
+   * account()): every later account() sees it at once, and the returned
+   * promise resolves once it (or a newer account of the channel) is on disk.
+   * Await it outside exclusive(): the next query's reservation on the channel
+   * then does not wait for this write's fsync, and the ledger writes the
+   * newest of several staged accounts once.
+   */
+  stage(ledger: ChannelLedger, channel: string, account: ChannelAccount): Promise<void> {
+    this.staged.set(channel, account);
+    const write = this.save(ledger, channel, account).finally(() => {
+      if (this.staged.get(channel) === account) this.staged.delete(channel);
+    });
+    write.catch(() => undefined);
+    return write;
   }
 
   /** Write every rider still held (after a query that ended without a charge, and on close). */

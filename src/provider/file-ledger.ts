@@ -53,6 +53,8 @@ export class FileChannelLedger implements ChannelLedger {
   private readonly cache = new Map<string, ChannelAccount>();
   /** The last write queued per channel (writes to a channel run one after another). */
   private readonly writes = new Map<string, Promise<void>>();
+  /** The write waiting behind the one in progress, per channel, until it starts. */
+  private readonly queued = new Map<string, {record: z.infer<typeof AccountSchema>; copy: ChannelAccount; done: Promise<void>}>();
   private seq = 0;
 
   constructor(readonly dir: string) {
@@ -109,18 +111,31 @@ export class FileChannelLedger implements ChannelLedger {
       ...(account.waivedNano ? {waivedNano: account.waivedNano.toString()} : {}),
       epoch: account.epoch,
     };
-    const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
+    // A write queued behind the one on disk now and not started yet takes this newer account instead (accounts
+    // replace each other whole, and a newer one is computed from the older): one fsync for both, both resolve with it.
+    const waiting = this.queued.get(channel);
+    if (waiting) {
+      waiting.record = record;
+      waiting.copy = copy;
+      return waiting.done;
+    }
+    const entry = {record, copy, done: Promise.resolve()};
     const previous = this.writes.get(channel) ?? Promise.resolve();
     const write = previous
       .catch(() => undefined) // an earlier failed write was reported to its own caller
-      .then(() => writeDurably(file, JSON.stringify(record), tmp))
-      .then(
-        () => void this.cache.set(channel, copy),
-        async (error: unknown) => {
+      .then(async () => {
+        if (this.queued.get(channel) === entry) this.queued.delete(channel);
+        const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
+        try {
+          await writeDurably(file, JSON.stringify(entry.record), tmp);
+        } catch (error) {
           await fs.promises.rm(tmp, {force: true}).catch(() => undefined);
           throw error;
-        },
-      );
+        }
+        this.cache.set(channel, entry.copy);
+      });
+    entry.done = write;
+    this.queued.set(channel, entry);
     this.writes.set(channel, write);
     try {
       await write;

@@ -59,7 +59,22 @@ export class ProviderMetrics {
   }
 }
 
+// Counters are bumped several times per query with a handful of distinct label sets: keep their text.
+const labelCache = new Map<string, string>();
+
 function labelText(labels: Record<string, string>): string {
+  let id = '';
+  for (const k in labels) id += k + '\u0000' + labels[k] + '\u0000';
+  if (id === '') return '';
+  let text = labelCache.get(id);
+  if (text === undefined) {
+    text = renderLabels(labels);
+    if (labelCache.size < 4096) labelCache.set(id, text);
+  }
+  return text;
+}
+
+function renderLabels(labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return '';
   return '{' + keys.map((k) => `${k}="${labels[k]!.replace(/["\\\n]/g, '_')}"`).join(',') + '}';

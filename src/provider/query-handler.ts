@@ -11,7 +11,6 @@ import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, query
 import {signReceipt} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
-import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {applyVoucher, withinWaiverBudget} from './credit.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
@@ -145,7 +144,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
   // The voucher riding on the query pays earlier answers before this one is weighed (docs/protocol.md §8).
   if (q.voucher) {
     const {amount, signature} = q.voucher;
-    if (amount > terms.deposit || !verifyVoucher({channel: q.channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) {
+    if (amount > terms.deposit || !ctx.vouchers.verify(q.channel, amount, signature, terms)) {
       throw new Refusal('BAD_VOUCHER', amount > terms.deposit ? 'The voucher riding on this query is above the channel deposit.' : 'The voucher riding on this query is not signed by the channel consumer’s key.');
     }
     const refused = await ctx.credit.exclusive(channel, async () => {
@@ -297,15 +296,18 @@ async function generate(
     }
     const cost = queryCost(usage, prices);
     // The charge is recorded before the final frame leaves, so a crash can't serve a free answer; the reservation ends with it.
+    // The channel's queue is held only to stage the charge; its fsync is awaited outside it, so queries starting on the channel meanwhile don't wait for the disk.
+    let durable: Promise<void> = Promise.resolve();
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
       const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
-      await ctx.credit.save(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
+      durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
       return receipt;
     });
+    await durable;
     if (gone) {
       ctx.metrics.inc('cocoon_queries_disconnected_total');
       return;

@@ -14,6 +14,7 @@ import {handleChannel} from './channel-handler.js';
 import {handleCancel} from './cancel-handler.js';
 import {handleQuery} from './query-handler.js';
 import {handleVoucher} from './voucher-handler.js';
+import {VoucherCheck} from './voucher-check.js';
 
 export {MAX_POW_DIFFICULTY, type ProviderServerOptions} from './options.js';
 
@@ -116,6 +117,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     admission: new Admission({rateLimit: options.rateLimit, channelRateLimit: options.channelRateLimit, trustedProxies: options.trustedProxies}),
     replay: new ReplayCache(timestampWindowMs),
     credit: new ChannelCredit(creditLimits(options.credit)),
+    vouchers: new VoucherCheck(),
     generations: new Set(),
     running: new Map(),
   };

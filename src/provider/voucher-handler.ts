@@ -1,6 +1,5 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
-import {verifyVoucher} from '../chain/contracts/voucher.js';
 import {verifyWaiver} from '../protocol/channel-state.js';
 import {firstIssue, VoucherPostSchema} from '../protocol/schemas.js';
 import {PROTOCOL_VERSION} from '../protocol/wire.js';
@@ -44,7 +43,7 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   const signature = Buffer.from(parsed.data.signature, 'hex');
   const terms = await ctx.guard.lookup(channel);
   if (!terms) return refuse(ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
-  if (!verifyVoucher({channel, amount, epoch: terms.epoch, globalId: terms.globalId}, signature, terms.consumerKey)) return refuse('Voucher signature is not the channel consumer’s.');
+  if (!ctx.vouchers.verify(channel, amount, signature, terms)) return refuse('Voucher signature is not the channel consumer’s.');
   const waive = parsed.data.waive;
   if (waive && !verifyWaiver(channel, waive.queryId, Buffer.from(waive.signature, 'hex'), terms.consumerKey)) return refuse('The waiver is not signed by the channel consumer’s key.');
   // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).
