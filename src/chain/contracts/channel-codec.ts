@@ -4,7 +4,7 @@ import {signEd25519, verifyEd25519} from '../../crypto/ed25519.js';
 import {CocoonError} from '../../errors.js';
 import {ChannelConst} from './constants.js';
 import {MAINNET_GLOBAL_ID} from './network-id.js';
-import {signedAmountCell} from './voucher.js';
+import {signedAmountCell, signedAmountHash} from './voucher.js';
 
 /** The init data that, with the code, fixes a channel's address. */
 export interface ChannelConfig {
@@ -125,10 +125,10 @@ export function closeAgreementCell(agreement: CloseAgreement): Cell {
 
 /** The consumer's signature for a cooperative close (its voucher key, 32- or 64-byte secret). */
 export function signCloseAgreement(agreement: CloseAgreement, secretKey: Uint8Array): Buffer {
-  return signEd25519(secretKey, closeAgreementCell(agreement).hash());
+  return signEd25519(secretKey, signedAmountHash(ChannelConst.CLOSE_TAG, agreement));
 }
 
 /** True if `signature` is `publicKey`'s signature of `agreement`. */
 export function verifyCloseAgreement(agreement: CloseAgreement, signature: Uint8Array, publicKey: Uint8Array): boolean {
-  return verifyEd25519(publicKey, closeAgreementCell(agreement).hash(), signature);
+  return verifyEd25519(publicKey, signedAmountHash(ChannelConst.CLOSE_TAG, agreement), signature);
 }
