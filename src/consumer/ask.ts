@@ -218,7 +218,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   // A channel opened before its node was known now belongs to this node (another node of the wallet gets its own).
   if (!channel.node) {
     channel = {...channel, node};
-    options.store.put(channel);
+    await options.store.put(channel);
   }
   const needed = queryWorstCase(record, options);
   let terms: ChannelTerms | undefined = usable.cached ? cachedTerms(channel, options.channelCacheMs ?? 3_600_000, needed) : undefined;
@@ -233,12 +233,12 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
       throw new CocoonError('PAYMENT_REQUIRED', `The channel to this provider is ${view.state}.`, {hint: 'Close it fully with `cocoon channel close`, then open a new one.'});
     }
     channel = {...channel, known: {deposited: view.deposited.toString(), epoch: view.epoch, globalId: view.globalId, at: new Date().toISOString()}};
-    options.store.put(channel);
+    await options.store.put(channel);
     if (view.remaining < needed) {
       await options.funding.onLowBalance(channel, view.remaining, needed);
       // The deposit grew: the next ask reads it from the chain.
       channel = {...options.store.get(record.owner.toRawString(), node)!, known: undefined};
-      options.store.put(channel);
+      await options.store.put(channel);
     }
     terms = {epoch: view.epoch, globalId: view.globalId};
   }

@@ -4,23 +4,40 @@ import path from 'node:path';
 import {z} from 'zod';
 import {CocoonError} from '../errors.js';
 import {dataPath} from '../config/paths.js';
-import {writeFileAtomic} from '../config/files.js';
 import {FileMemo} from '../config/file-memo.js';
 import lockfile from 'proper-lockfile';
 
 // A lock is held for one read and one write (milliseconds); one left by a killed process is taken over after 10 s.
 const LOCK_STALE_MS = 10_000;
 
-/** proper-lockfile's lockSync has no retries: retry it here (a writer holds it for milliseconds). */
-function lockSync(target: string): () => void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return lockfile.lockSync(target, {realpath: false, stale: LOCK_STALE_MS});
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 2500) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-    }
+/** The same lock, taken without blocking the event loop (proper-lockfile's own retries, 1–5 ms apart, for up to ~10 s). */
+function lock(target: string): Promise<() => Promise<void>> {
+  return lockfile.lock(target, {realpath: false, stale: LOCK_STALE_MS, retries: {retries: 2500, minTimeout: 1, maxTimeout: 5, factor: 1.2}});
+}
+
+/** writeFileAtomic with the write and the fsync off the event loop. */
+async function writeFileAtomicAsync(file: string, data: string, mode = 0o600): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.promises.open(tmp, 'w', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
+  await fs.promises.rename(tmp, file);
+}
+
+/** In this process, one update at a time per lock target: the file lock only orders processes. */
+const queues = new Map<string, Promise<unknown>>();
+function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const run = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+  const tail = run.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return run;
 }
 
 /** Paid query ids kept per channel (more than any provider's credit window). */
@@ -125,8 +142,8 @@ export class ChannelStore {
     return this.read(file);
   }
 
-  private save(file: string, record: ChannelRecord): void {
-    writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
+  private async save(file: string, record: ChannelRecord): Promise<void> {
+    await writeFileAtomicAsync(file, JSON.stringify(record, null, 2) + '\n');
     records.remember(file, {...record});
     origin.set(record, this);
   }
@@ -183,14 +200,22 @@ export class ChannelStore {
    * the file (read before another process paid an answer) keeps the file's
    * payment fields, so a wallet operation never rolls a voucher back.
    */
-  put(record: ChannelRecord): void {
+  async put(record: ChannelRecord): Promise<void> {
+    await this.locked(record.provider, () => this.write(record));
+  }
+
+  /** Run `work` under the provider's lock: one at a time in this process, and across processes by the lock file. Nothing blocks the event loop. */
+  private locked<T>(provider: string, work: () => Promise<T>): Promise<T> {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
-    const unlock = lockSync(this.lockTarget(record.provider));
-    try {
-      this.write(record);
-    } finally {
-      unlock();
-    }
+    const target = this.lockTarget(provider);
+    return inTurn(target, async () => {
+      const release = await lock(target);
+      try {
+        return await work();
+      } finally {
+        await release();
+      }
+    });
   }
 
   /**
@@ -199,29 +224,24 @@ export class ChannelStore {
    * never lose each other's payments. Resolves with the saved record.
    */
   async update(provider: string, node: string | undefined, change: (record: ChannelRecord) => ChannelRecord): Promise<ChannelRecord> {
-    fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
-    // The section is synchronous (one read, one write), so within this process nothing interleaves with it;
-    // the file lock only waits for other processes, which hold it for the same few milliseconds.
-    const release = lockSync(this.lockTarget(provider));
-    try {
+    // A gateway pays an answer per update: neither the lock nor the write's fsync blocks its event loop.
+    return this.locked(provider, async () => {
       const current = this.find(provider, node, true);
       if (!current) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
       const next = change(current);
-      this.save(this.file(next.provider, next.node), next);
+      await this.save(this.file(next.provider, next.node), next);
       this.dropShared(next);
       return next;
-    } finally {
-      release();
-    }
+    });
   }
 
-  private write(record: ChannelRecord): void {
+  private async write(record: ChannelRecord): Promise<void> {
     const disk = this.find(record.provider, record.node, true);
     if (disk && disk.channel === record.channel && (disk.epoch ?? 1) === (record.epoch ?? 1)) {
       // Payment fields belong to update(): keep the newer signed total and the receipts it covers.
       if (BigInt(disk.paid) > BigInt(record.paid)) record = {...record, paid: disk.paid, receipts: disk.receipts};
     }
-    this.save(this.file(record.provider, record.node), record);
+    await this.save(this.file(record.provider, record.node), record);
     this.dropShared(record);
   }
 

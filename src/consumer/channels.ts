@@ -45,10 +45,10 @@ type PendingOp = NonNullable<ChannelRecord['pending']>['op'];
  */
 async function recorded<T>(store: ChannelStore | undefined, record: ChannelRecord, op: PendingOp, amount: bigint, send: () => Promise<T>): Promise<T> {
   // Only the pending mark changes: vouchers signed meanwhile (paid) are kept.
-  const mark = (pending: ChannelRecord['pending']) => store?.put({...(store.find(record.provider, record.node) ?? record), pending});
-  mark({op, amount: amount.toString(), at: new Date().toISOString()});
+  const mark = async (pending: ChannelRecord['pending']) => store?.put({...(store.find(record.provider, record.node) ?? record), pending});
+  await mark({op, amount: amount.toString(), at: new Date().toISOString()});
   const result = await send();
-  mark(undefined);
+  await mark(undefined);
   return result;
 }
 
@@ -79,7 +79,7 @@ export async function openChannel(options: OpenChannelOptions): Promise<ChannelR
   if (existing && (await readChannelState(client, Address.parseRaw(existing.channel)))) {
     // The earlier run's open landed; only its confirmation was lost.
     const settled = {...existing, pending: undefined};
-    store.put(settled);
+    await store.put(settled);
     return settled;
   }
   const record: ChannelRecord = existing ?? {
@@ -106,7 +106,7 @@ export async function openChannel(options: OpenChannelOptions): Promise<ChannelR
     unknownHint(error, 'Opening the channel');
   }
   const opened = {...record, pending: undefined};
-  store.put(opened);
+  await store.put(opened);
   return opened;
 }
 

@@ -95,7 +95,7 @@ describe('credit window', () => {
     rig = await startRig();
     const store = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
     const provider = '0:' + 'ab'.repeat(32);
-    store.put({
+    await store.put({
       version: 1, network: 'devnet', channel: CHANNEL.toRawString(), provider, consumer: provider, wallet: 'me',
       voucherKey: CONSUMER_SEED.toString('hex'), closeDelay: 3600, paid: '0', createdAt: new Date().toISOString(),
     });

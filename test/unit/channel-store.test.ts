@@ -13,19 +13,19 @@ const record = (channel: string, node?: string): ChannelRecord => ({
 });
 
 describe('ChannelStore', () => {
-  it('gives each node of a provider its own channel, and lets the first node claim one opened without a node', () => {
+  it('gives each node of a provider its own channel, and lets the first node claim one opened without a node', async () => {
     const store = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
-    store.put(record('1'));
+    await store.put(record('1'));
     // Unbound: any node may use it, until one claims it.
     expect(store.get(PROVIDER, NODE_A)?.channel).toBe(record('1').channel);
-    store.put({...record('1'), node: NODE_A});
+    await store.put({...record('1'), node: NODE_A});
     expect(store.get(PROVIDER, NODE_A)?.node).toBe(NODE_A);
     expect(store.get(PROVIDER, NODE_B)).toBeUndefined();
-    store.put(record('2', NODE_B));
+    await store.put(record('2', NODE_B));
     expect(store.get(PROVIDER, NODE_B)?.channel).toBe(record('2').channel);
     expect(store.list().map((r) => r.node).sort()).toEqual([NODE_A, NODE_B].sort());
     // A pending open is not offered, but find() still sees it.
-    store.put({...record('3', NODE_B), pending: {op: 'open', amount: '1', at: new Date(0).toISOString()}});
+    await store.put({...record('3', NODE_B), pending: {op: 'open', amount: '1', at: new Date(0).toISOString()}});
     expect(store.get(PROVIDER, NODE_B)).toBeUndefined();
     expect(store.find(PROVIDER, NODE_B)?.channel).toBe(record('3').channel);
   });
