@@ -5,6 +5,7 @@ import {z} from 'zod';
 import {CocoonError} from '../errors.js';
 import {dataPath} from '../config/paths.js';
 import {FileMemo} from '../config/file-memo.js';
+import {writeFileDurably} from '../config/files.js';
 import lockfile from 'proper-lockfile';
 
 // A lock is held for one read and one write (milliseconds); one left by a killed process is taken over after 10 s.
@@ -13,19 +14,6 @@ const LOCK_STALE_MS = 10_000;
 /** The same lock, taken without blocking the event loop (proper-lockfile's own retries, 1–5 ms apart, for up to ~10 s). */
 function lock(target: string): Promise<() => Promise<void>> {
   return lockfile.lock(target, {realpath: false, stale: LOCK_STALE_MS, retries: {retries: 2500, minTimeout: 1, maxTimeout: 5, factor: 1.2}});
-}
-
-/** writeFileAtomic with the write and the fsync off the event loop. */
-async function writeFileAtomicAsync(file: string, data: string, mode = 0o600): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.promises.open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(tmp, file);
 }
 
 /** In this process, one update at a time per lock target: the file lock only orders processes. */
@@ -143,7 +131,7 @@ export class ChannelStore {
   }
 
   private async save(file: string, record: ChannelRecord): Promise<void> {
-    await writeFileAtomicAsync(file, JSON.stringify(record, null, 2) + '\n');
+    await writeFileDurably(file, JSON.stringify(record, null, 2) + '\n');
     records.remember(file, {...record});
     origin.set(record, this);
   }

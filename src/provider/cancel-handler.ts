@@ -1,10 +1,9 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
-import {readBody} from '../http/body.js';
 import {verifyCancel} from '../protocol/channel-state.js';
-import {CancelPostSchema, firstIssue} from '../protocol/schemas.js';
+import {CancelPostSchema} from '../protocol/schemas.js';
 import type {ServerContext} from './context.js';
-import {sendError, sendJson} from './http-util.js';
+import {readJsonPost, sendError, sendJson} from './http-util.js';
 
 /**
  * POST /v1/cancel (docs/protocol.md §9, §8 rule 3): the consumer stops one of its running
@@ -17,21 +16,13 @@ import {sendError, sendJson} from './http-util.js';
 export async function handleCancel(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const wait = ctx.admission.admit(req, ctx.now());
   if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
-  const read = await readBody(req, {limit: 1024});
-  if (!read.ok) return read.reason === 'too-large' ? sendError(res, 'TOO_LARGE', 'Cancel body too large.') : undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(read.body.toString('utf8'));
-  } catch {
-    return sendError(res, 'BAD_REQUEST', 'Cancel body is not JSON.');
-  }
-  const parsed = CancelPostSchema.safeParse(json);
-  if (!parsed.success) return sendError(res, 'BAD_REQUEST', `Cancel body does not match the schema (${firstIssue(parsed.error)}).`);
-  const {queryId} = parsed.data;
-  const channel = Address.parseRaw(parsed.data.channel);
+  const body = await readJsonPost(req, res, {limit: 1024, what: 'Cancel', schema: CancelPostSchema});
+  if (!body) return;
+  const {queryId} = body;
+  const channel = Address.parseRaw(body.channel);
   const running = ctx.running.get(`${channel.toRawString()}/${queryId}`);
   if (!running) return sendError(res, 'NOT_FOUND', `No answer ${queryId} of this channel is running (it may have ended).`);
-  if (!verifyCancel(channel, queryId, Buffer.from(parsed.data.signature, 'hex'), running.consumerKey)) {
+  if (!verifyCancel(channel, queryId, Buffer.from(body.signature, 'hex'), running.consumerKey)) {
     return sendError(res, 'BAD_VOUCHER', 'The cancel is not signed by this channel’s voucher key.');
   }
   // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).

@@ -1,11 +1,10 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Address} from '@ton/core';
-import {readBody} from '../http/body.js';
 import {signChannelState, verifyChannelRequest} from '../protocol/channel-state.js';
-import {ChannelRequestSchema, firstIssue} from '../protocol/schemas.js';
+import {ChannelRequestSchema} from '../protocol/schemas.js';
 import {NO_CHANNEL} from './channel-guard.js';
 import type {ServerContext} from './context.js';
-import {sendError, sendJson} from './http-util.js';
+import {readJsonPost, sendError, sendJson} from './http-util.js';
 
 /**
  * POST /v1/channel: what this provider holds for a channel (paid, owed, the
@@ -17,22 +16,14 @@ export async function handleChannel(ctx: ServerContext, req: IncomingMessage, re
   const now = ctx.now();
   const wait = ctx.admission.admit(req, now);
   if (wait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests from this address.', wait);
-  const read = await readBody(req, {limit: 4096});
-  if (!read.ok) return read.reason === 'too-large' ? sendError(res, 'TOO_LARGE', 'Channel request body too large.') : undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(read.body.toString('utf8'));
-  } catch {
-    return sendError(res, 'BAD_REQUEST', 'Channel request body is not JSON.');
-  }
-  const parsed = ChannelRequestSchema.safeParse(json);
-  if (!parsed.success) return sendError(res, 'BAD_REQUEST', `Channel request body does not match the schema (${firstIssue(parsed.error)}).`);
-  const {timestamp} = parsed.data;
+  const body = await readJsonPost(req, res, {limit: 4096, what: 'Channel request', schema: ChannelRequestSchema});
+  if (!body) return;
+  const {timestamp} = body;
   if (!ctx.replay.fresh(timestamp, now)) return sendError(res, 'STALE', `Timestamp is outside ±${ctx.timestampWindowMs} ms of the provider clock.`);
-  const channel = Address.parseRaw(parsed.data.channel);
+  const channel = Address.parseRaw(body.channel);
   const terms = await ctx.guard.lookup(channel);
   if (!terms) return sendError(res, 'UNKNOWN_CHANNEL', ctx.guard.refusal?.(channel) ?? NO_CHANNEL);
-  if (!verifyChannelRequest(channel, timestamp, Buffer.from(parsed.data.signature, 'hex'), terms.consumerKey)) {
+  if (!verifyChannelRequest(channel, timestamp, Buffer.from(body.signature, 'hex'), terms.consumerKey)) {
     return sendError(res, 'BAD_VOUCHER', 'The request is not signed by this channel’s voucher key.');
   }
   const channelWait = ctx.admission.bind(req, channel.toRawString(), now);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {z} from 'zod';
 import {CocoonError} from '../errors.js';
+import {writeFileDurably} from '../config/files.js';
 import type {ChannelAccount, ChannelLedger} from './ledger.js';
 
 const AccountSchema = z.object({
@@ -21,24 +22,6 @@ function fileName(channel: string): string {
   return channel.replace(':', '_') + '.json';
 }
 
-/** Write `data` to `file` atomically and durably without blocking the event loop: temp file, fsync, rename, fsync of the directory (all on libuv's thread pool). */
-async function writeDurably(file: string, data: string, tmp: string): Promise<void> {
-  const handle = await fs.promises.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(tmp, file);
-  // The rename itself is durable only once the directory is synced.
-  const dir = await fs.promises.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
 
 /**
  * The provider's durable channel ledger: one JSON file per channel, written
@@ -127,7 +110,7 @@ export class FileChannelLedger implements ChannelLedger {
         if (this.queued.get(channel) === entry) this.queued.delete(channel);
         const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
         try {
-          await writeDurably(file, JSON.stringify(entry.record), tmp);
+          await writeFileDurably(file, JSON.stringify(entry.record), {tmp});
         } catch (error) {
           await fs.promises.rm(tmp, {force: true}).catch(() => undefined);
           throw error;

@@ -51,7 +51,7 @@ describe('waived charges', () => {
   });
 
   it('a busy channel may decline a rare lost answer beyond the first ones, within 1 % of what it paid', async () => {
-    rig = await startRig({maxWaived: 2, credit: {queries: 2}});
+    rig = await startRig({maxWaived: 2, credit: {queries: 2}, channelRateLimit: {capacity: 10_000, refillPerSecond: 10_000}});
     const r = rig;
     /** An answer lost on the way (the provider sent it whole): its charge is left outstanding; returns its query id. */
     const lose = async () => {
