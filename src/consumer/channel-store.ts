@@ -5,6 +5,7 @@ import {z} from 'zod';
 import {CocoonError} from '../errors.js';
 import {dataPath} from '../config/paths.js';
 import {FileMemo} from '../config/file-memo.js';
+import {KeyedMutex} from './keyed-mutex.js';
 import {writeFileDurably} from '../config/files.js';
 import lockfile from 'proper-lockfile';
 
@@ -16,17 +17,8 @@ function lock(target: string): Promise<() => Promise<void>> {
   return lockfile.lock(target, {realpath: false, stale: LOCK_STALE_MS, retries: {retries: 2500, minTimeout: 1, maxTimeout: 5, factor: 1.2}});
 }
 
-/** In this process, one update at a time per lock target: the file lock only orders processes. */
-const queues = new Map<string, Promise<unknown>>();
-function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const run = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
-  const tail = run.catch(() => undefined);
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
-}
+/** In this process, one writer at a time per lock target: the file lock only orders processes. */
+const turns = new KeyedMutex();
 
 /** Paid query ids kept per channel (more than any provider's credit window). */
 export const RECENT_RECEIPTS = 256;
@@ -196,7 +188,7 @@ export class ChannelStore {
   private locked<T>(provider: string, work: () => Promise<T>): Promise<T> {
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
     const target = this.lockTarget(provider);
-    return inTurn(target, async () => {
+    return turns.run(target, async () => {
       const release = await lock(target);
       try {
         return await work();

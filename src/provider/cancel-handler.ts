@@ -20,13 +20,14 @@ export async function handleCancel(ctx: ServerContext, req: IncomingMessage, res
   if (!body) return;
   const {queryId} = body;
   const channel = Address.parseRaw(body.channel);
-  const running = ctx.running.get(`${channel.toRawString()}/${queryId}`);
+  const key = channel.toRawString();
+  const running = ctx.running.get(`${key}/${queryId}`);
   if (!running) return sendError(res, 'NOT_FOUND', `No answer ${queryId} of this channel is running (it may have ended).`);
   if (!verifyCancel(channel, queryId, Buffer.from(body.signature, 'hex'), running.consumerKey)) {
     return sendError(res, 'BAD_VOUCHER', 'The cancel is not signed by this channel’s voucher key.');
   }
   // Signed by the channel's key: counted per channel from here (docs/protocol.md §10).
-  const channelWait = ctx.admission.bind(req, running.channel, ctx.now());
+  const channelWait = ctx.admission.bind(req, key, ctx.now());
   if (channelWait > 0) return sendError(res, 'RATE_LIMITED', 'Too many requests on this channel.', channelWait);
   running.stop();
   ctx.metrics.inc('cocoon_queries_cancelled_total');

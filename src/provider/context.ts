@@ -48,8 +48,6 @@ export interface ServerContext {
 
 /** An answer being generated, as POST /v1/cancel finds it. */
 export interface RunningAnswer {
-  /** Raw address of its channel. */
-  channel: string;
   /** The channel's voucher key: only it may stop the answer. */
   consumerKey: Uint8Array;
   /** Ends the generation: the stream closes with finish `abort` and a receipt for what was sent. */

@@ -236,7 +236,7 @@ async function generate(
   const queryId = hex(q.queryId);
   // Keyed by channel and query id: a query id is only unique per channel once the replay window has passed.
   const runningKey = `${slot.channel}/${queryId}`;
-  const entry = {channel: slot.channel, consumerKey: slot.consumerKey, stop: () => abort.abort()};
+  const entry = {consumerKey: slot.consumerKey, stop: () => abort.abort()};
   if (!ctx.running.has(runningKey)) ctx.running.set(runningKey, entry);
   let sentText = false;
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};

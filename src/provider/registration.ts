@@ -230,6 +230,23 @@ async function evictable(access: RegistryAccess, shard: Address): Promise<Provid
   return snapshot.providers.find((p) => isEvictable(p, now));
 }
 
+/**
+ * The plan for a deployed shard, when it has room: a free place, or (full) a
+ * record that stopped paying its rent, which the registration evicts first and
+ * whose room it takes. Undefined when the shard is full for good.
+ */
+async function roomIn(
+  access: RegistryAccess,
+  at: {shard: Address; model: string; shardIndex: number; count: number; capacity: number},
+  options: {profile: ProviderProfile; stake: bigint; evict?: boolean},
+): Promise<RegistrationPlan | undefined> {
+  const expired = at.count < at.capacity || options.evict === false ? undefined : await evictable(access, at.shard);
+  if (at.count >= at.capacity && !expired) return undefined;
+  const quote = await access.client.call(() => open(access.client, at.shard).getRegisterQuote({profile: options.profile, stake: options.stake}));
+  const base = {shard: at.shard, model: at.model, shardIndex: at.shardIndex, deploy: 0n, quote};
+  return expired ? {...base, evict: {nodeKey: expired.nodeKey, value: EVICT_VALUE}, total: EVICT_VALUE + quote.value} : {...base, total: quote.value};
+}
+
 /** A registration's value for a shard not deployed yet (its get-methods cannot be asked): fee and rate from the general shard, which runs the same code. */
 async function quoteUndeployed(access: RegistryAccess, profile: ProviderProfile, stake: bigint): Promise<RegisterQuote> {
   const general = open(access.client, access.registry);
@@ -260,16 +277,8 @@ export async function planRegistration(access: RegistryAccess, options: {profile
       hint: `Stake at least ${formatTon(info.minStake)} GRAM (--stake).`,
     });
   }
-  if (info.count < info.capacity) {
-    const quote = await access.client.call(() => general.getRegisterQuote({profile, stake}));
-    return {shard: access.registry, model: '', shardIndex: 0, deploy: 0n, quote, total: quote.value};
-  }
-  // Full, but a record that stopped paying its rent may be evicted: its room is this registration's.
-  const expired = options.evict === false ? undefined : await evictable(access, access.registry);
-  if (expired) {
-    const quote = await access.client.call(() => general.getRegisterQuote({profile, stake}));
-    return {shard: access.registry, model: '', shardIndex: 0, deploy: 0n, quote, evict: {nodeKey: expired.nodeKey, value: EVICT_VALUE}, total: EVICT_VALUE + quote.value};
-  }
+  const here = await roomIn(access, {shard: access.registry, model: '', shardIndex: 0, count: info.count, capacity: info.capacity}, options);
+  if (here) return here;
   const model = profile.model;
   if (model === '' || Buffer.byteLength(model, 'utf8') > MAX_MODEL_BYTES) {
     throw new CocoonError('INVALID_INPUT', `The registry's general shard is full, and the model name "${model}" cannot name a model shard (1 to ${MAX_MODEL_BYTES} bytes).`, {hint: `Use a shorter model name. ${FULL_HINT}`});
@@ -291,12 +300,12 @@ export async function planRegistration(access: RegistryAccess, options: {profile
       return {shard: shard.address, model, shardIndex: i, deploy: SHARD_DEPLOY_VALUE, quote, total: SHARD_DEPLOY_VALUE + quote.value};
     }
     const params = await access.client.call(() => opened.getParams());
-    if (params.count >= params.capacity) continue;
+    const plan = await roomIn(access, {shard: shard.address, model, shardIndex: i, count: params.count, capacity: params.capacity}, options);
+    if (!plan) continue;
     if (stake < params.minStake) {
       throw new CocoonError('INVALID_INPUT', `A stake of ${formatTon(stake)} GRAM is below the minimum of ${formatTon(params.minStake)} GRAM of shard ${i} of "${model}".`, {hint: `Stake at least ${formatTon(params.minStake)} GRAM (--stake).`});
     }
-    const quote = await access.client.call(() => opened.getRegisterQuote({profile, stake}));
-    return {shard: shard.address, model, shardIndex: i, deploy: 0n, quote, total: quote.value};
+    return plan;
   }
   throw new CocoonError('CHAIN_ERROR', `Every shard of "${model}" the registry lists, and the next eight, is full.`, {hint: 'Try again later.'});
 }

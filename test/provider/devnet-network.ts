@@ -14,6 +14,8 @@ import {ed25519PublicKey} from '../../src/crypto/ed25519.js';
 import {generateNodeKey, type NodeKey} from '../../src/crypto/node-key.js';
 import {modelSha256} from '../../src/inference/hash.js';
 import {buildProfile, registerProvider, type OfferInput} from '../../src/provider/registration.js';
+import {NullEngine} from '../../src/provider/null-engine.js';
+import type {ProviderNodeOptions} from '../../src/provider/node.js';
 import {WalletSender} from '../../src/wallet/wallet-sender.js';
 import {explainExit} from '../../src/chain/exit-messages.js';
 import {tempHome} from '../helpers/home.js';
@@ -65,6 +67,28 @@ export async function testOffer(modelPath: string, endpoint = 'http://127.0.0.1:
     promptPrice: 2000n,
     completionPrice: 100_000n,
     endpoint,
+  };
+}
+
+/**
+ * What startProviderNode needs to serve a provider registered by
+ * registerTestProvider: the null engine (a 4-token answer) behind the real
+ * model file's hash, a fresh ledger, a 100 GRAM claim threshold and a 200 ms
+ * settle timer; `overrides` replaces any of it.
+ */
+export function testNodeOptions(chain: TestChain, provider: Awaited<ReturnType<typeof registerTestProvider>>, modelPath: string, overrides: Partial<ProviderNodeOptions> = {}): ProviderNodeOptions {
+  return {
+    client: chain.client,
+    registry: chain.registry,
+    wallet: provider.wallet.address,
+    nodeKey: provider.nodeKey,
+    modelPath,
+    createEngine: async (o) => new NullEngine({name: o.name, tokens: 4}),
+    hashModel: (p) => modelSha256(p),
+    ledgerDir: path.join(tempHome(), 'ledger'),
+    claimThreshold: toNano(100),
+    settleIntervalMs: 200,
+    ...overrides,
   };
 }
 

@@ -1,17 +1,12 @@
 // A running node follows its registration: `provide update` prices reach
 // /v1/info and new queries without a restart; a model or node key the chain no
 // longer names stops queries with a clear event, until the registration matches again.
-import path from 'node:path';
-import {toNano} from '@ton/core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {generateNodeKey} from '../../src/crypto/node-key.js';
-import {modelSha256} from '../../src/inference/hash.js';
 import {startProviderNode, type NodeEvent} from '../../src/provider/node.js';
-import {NullEngine} from '../../src/provider/null-engine.js';
 import {buildProfile, updateProvider} from '../../src/provider/registration.js';
-import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {openTestChannel, registerTestProvider, startChain, testOffer, type TestChain, nodeClient} from './devnet-network.js';
+import {openTestChannel, registerTestProvider, startChain, testNodeOptions, testOffer, type TestChain, nodeClient} from './devnet-network.js';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -34,20 +29,7 @@ describe('a running node follows its registration', () => {
     const model = testModel();
     const provider = await registerTestProvider(chain, model);
     const events: NodeEvent[] = [];
-    const node = await startProviderNode({
-      client: chain.client,
-      registry: chain.registry,
-      wallet: provider.wallet.address,
-      nodeKey: provider.nodeKey,
-      modelPath: model,
-      createEngine: async (o) => new NullEngine({name: o.name, tokens: 4}),
-      hashModel: (p) => modelSha256(p),
-      ledgerDir: path.join(tempHome(), 'ledger'),
-      claimThreshold: toNano(100),
-      settleIntervalMs: 200,
-      minCloseDelay: 60,
-      onEvent: (e) => events.push(e),
-    });
+    const node = await startProviderNode(testNodeOptions(chain, provider, model, {minCloseDelay: 60, onEvent: (e) => events.push(e)}));
     try {
       const opened = await openTestChannel(chain, provider.wallet.address);
       const consumer = nodeClient(node.url, provider.nodeKey, opened);

@@ -2,11 +2,9 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {toNano} from '@ton/core';
 import {createEngine} from '../../src/inference/engine.js';
-import {modelSha256} from '../../src/inference/hash.js';
 import {startProviderNode, type ProviderNode} from '../../src/provider/node.js';
-import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {openTestChannel, registerTestProvider, startChain, type TestChain, nodeClient} from './devnet-network.js';
+import {openTestChannel, registerTestProvider, startChain, testNodeOptions, type TestChain, nodeClient} from './devnet-network.js';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -16,19 +14,13 @@ afterAll(async () => {
   await chain?.close();
 });
 
-function nodeOptions(provider: Awaited<ReturnType<typeof registerTestProvider>>, modelPath: string, ledgerDir = path.join(tempHome(), 'ledger')) {
-  return {
-    client: chain.client,
-    registry: chain.registry,
-    wallet: provider.wallet.address,
-    nodeKey: provider.nodeKey,
-    modelPath,
+function nodeOptions(provider: Awaited<ReturnType<typeof registerTestProvider>>, modelPath: string) {
+  // The real engine, and the node's own 30 s settle timer.
+  return testNodeOptions(chain, provider, modelPath, {
     createEngine: (o: {modelPath: string; name: string}) => createEngine({...o, gpu: false, threads: 1, parallel: 2}),
-    hashModel: (p: string) => modelSha256(p),
-    ledgerDir,
-    claimThreshold: toNano('100'),
+    settleIntervalMs: 30_000,
     minCloseDelay: 60,
-  };
+  });
 }
 
 describe('provider lifecycle on the devnet', () => {

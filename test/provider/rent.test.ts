@@ -1,21 +1,17 @@
 // A record's prepaid rent over months and years, on a devnet whose clock the
 // test moves: where it stands, renewing it by hand and from a serving node,
 // and consumers skipping a record that may be evicted.
-import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {toNano} from '@ton/core';
 import {RegistryConst} from '../../src/chain/contracts/constants.js';
 import {Registry} from '../../src/chain/contracts/registry.js';
 import {rentStatus} from '../../src/chain/contracts/registry-rent.js';
 import {matchesFilter} from '../../src/consumer/discovery.js';
-import {createEngine} from '../../src/inference/engine.js';
-import {modelSha256} from '../../src/inference/hash.js';
 import {startProviderNode, type NodeEvent} from '../../src/provider/node.js';
 import {getRegistration} from '../../src/provider/registration.js';
 import {renewalQuote, renewRent} from '../../src/provider/rent.js';
-import {tempHome} from '../helpers/home.js';
 import {testModel} from '../inference/model.js';
-import {registerTestProvider, startChain, type TestChain} from './devnet-network.js';
+import {registerTestProvider, startChain, testNodeOptions, type TestChain} from './devnet-network.js';
 
 const DAY = 86_400;
 let skew = 0;
@@ -103,24 +99,16 @@ describe('renewing a record on a devnet whose clock moves', () => {
     const events: NodeEvent[] = [];
     const access = {client: chain.client, registry: chain.registry, sender: provider.wallet.sender};
     let renewals = 0;
-    const node = await startProviderNode({
-      client: chain.client,
-      registry: chain.registry,
-      wallet: provider.wallet.address,
-      nodeKey: provider.nodeKey,
-      modelPath: model,
-      createEngine: (o) => createEngine({...o, gpu: false, threads: 1, parallel: 1}),
-      hashModel: (p) => modelSha256(p),
-      ledgerDir: path.join(tempHome(), 'ledger'),
-      claimThreshold: toNano('100'),
-      settleIntervalMs: 200,
-      now,
-      renewRent: async (record) => {
-        renewals++;
-        return (await renewRent(access, {nodeKey: record.nodeKey, now: now()})).record;
-      },
-      onEvent: (e) => events.push(e),
-    });
+    const node = await startProviderNode(
+      testNodeOptions(chain, provider, model, {
+        now,
+        renewRent: async (record) => {
+          renewals++;
+          return (await renewRent(access, {nodeKey: record.nodeKey, now: now()})).record;
+        },
+        onEvent: (e) => events.push(e),
+      }),
+    );
     try {
       const deadline = Date.now() + 30_000;
       while (!events.some((e) => e.type === 'rent' && e.state === 'renewed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -277,3 +277,23 @@ describe('a full shard with a record that stopped paying rent', () => {
     expect(refunded).toBeLessThan(toNano('1'));
   });
 });
+
+describe('a full model shard with a record that stopped paying rent', () => {
+  it('a registration of that model evicts it there, before any later shard of the model', async () => {
+    const now = chain.server.info().now;
+    const records = seeded('alpha', CAP, now);
+    const lapsed = records[3]!;
+    lapsed.paidUntil = now - 40 * 24 * 3600;
+    await seedShard('alpha', 0, records);
+    const delta = {wallet: await chain.wallet(20), profile: profileOf('alpha')};
+    const access: RegistryAccess = {client: chain.client, registry: chain.registry, sender: delta.wallet.sender, journalDir: path.join(tempHome(), 'journal')};
+    const plan = await planRegistration(access, {profile: delta.profile, stake: toNano(2)});
+    expect(plan).toMatchObject({model: 'alpha', shardIndex: 0, deploy: 0n});
+    expect(plan.evict?.nodeKey.equals(lapsed.nodeKey)).toBe(true);
+    await registerProvider(access, {profile: delta.profile, stake: toNano(2)});
+    const shard = readRegistryData(await readData(index.shard('alpha', 0).address));
+    expect(shard.count).toBe(CAP);
+    expect(shard.providers.some((p) => p.nodeKey.equals(lapsed.nodeKey))).toBe(false);
+    expect(shard.providers.some((p) => p.nodeKey.equals(delta.profile.nodeKey))).toBe(true);
+  });
+});
