@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {Cell, type Address} from '@ton/core';
 import {CocoonError} from '../errors.js';
+import {auditBoardOf} from '../chain/contracts/audit-board.js';
+import {readBoardData, type BoardSnapshot} from '../chain/contracts/audit-board-codec.js';
 import {indexFromData, shardsToRead, type ShardRef} from '../chain/contracts/registry-index.js';
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
 import type {ChainClient} from '../chain/client.js';
@@ -12,6 +14,7 @@ import {writeFileAtomic} from '../config/files.js';
 import {FileMemo} from '../config/file-memo.js';
 import {verifyInfo} from '../protocol/info.js';
 import type {ProviderInfo} from '../protocol/wire.js';
+import {auditStanding, standingRank, type AuditStanding} from './audit-standing.js';
 
 /** What to look for. */
 export interface ProviderFilter {
@@ -25,6 +28,12 @@ export interface ProviderFilter {
   maxPromptPrice?: bigint;
   /** Only this provider (its wallet address). */
   provider?: Address;
+  /** Keep nodes that independent auditors flagged (docs/audit.md). Default: false. */
+  includeFlagged?: boolean;
+  /** Only nodes that passed an independent audit. Default: false (a new network has no auditors). */
+  requireAudited?: boolean;
+  /** Distinct failing auditors that flag a node. Default: 2. */
+  auditQuorum?: number;
 }
 
 /** A provider as discovery sees it. */
@@ -34,6 +43,8 @@ export interface DiscoveredProvider {
   live?: {info: ProviderInfo; latencyMs: number};
   /** Why the liveness check failed, when it did. */
   down?: string;
+  /** Where the node stands with the auditors of the registry's audit board. */
+  audit: AuditStanding;
 }
 
 /** Options of discoverProviders. */
@@ -59,12 +70,15 @@ export interface DiscoveryOptions {
 }
 
 /**
- * True when a registry record fits `filter`, is active and has not let its rent
- * run out past the grace period (anyone may evict it then): the one provider
- * filter of discovery and the gateway.
+ * True when a registry record fits `filter`, is active, has not let its rent
+ * run out past the grace period (anyone may evict it then) and, given its audit
+ * standing, is not flagged (unless asked for) or is audited (when required):
+ * the one provider filter of discovery and the gateway.
  */
-export function matchesFilter(record: ProviderRecord, filter: ProviderFilter, now = Math.floor(Date.now() / 1000)): boolean {
+export function matchesFilter(record: ProviderRecord, filter: ProviderFilter, now = Math.floor(Date.now() / 1000), audit?: AuditStanding): boolean {
   if (record.status !== 'active') return false;
+  if (audit?.standing === 'flagged' && !filter.includeFlagged) return false;
+  if (filter.requireAudited && audit?.standing !== 'passed') return false;
   if (isEvictable(record, now)) return false;
   if (filter.architecture && record.architecture.toLowerCase() !== filter.architecture.toLowerCase()) return false;
   if (filter.model && record.model.toLowerCase() !== filter.model.toLowerCase()) return false;
@@ -124,6 +138,19 @@ export interface RegistryRead {
   shards: Address[];
   /** The index, when it was read. */
   index?: Address;
+  /** The registry's audit board, when it is deployed. */
+  board?: BoardSnapshot;
+}
+
+const boardData = new WeakMap<Cell, BoardSnapshot>();
+
+// The audit board of the index (derived from its genesis), read like a shard; undefined until someone deploys it.
+async function readBoard(options: Parameters<typeof readRegistry>[0], view: ReturnType<typeof indexFromData>): Promise<BoardSnapshot | undefined> {
+  const data = await accountData(options, auditBoardOf(view.index.address, view.index.genesis!).address);
+  if (!data) return undefined;
+  let parsed = boardData.get(data);
+  if (!parsed) boardData.set(data, (parsed = readBoardData(data)));
+  return parsed;
 }
 
 /**
@@ -154,14 +181,16 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
   // No index (a registry deployed without one): the configured shard is all there is.
   if (!indexData) return {records, shards: [options.registry]};
   let refs: ShardRef[];
+  let view: ReturnType<typeof indexFromData>;
   try {
-    refs = shardsToRead(indexFromData(general.directory, indexData), options.model).filter((r) => !r.address.equals(options.registry));
+    view = indexFromData(general.directory, indexData);
+    refs = shardsToRead(view, options.model).filter((r) => !r.address.equals(options.registry));
   } catch (err) {
     throw new CocoonError('CORRUPT_DATA', `The registry index ${general.directory.toString()} does not have the expected layout.`, {cause: err, hint: 'Check that the registry is a Cocoon registry for this CLI version.'});
   }
-  const shards = await Promise.all(refs.map(async (ref) => ({ref, data: await accountData(options, ref.address)})));
+  const [shards, board] = await Promise.all([Promise.all(refs.map(async (ref) => ({ref, data: await accountData(options, ref.address)}))), readBoard(options, view)]);
   for (const {data} of shards) if (data) add(parsedRegistry(data).providers);
-  return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory};
+  return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory, ...(board ? {board} : {})};
 }
 
 /** Check one provider's live, signed info. */
@@ -252,14 +281,19 @@ function liveCachePath(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>
  * /v1/info checked concurrently.
  */
 export async function discoverProviders(options: DiscoveryOptions): Promise<DiscoveredProvider[]> {
-  const {records: all} = await readRegistry({...options, model: options.filter?.model});
-  const records = all.filter((r) => matchesFilter(r, options.filter ?? {}));
-  if (options.liveness === false) return records.map((record) => ({record}));
+  const {records: all, board} = await readRegistry({...options, model: options.filter?.model});
+  const filter = options.filter ?? {};
+  const now = Math.floor(Date.now() / 1000);
+  const found = all
+    .map((record) => ({record, audit: auditStanding(record, board, {now, ...(filter.auditQuorum ? {quorum: filter.auditQuorum} : {})})}))
+    .filter(({record, audit}) => matchesFilter(record, filter, now, audit));
+  if (options.liveness === false) return found;
   const doFetch = options.fetch ?? globalThis.fetch;
   const liveCacheMs = options.liveCacheMs ?? 0;
   return Promise.all(
-    records.map(async (record) => ({
+    found.map(async ({record, audit}) => ({
       record,
+      audit,
       ...(await probe(record, options.timeoutMs ?? 1500, doFetch, liveCacheMs > 0 ? {file: liveCachePath(options, record), maxAgeMs: liveCacheMs} : undefined)),
     })),
   );
@@ -271,13 +305,16 @@ export function typicalCost(record: ProviderRecord): bigint {
 }
 
 /**
- * Order providers for a query: live ones first; then cheapest typical answer;
- * then lowest load, latency, and the largest stake (more to lose).
+ * Order providers for a query: live ones first; then by audit standing (passed,
+ * unaudited, disputed); then cheapest typical answer; then lowest load,
+ * latency, and the largest stake (more to lose).
  */
 export function rankProviders(providers: DiscoveredProvider[]): DiscoveredProvider[] {
   const load = (p: DiscoveredProvider) => (p.live ? (p.live.info.load.active + p.live.info.load.queued) / Math.max(1, p.live.info.load.parallel) : Infinity);
   return [...providers].sort((a, b) => {
     if (Boolean(a.live) !== Boolean(b.live)) return a.live ? -1 : 1;
+    const standing = standingRank(a.audit.standing) - standingRank(b.audit.standing);
+    if (standing !== 0) return standing;
     const cost = typicalCost(a.record) - typicalCost(b.record);
     if (cost !== 0n) return cost < 0n ? -1 : 1;
     const l = load(a) - load(b);

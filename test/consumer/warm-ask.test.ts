@@ -14,6 +14,7 @@ import {startProviderNode, type ProviderNode} from '../../src/provider/node.js';
 import {tempHome} from '../helpers/home.js';
 import {startRoughEndpoint, type RoughEndpoint} from '../helpers/rough-endpoint.js';
 import {testModel} from '../inference/model.js';
+import {UNAUDITED} from '../../src/consumer/audit-standing.js';
 import {registerTestProvider, startChain, type TestChain} from '../provider/devnet-network.js';
 
 let chain: TestChain;
@@ -45,7 +46,7 @@ describe('a warm ask', () => {
     const consumer = await chain.wallet(5);
     const store = new ChannelStore('devnet', path.join(tempHome(), 'channels'));
     const funding = new FundingPolicy({client, store, mode: 'never', deposit: toNano(1), closeDelay: 3600, wallet: async () => ({name: 'me', sender: consumer.sender})});
-    const candidates = [{record: {...provider.record, endpoint: node.url}, live: {info: node.server.info(), latencyMs: 1}}];
+    const candidates = [{record: {...provider.record, endpoint: node.url}, live: {info: node.server.info(), latencyMs: 1}, audit: UNAUDITED}];
     const question: AskOptions = {client, registry: chain.registry, store, prompt: 'Once upon a time', maxTokens: 6, filter: {}, candidates, funding};
 
     const first = await ask(question);

@@ -4,6 +4,7 @@ import {Address} from '@ton/core';
 import {describe, expect, it} from 'vitest';
 import type {ProviderRecord} from '../../src/chain/contracts/registry-codec.js';
 import {queryWorstCase} from '../../src/consumer/ask.js';
+import {UNAUDITED} from '../../src/consumer/audit-standing.js';
 import {matchesFilter, rankProviders, type DiscoveredProvider} from '../../src/consumer/discovery.js';
 import {withFailover} from '../../src/consumer/failover.js';
 import {CocoonError} from '../../src/errors.js';
@@ -17,7 +18,7 @@ function provider(n: number, o: {prompt?: bigint; completion?: bigint; stake?: b
     owner: addr(n), status: o.status ?? 'active', model: o.model ?? 'm', architecture: 'llama', promptPrice: o.prompt ?? 1n, completionPrice: o.completion ?? 10n, stake: o.stake ?? 1n,
   } as ProviderRecord;
   const info = {load: {active: o.load ?? 0, queued: 0, parallel: 1}} as unknown as ProviderInfo;
-  return o.live === false ? {record, down: 'timed out'} : {record, live: {info, latencyMs: o.latency ?? 10}};
+  return o.live === false ? {record, down: 'timed out', audit: UNAUDITED} : {record, live: {info, latencyMs: o.latency ?? 10}, audit: UNAUDITED};
 }
 const owners = (ps: DiscoveredProvider[]) => ps.map((p) => p.record.owner.hash[0]);
 

@@ -36,6 +36,11 @@ export const ExitCode = {
   STATE_INIT: 144,
   DEPOSIT_TOO_HIGH: 145,
   NOT_A_SHARD: 150,
+  NOT_AUDITOR: 160,
+  ALREADY_AUDITOR: 161,
+  BAD_REPORT: 162,
+  TOO_MANY_REPORTS: 163,
+  NO_REPORT: 164,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
@@ -102,4 +107,36 @@ export const ChannelConst = {
   STATE_CLOSED: 3,
   VOUCHER_TAG: 0x76636872,
   CLOSE_TAG: 0x636c6f73,
+} as const;
+
+/** Message opcodes of the audit board, incoming and outgoing (contracts/audit-board.tolk). */
+export const AuditBoardOp = {
+  JoinBoard: 0xc0c00031,
+  PublishReport: 0xc0c00032,
+  RetractReport: 0xc0c00033,
+  PayAuditorRent: 0xc0c00034,
+  TopUpAuditorStake: 0xc0c00035,
+  LeaveBoard: 0xc0c00036,
+  WithdrawAuditorStake: 0xc0c00037,
+  EvictAuditor: 0xc0c00038,
+  AuditorStakeReturned: 0xc0c00039,
+  Excesses: 0xd53276db,
+} as const;
+
+/** Audit board constants: gas bounds, statuses, report bound, rent periods, size bounds. */
+export const AuditBoardConst = {
+  GAS_JOIN: 14000,
+  GAS_PUBLISH: 20000,
+  GAS_SMALL: 12000,
+  STATUS_ACTIVE: 1,
+  STATUS_UNBONDING: 2,
+  MAX_REPORTS: 64,
+  MIN_RENT_PERIOD: 2592000,
+  MAX_RENT_PERIOD: 315360000,
+  GRACE_PERIOD: 2592000,
+  AUDITOR_BASE_BITS: 1100,
+  AUDITOR_BASE_CELLS: 3,
+  REPORT_BITS: 1100,
+  REPORT_CELLS: 2,
+  MAX_URL_BYTES: 120,
 } as const;
