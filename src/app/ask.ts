@@ -1,6 +1,7 @@
 import {parseAddress, parsePricePerMillion, parseTon, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {ask, type AskResult} from '../consumer/ask.js';
+import {describeStanding, type AuditStanding} from '../consumer/audit-standing.js';
 import type {ProviderFilter} from '../consumer/discovery.js';
 import type {FundingEvent, FundingMode, LowBalance} from '../consumer/funding.js';
 import {CocoonError} from '../errors.js';
@@ -14,6 +15,10 @@ export interface FilterInput {
   maxPrice?: string;
   /** Only this provider (wallet address). */
   provider?: string;
+  /** Keep nodes that independent auditors flagged. Default: false. */
+  includeFlagged?: boolean;
+  /** Also use unaudited nodes when the `audit.requireAudited` setting is on. Default: false. */
+  allowUnaudited?: boolean;
 }
 
 /** One question to the network, as the CLI or an SDK user puts it. */
@@ -54,16 +59,26 @@ export interface AskView {
   receipt: {queryId: string; bytes: string; signature: string};
   voucherPosted: boolean;
   trust: string;
+  /** The answering node's standing with independent auditors (docs/audit.md). */
+  audit: AuditStanding;
 }
 
 /** Typed filters from what the user typed. */
-export function parseFilter(input: FilterInput = {}): ProviderFilter {
+export function parseFilter(input: FilterInput = {}, audit: {requireAudited?: boolean; quorum?: number} = {}): ProviderFilter {
   return {
     architecture: input.architecture,
     model: input.model,
     maxCompletionPrice: input.maxPrice ? parsePricePerMillion(input.maxPrice) : undefined,
     provider: input.provider ? parseAddress(input.provider) : undefined,
+    ...(input.includeFlagged ? {includeFlagged: true} : {}),
+    ...(audit.requireAudited && !input.allowUnaudited ? {requireAudited: true} : {}),
+    ...(audit.quorum ? {auditQuorum: audit.quorum} : {}),
   };
+}
+
+/** The context's audit policy (settings audit.requireAudited and audit.quorum), for parseFilter. */
+export function auditPolicy(app: AppContext): {requireAudited: boolean; quorum: number} {
+  return {requireAudited: Boolean(app.settings.get('audit.requireAudited')), quorum: Number(app.settings.get('audit.quorum'))};
 }
 
 /** Progress lines for money the funding policy moved. */
@@ -77,7 +92,7 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
   if (!request.prompt.trim()) throw new CocoonError('USAGE', 'No prompt given.', {hint: 'Pass it as an argument, or pipe it in with `-`.'});
   if (request.temperature !== undefined && !(request.temperature >= 0 && request.temperature <= 2)) throw new CocoonError('INVALID_INPUT', '--temperature must be between 0 and 2.');
   const network = app.network;
-  const filter = parseFilter(request.filter);
+  const filter = parseFilter(request.filter, auditPolicy(app));
   const deposit = parseTon(request.deposit ?? app.settings.get('channel.deposit'));
   const question = (low: LowBalance) =>
     `The channel has ${formatTon(low.remaining)} GRAM left; this query may cost up to ${formatTon(low.needed)} GRAM. Top up ${formatTon(low.amount)} GRAM?`;
@@ -111,7 +126,7 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
   const stopped = result.finishReason === 'abort' ? 'stopped early; ' : '';
   const summary =
     `— ${stopped}${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
-    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}`;
+    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}; audit: ${describeStanding(result.provider.audit)}`;
   return {
     summary,
     json: {
@@ -125,6 +140,7 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
       receipt: result.receipt,
       voucherPosted: result.voucherPosted,
       trust: result.trust,
+      audit: result.provider.audit,
     },
   };
 }

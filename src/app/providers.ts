@@ -1,13 +1,18 @@
 import {formatPricePerMillion, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
+import {describeStanding, type AuditStanding} from '../consumer/audit-standing.js';
 import {discoverProviders, rankProviders} from '../consumer/discovery.js';
-import {parseFilter, type FilterInput} from './ask.js';
+import {auditPolicy, parseFilter, type FilterInput} from './ask.js';
 import type {AppContext} from './context.js';
 import {noSpin, type Spin} from './wallets.js';
 
 /** One provider as `providers list --json` prints it. */
 export interface ProviderRow {
   provider: string;
+  /** The node's Ed25519 key, hex: the registry record's key. */
+  nodeKey: string;
+  /** SHA-256 of the registered GGUF, hex. */
+  modelHash: string;
   model: string;
   architecture: string;
   /** GRAM per 1M tokens. */
@@ -21,6 +26,10 @@ export interface ProviderRow {
   latencyMs?: number;
   load?: {active: number; queued: number; parallel: number};
   down?: string;
+  /** Where the node stands with independent auditors: unaudited, passed, disputed or flagged (docs/audit.md). */
+  audit: AuditStanding;
+  /** The standing in words, e.g. `passed 2×, 60 checks`. */
+  auditLabel: string;
 }
 
 /** What to list. */
@@ -35,10 +44,12 @@ export interface ListProvidersRequest {
 export async function listProviders(app: AppContext, request: ListProvidersRequest = {}): Promise<{providers: ProviderRow[]}> {
   const network = app.network;
   const chain = await app.chainAccess();
-  const filter = parseFilter(request.filter);
+  const filter = parseFilter(request.filter, auditPolicy(app));
   const found = await (request.spin ?? noSpin)('Reading the registry', discoverProviders({...chain, filter, liveness: request.check ?? true}));
-  const providers: ProviderRow[] = rankProviders(found).map(({record, live, down}) => ({
+  const providers: ProviderRow[] = rankProviders(found).map(({record, live, down, audit}) => ({
     provider: formatAddress(record.owner, network),
+    nodeKey: record.nodeKey.toString('hex'),
+    modelHash: record.modelHash.toString('hex'),
     model: record.model,
     architecture: record.architecture,
     pricePrompt: formatPricePerMillion(record.promptPrice),
@@ -51,6 +62,8 @@ export async function listProviders(app: AppContext, request: ListProvidersReque
     latencyMs: live?.latencyMs,
     load: live && {active: live.info.load.active, queued: live.info.load.queued, parallel: live.info.load.parallel},
     down,
+    audit,
+    auditLabel: describeStanding(audit),
   }));
   return {providers};
 }

@@ -30,6 +30,18 @@ const MESSAGES: Record<number, Explained> = {
   [ExitCode.CLOSE_NOT_READY]: {message: 'the close delay has not passed yet'},
   [ExitCode.NOT_CLOSING]: {message: 'the channel is not closing'},
   [ExitCode.NOT_PARTY]: {message: 'only the consumer or the provider may do that'},
+  [ExitCode.NOT_AUDITOR]: {message: 'this wallet has no stake on the audit board', hint: 'Join it first with `cocoon audit join`.'},
+  [ExitCode.ALREADY_AUDITOR]: {message: 'this wallet is already an auditor on the board', hint: 'See it with `cocoon audit reports --auditor <address>`.'},
+  [ExitCode.BAD_REPORT]: {message: 'the report is malformed: no challenges, more failures than challenges, a period that has not ended, or a bad evidence URL'},
+  [ExitCode.TOO_MANY_REPORTS]: {message: 'this auditor already keeps the most reports the board allows (64)', hint: 'Retract one with `cocoon audit retract --node KEY`.'},
+  [ExitCode.NO_REPORT]: {message: 'this auditor has no report on that node'},
+  [ExitCode.AUDITOR_STAKE_TOO_LOW]: {message: 'the stake is below the audit board\'s minimum (the registry\'s provider minimum)', hint: 'Stake more (--stake).'},
+  [ExitCode.AUDITOR_NOT_ACTIVE]: {message: 'this auditor is leaving the board (unbonding)', hint: 'Withdraw after the unlock time, then join again.'},
+  [ExitCode.AUDITOR_NOT_UNBONDING]: {message: 'this auditor has not left the board', hint: 'Run `cocoon audit leave` first.'},
+  [ExitCode.AUDITOR_UNBONDING_NOT_OVER]: {message: 'the board\'s unbonding delay (a week) has not passed yet', hint: 'Wait until the unlock time shown by `cocoon audit reports --auditor <address>`.'},
+  [ExitCode.AUDITOR_RENT_TOO_LOW]: {message: 'the rent attached does not keep the auditor\'s reports paid for 30 days (or does not cover the rent it overran)', hint: 'Attach more rent (--days).'},
+  [ExitCode.AUDITOR_RENT_TOO_HIGH]: {message: 'the rent attached would prepay more than 10 years', hint: 'Prepay fewer days.'},
+  [ExitCode.AUDITOR_NOT_EXPIRED]: {message: 'the auditor\'s rent has not been run out for the 30-day grace period yet'},
 };
 
 /** A user-facing explanation of a Cocoon contract's exit code, if it is one of ours. */

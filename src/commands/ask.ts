@@ -41,7 +41,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
       system: this.flags.system,
       maxTokens: this.flags['max-tokens'],
       temperature: this.flags.temperature === undefined ? undefined : Number(this.flags.temperature),
-      filter: {architecture: this.flags.arch, model: this.flags.model, maxPrice: this.flags['max-price'], provider: this.flags.provider},
+      filter: {architecture: this.flags.arch, model: this.flags.model, maxPrice: this.flags['max-price'], provider: this.flags.provider, includeFlagged: this.flags['include-flagged'], allowUnaudited: this.flags['allow-unaudited']},
       deposit: this.flags.deposit,
       funding: this.flags.yes ? 'always' : canPrompt() ? 'confirm' : 'never',
       confirm: (question) => confirmAction(question, {defaultAnswer: true}),

@@ -63,6 +63,16 @@ export const SETTINGS = {
   'mainnet.registry': {schema: z.string(), default: '', description: 'Address of the provider registry on mainnet'},
   wallet: {schema: z.string(), default: '', description: 'Name of the wallet used when --wallet is not given'},
   'channel.deposit': {schema: tonAmount, default: '1', description: 'Default deposit (GRAM) when a payment channel is opened'},
+  'audit.requireAudited': {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()),
+    default: false,
+    description: 'Use only providers that passed an independent audit (docs/audit.md); --allow-unaudited overrides it for one command',
+  },
+  'audit.quorum': {
+    schema: z.coerce.number().int().min(1).max(100),
+    default: 2,
+    description: 'Distinct independent auditors whose failing reports flag a provider node (flagged nodes are skipped unless --include-flagged)',
+  },
   'channel.closeDelay': {
     schema: z.coerce.number().int().min(1),
     default: 3600,

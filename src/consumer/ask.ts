@@ -9,6 +9,7 @@ import type {SamplingParams} from '../protocol/wire.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
+import type {AuditStanding} from './audit-standing.js';
 import {discoverProviders, forgetLiveness, rankProviders, refreshLiveness, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 import {sleep, withFailover} from './failover.js';
 import {StoredVoucherBook} from './voucher-book.js';
@@ -68,7 +69,7 @@ export interface AskResult {
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
   total: bigint;
-  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint};
+  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint; audit: AuditStanding};
   channel: Address;
   receipt: {queryId: string; bytes: string; signature: string};
   /** Whether the provider acknowledged the voucher (false while a flusher still holds it: the next query or the flusher delivers it). */
@@ -123,7 +124,7 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
   if (candidates.length === 0) {
     const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
     throw new CocoonError(found.length === 0 ? 'NOT_FOUND' : 'PROVIDER_UNAVAILABLE', `${why}.`, {
-      hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list`.',
+      hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list` (nodes that independent auditors flagged are left out unless --include-flagged).',
     });
   }
   // A node refuses more completion tokens than its limit: say so before any money moves.
@@ -289,7 +290,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     finishReason: result.finishReason,
     cost: result.cost,
     total: result.total,
-    provider: {address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint, pricePrompt: record.promptPrice, priceCompletion: record.completionPrice},
+    provider: {address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint, pricePrompt: record.promptPrice, priceCompletion: record.completionPrice, audit: candidate.audit},
     channel: Address.parseRaw(channel.channel),
     receipt: {queryId: result.queryId, bytes: Buffer.from(result.receipt.bytes).toString('hex'), signature: Buffer.from(result.receipt.signature).toString('hex')},
     voucherPosted,

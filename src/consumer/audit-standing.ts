@@ -75,3 +75,10 @@ export function auditStanding(record: ProviderRecord, board: BoardSnapshot | und
 export function standingRank(s: AuditStandingName): number {
   return {passed: 0, unaudited: 1, disputed: 2, flagged: 3}[s];
 }
+
+/** A standing in a few words with its evidence: `passed 2×, 60 checks`, `flagged 2/2 auditors (41/60 failed)`, `unaudited`. */
+export function describeStanding(a: AuditStanding): string {
+  if (a.standing === 'unaudited') return 'unaudited';
+  if (a.standing === 'passed') return `passed ${a.auditors}×, ${a.challenges} checks`;
+  return `${a.standing} ${a.failing}/${a.auditors} auditors (${a.failures}/${a.challenges} failed)`;
+}

@@ -35,7 +35,7 @@ export interface ModelEntry {
   };
 }
 
-const matches = (p: DiscoveredProvider, f: ProviderFilter) => matchesFilter(p.record, f);
+const matches = (p: DiscoveredProvider, f: ProviderFilter) => matchesFilter(p.record, f, undefined, p.audit);
 
 const min = (xs: bigint[]) => xs.reduce((a, b) => (b < a ? b : a));
 const max = (xs: bigint[]) => xs.reduce((a, b) => (b > a ? b : a));

@@ -83,12 +83,12 @@ describe('audit board', () => {
     const again = await join(board, alice);
     expect(again.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.ALREADY_AUDITOR});
     const low = await join(board, bob, {stake: PARAMS.minStake - 1n});
-    expect(low.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.STAKE_TOO_LOW});
+    expect(low.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_STAKE_TOO_LOW});
     const {joinFee} = await board.getParams();
     const short = await board.sendJoin(bob.getSender(), {value: PARAMS.minStake + joinFee, stake: PARAMS.minStake, url: URL});
-    expect(short.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.RENT_TOO_LOW});
+    expect(short.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_RENT_TOO_LOW});
     const tooMuch = await board.sendJoin(bob.getSender(), {value: PARAMS.minStake + toNano('100'), stake: PARAMS.minStake, url: URL});
-    expect(tooMuch.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.RENT_TOO_HIGH});
+    expect(tooMuch.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_RENT_TOO_HIGH});
     // A URL cell whose length byte lies: built by hand, the wrapper refuses to build one.
     const {beginCell} = await import('@ton/core');
     const bad = beginCell().storeUint(AuditBoardOp.JoinBoard, 32).storeUint(0, 64).storeCoins(PARAMS.minStake).storeRef(beginCell().storeUint(9, 8).storeBuffer(Buffer.from('abc')).endCell()).endCell();
@@ -171,15 +171,15 @@ describe('audit board', () => {
     await join(board, alice, {stake: toNano('3')});
     await publish(board, blockchain, alice, randomBytes(32), report());
     const early = await board.sendWithdraw(alice.getSender(), {value: toNano('0.05')});
-    expect(early.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.NOT_UNBONDING});
+    expect(early.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_NOT_UNBONDING});
     await board.sendLeave(alice.getSender(), {value: toNano('0.05')});
     const a = await auditorOf(board, alice.address);
     expect(a).toMatchObject({status: 'unbonding', unlockAt: T0 + PARAMS.unbondingDelay});
     const late = await board.sendPublish(alice.getSender(), {value: toNano('0.1'), nodeKey: randomBytes(32), report: report()});
-    expect(late.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.NOT_ACTIVE});
+    expect(late.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_NOT_ACTIVE});
     blockchain.now = T0 + PARAMS.unbondingDelay - 1;
     const wait = await board.sendWithdraw(alice.getSender(), {value: toNano('0.05')});
-    expect(wait.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.UNBONDING_NOT_OVER});
+    expect(wait.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_UNBONDING_NOT_OVER});
     blockchain.now = T0 + PARAMS.unbondingDelay;
     const out = await board.sendWithdraw(alice.getSender(), {value: toNano('0.05')});
     const payout = out.transactions.find((t) => t.inMessage?.info.src?.toString() === board.address.toString() && t.inMessage?.info.dest?.toString() === alice.address.toString());
@@ -201,7 +201,7 @@ describe('audit board', () => {
     // Before paidUntil + grace nobody may evict.
     blockchain.now = a.paidUntil + AuditBoardConst.GRACE_PERIOD - 1;
     const early = await board.sendEvict(mallory.getSender(), {value: toNano('0.05'), auditor: alice.address});
-    expect(early.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.NOT_EXPIRED});
+    expect(early.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.AUDITOR_NOT_EXPIRED});
     // Three years on, far past the grace period.
     blockchain.now = a.paidUntil + 3 * YEAR;
     const ev = await board.sendEvict(mallory.getSender(), {value: toNano('0.05'), auditor: alice.address});

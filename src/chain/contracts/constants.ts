@@ -41,6 +41,13 @@ export const ExitCode = {
   BAD_REPORT: 162,
   TOO_MANY_REPORTS: 163,
   NO_REPORT: 164,
+  AUDITOR_STAKE_TOO_LOW: 165,
+  AUDITOR_NOT_ACTIVE: 166,
+  AUDITOR_NOT_UNBONDING: 167,
+  AUDITOR_UNBONDING_NOT_OVER: 168,
+  AUDITOR_RENT_TOO_LOW: 169,
+  AUDITOR_RENT_TOO_HIGH: 170,
+  AUDITOR_NOT_EXPIRED: 171,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
