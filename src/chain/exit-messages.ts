@@ -41,6 +41,7 @@ const MESSAGES: Record<number, Explained> = {
   [ExitCode.AUDITOR_UNBONDING_NOT_OVER]: {message: 'the board\'s unbonding delay (a week) has not passed yet', hint: 'Wait until the unlock time shown by `cocoon audit reports --auditor <address>`.'},
   [ExitCode.AUDITOR_RENT_TOO_LOW]: {message: 'the rent attached does not keep the auditor\'s reports paid for 30 days (or does not cover the rent it overran)', hint: 'Attach more rent (--days).'},
   [ExitCode.AUDITOR_RENT_TOO_HIGH]: {message: 'the rent attached would prepay more than 10 years', hint: 'Prepay fewer days.'},
+  [ExitCode.BOARD_FULL]: {message: 'the audit board holds the most auditors it allows (400)', hint: 'Wait for an auditor to leave or be evicted.'},
   [ExitCode.AUDITOR_NOT_EXPIRED]: {message: 'the auditor\'s rent has not been run out for the 30-day grace period yet'},
 };
 

@@ -166,6 +166,26 @@ describe('audit board', () => {
     expect(missing.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.NO_REPORT});
   });
 
+  it('takes at most MAX_AUDITORS, within its gas bound at the deepest dictionary path', async () => {
+    const {blockchain, board} = await world();
+    const {joinFee} = await board.getParams();
+    const rate = await board.getAuditorRate(URL, 0);
+    const value = PARAMS.minStake + joinFee + (BigInt(40 * DAY) * rate) / 65536n;
+    let most = 0n;
+    for (let i = 0; i < AuditBoardConst.MAX_AUDITORS; i++) {
+      const who = await blockchain.treasury(`auditor-${i}`);
+      const r = await board.sendJoin(who.getSender(), {value, stake: PARAMS.minStake, url: URL});
+      const tx = r.transactions.find((t) => t.inMessage?.info.dest?.toString() === board.address.toString())!;
+      if (tx.description.type !== 'generic' || tx.description.computePhase.type !== 'vm' || !tx.description.computePhase.success) throw new Error(`join ${i} failed`);
+      if (tx.description.computePhase.gasUsed > most) most = tx.description.computePhase.gasUsed;
+    }
+    expect(Number(most)).toBeLessThan(AuditBoardConst.GAS_JOIN);
+    const late = await blockchain.treasury('late');
+    const full = await board.sendJoin(late.getSender(), {value, stake: PARAMS.minStake, url: URL});
+    expect(full.transactions).toHaveTransaction({to: board.address, success: false, exitCode: ExitCode.BOARD_FULL});
+    expect((await board.getSnapshot())!.count).toBe(AuditBoardConst.MAX_AUDITORS);
+  }, 120_000);
+
   it('returns the stake only after leaving and the unbonding delay; no publishing meanwhile', async () => {
     const {blockchain, alice, board} = await world();
     await join(board, alice, {stake: toNano('3')});

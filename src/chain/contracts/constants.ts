@@ -48,6 +48,7 @@ export const ExitCode = {
   AUDITOR_RENT_TOO_LOW: 169,
   AUDITOR_RENT_TOO_HIGH: 170,
   AUDITOR_NOT_EXPIRED: 171,
+  BOARD_FULL: 172,
 } as const;
 
 /** Message opcodes of the registry, incoming and outgoing (contracts/registry.tolk). */
@@ -137,6 +138,7 @@ export const AuditBoardConst = {
   GAS_SMALL: 12000,
   STATUS_ACTIVE: 1,
   STATUS_UNBONDING: 2,
+  MAX_AUDITORS: 400,
   MAX_REPORTS: 64,
   MIN_RENT_PERIOD: 2592000,
   MAX_RENT_PERIOD: 315360000,
