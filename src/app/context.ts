@@ -202,6 +202,11 @@ export class AppContext {
     return Buffer.from(hex, 'hex');
   }
 
+  /** A password from the context's secret source (the CLI: the environment or a prompt), for a caller that must keep it, such as a service install. */
+  secret(request: SecretRequest): Promise<string> {
+    return this.secrets(request);
+  }
+
   /** A node's key, unlocked (once per context and node); `create` makes (and saves, encrypted) one when there is none. */
   nodeKey(options: {create?: boolean; node?: string} = {}): Promise<{key: NodeKey; created: boolean; path: string}> {
     const node = options.node ?? DEFAULT_NODE;

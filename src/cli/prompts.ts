@@ -1,4 +1,5 @@
 import {CocoonError} from '../errors.js';
+import {secretFromEnv} from './secret-env.js';
 
 /** True when a person can answer prompts on this process's terminal. */
 export function canPrompt(): boolean {
@@ -22,9 +23,9 @@ export interface AskPasswordOptions {
 /** A password from the environment or, on a terminal, a masked prompt. Never from argv. */
 export async function askPassword(options: AskPasswordOptions): Promise<string> {
   const envVar = options.envVar ?? 'COCOON_WALLET_PASSWORD';
-  const fromEnv = process.env[envVar];
+  const fromEnv = secretFromEnv(envVar);
   if (fromEnv) return fromEnv;
-  requireTerminal('A password', `Set ${envVar} for non-interactive use.`);
+  requireTerminal('A password', `Set ${envVar} (or ${envVar}_FILE, a 0600 file holding it) for non-interactive use.`);
   const {password} = await import('@inquirer/prompts');
   const first = await password({message: options.message, mask: '*'});
   if (!first) throw new CocoonError('INVALID_INPUT', 'The password is empty.', {hint: 'Choose a non-empty password.'});
@@ -45,7 +46,7 @@ export async function confirmAction(message: string, options: {assumeYes?: boole
 
 /** Read a secret (such as a mnemonic) from the environment or a masked prompt. */
 export async function askSecret(options: {message: string; envVar: string}): Promise<string> {
-  const fromEnv = process.env[options.envVar];
+  const fromEnv = secretFromEnv(options.envVar);
   if (fromEnv) return fromEnv;
   requireTerminal('A secret', `Set ${options.envVar} for non-interactive use.`);
   const {password} = await import('@inquirer/prompts');

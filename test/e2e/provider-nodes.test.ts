@@ -4,6 +4,7 @@
 // and unregistering a leaves b active.
 import fs from 'node:fs';
 import path from 'node:path';
+import {spawnSync} from 'node:child_process';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {runCli} from '../helpers/cli.js';
 import {freePort} from '../helpers/disk.js';
@@ -77,6 +78,44 @@ describe('several nodes from one wallet, through the CLI on the devnet', () => {
     expect(one.nodes).toHaveLength(1);
     expect(one.registration.model).toBe('stories-b');
     expect(one.name).toBe('b');
+  });
+
+  it('`provide service install --node a` writes a user unit systemd accepts, with the password only in a 0600 file; uninstall removes both', async () => {
+    const xdg = tempHome('xdg-');
+    const withXdg = {...env, XDG_CONFIG_HOME: xdg};
+    const wrong = await runCli(['provide', 'service', 'install', '--node', 'a', '--no-start', '--json'], {home, env: {...withXdg, COCOON_NODE_PASSWORD: 'not-it'}, timeoutMs: 120_000});
+    expect(wrong.code, wrong.stderr).toBe(4);
+    expect(fs.existsSync(path.join(xdg, 'systemd'))).toBe(false);
+    const r = await runCli(['provide', 'service', 'install', '--node', 'a', '--no-start', '--parallel', '2', '--json'], {home, env: withXdg, timeoutMs: 120_000});
+    expect(r.code, r.stderr).toBe(0);
+    const view = r.json;
+    const unit = path.join(xdg, 'systemd', 'user', 'cocoon-provider-a.service');
+    expect(view).toMatchObject({node: 'a', platform: 'systemd', scope: 'user', file: unit, unit: 'cocoon-provider-a.service', installed: true});
+    expect(view.started).toBeUndefined();
+    const text = fs.readFileSync(unit, 'utf8');
+    expect(text).toMatch(/^ExecStart=\S+ \S+bin\/run\.js provide start --node a --parallel 2$/m);
+    expect(text).toContain(`Environment=COCOON_HOME=${home}`);
+    const secret = view.secretFiles.COCOON_NODE_PASSWORD;
+    expect(text).toContain(`COCOON_NODE_PASSWORD_FILE=${secret}`);
+    for (const out of [text, r.stdout, r.stderr]) expect(out).not.toContain('node-pw');
+    expect(fs.readFileSync(secret, 'utf8')).toBe('node-pw\n');
+    expect(fs.statSync(secret).mode & 0o777).toBe(0o600);
+    const analyze = spawnSync('systemd-analyze', ['verify', unit], {encoding: 'utf8'});
+    if (!analyze.error) expect(`${analyze.stdout}${analyze.stderr}`).not.toMatch(/Unknown|not executable|ignoring/i);
+    // The unit's own way of reading the password works: `provide status` through COCOON_NODE_PASSWORD_FILE alone.
+    const viaFile = await runCli(['provide', 'status', '--node', 'a', '--json'], {home, env: {...withXdg, COCOON_NODE_PASSWORD: '', COCOON_NODE_PASSWORD_FILE: secret}, timeoutMs: 120_000});
+    expect(viaFile.code, viaFile.stderr).toBe(0);
+    const status = await runCli(['provide', 'service', 'status', '--node', 'a', '--json'], {home, env: withXdg, timeoutMs: 120_000});
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.json).toMatchObject({installed: true, file: unit, secretFiles: {COCOON_NODE_PASSWORD: secret}});
+    expect(Object.keys(status.json.state).length).toBeGreaterThan(0); // systemd's answer, or why it could not be asked
+    const gone = await runCli(['provide', 'service', 'uninstall', '--node', 'a', '--json'], {home, env: withXdg, timeoutMs: 120_000});
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(fs.existsSync(unit)).toBe(false);
+    expect(fs.existsSync(secret)).toBe(false);
+    const again = await runCli(['provide', 'service', 'uninstall', '--node', 'a'], {home, env: withXdg, timeoutMs: 120_000});
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/No service is installed for node "a"/);
   });
 
   it('`provide start --node b` serves b’s model, and an ask for it is paid to the wallet', async () => {
