@@ -1,7 +1,8 @@
 // Many nodes per wallet, through the built CLI on a devnet: one wallet registers
 // two nodes (own node keys, models and prices), `provide status` shows both,
 // `provide start --node b` serves b and a consumer's `ask` for b's model pays it,
-// and unregistering a leaves b active.
+// a rig serves both from one command (a crashed node restarted, Ctrl-C settling
+// both), the node runs as a service unit, and unregistering a leaves b active.
 import fs from 'node:fs';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
@@ -162,6 +163,39 @@ describe('several nodes from one wallet, through the CLI on the devnet', () => {
       await nodeA.exited;
     }
   });
+
+  it('`provide start --node a --node b` serves both as a rig: a crashed node is restarted, Ctrl-C settles both', async () => {
+    node!.child.kill('SIGINT');
+    await node!.exited;
+    const rig = await startBackground(['provide', 'start', '--node', 'a', '--node', 'b', '--threads', '1', '--settle-interval', '3600', '--json'], {home, env, ready: /\[b\] serving[\s\S]*\[a\] serving|\[a\] serving[\s\S]*\[b\] serving/, timeoutMs: 120_000});
+    try {
+      expect(rig.output()).toMatch(/rig: serving a, b, one process each/);
+      const one = await ok(['ask', 'Once upon a time', '--model', 'stories-a', '--max-tokens', '6', '--yes'], consumerHome);
+      const two = await ok(['ask', 'Once upon a time', '--model', 'stories-b', '--max-tokens', '6', '--yes'], consumerHome);
+      expect([one.provider.model, two.provider.model]).toEqual(['stories-a', 'stories-b']);
+      // A node that dies is started again; the other keeps serving meanwhile.
+      const pid = Number(/\[a\] started \(pid (\d+)\)/.exec(rig.output())![1]);
+      process.kill(pid, 'SIGKILL');
+      const during = await ok(['ask', 'The cat', '--model', 'stories-b', '--max-tokens', '4', '--yes'], consumerHome);
+      expect(during.voucherPosted).toBe(true);
+      const deadline = Date.now() + 90_000;
+      while (!/\[a\] exited \(null\); restarting[\s\S]*\[a\] serving/.test(rig.output().split(`pid ${pid}`)[1] ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      const again = await ok(['ask', 'The dog', '--model', 'stories-a', '--max-tokens', '4', '--yes'], consumerHome);
+      expect(again.provider.model).toBe('stories-a');
+      const status = await ok(['provide', 'status']);
+      expect(status.nodes.map((n: any) => n.node.running)).toEqual([true, true]);
+    } finally {
+      rig.child.kill('SIGINT');
+      expect(await rig.exited).toBe(0);
+    }
+    const out = rig.output();
+    expect(out).toMatch(/\[a\] stopped \(exit 0, restarted 1×\)/);
+    expect(out).toMatch(/\[b\] stopped \(exit 0\)/);
+    const result = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
+    expect(result.nodes.map((n: any) => [n.node, n.exitCode, Array.isArray(n.result?.settled)])).toEqual([['a', 0, true], ['b', 0, true]]);
+    // b alone again, for what follows.
+    node = await startBackground(['provide', 'start', '--node', 'b', '--threads', '1', '--settle-interval', '3600'], {home, env, ready: /serving \S+/});
+  }, 300_000);
 
   it('`provide unregister --node a` unbonds a only; b stays active and serving', async () => {
     const view = await ok(['provide', 'unregister', '--node', 'a', '--yes']);

@@ -2,7 +2,9 @@ import {Flags} from '@oclif/core';
 import type {ClaimView} from '../../app/provide.js';
 import {BaseCommand} from '../../cli/base-command.js';
 import {sharedFlags} from '../../cli/flags.js';
-import {nodeFlag} from '../../cli/provider-view.js';
+import {askPassword} from '../../cli/prompts.js';
+import type {RigNodeResult} from '../../cli/rig.js';
+import {secretFromEnv} from '../../cli/secret-env.js';
 import {LOG_LEVELS, createLogger, type LogLevel} from '../../cli/logger.js';
 import {nodeEventLines} from '../../cli/node-log.js';
 import {waitForStopSignal} from '../../cli/signals.js';
@@ -11,15 +13,19 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
   static override description = [
     'Serve a registered node: checks its registration, answers encrypted queries, and claims payment by itself (Ctrl-C settles and stops).',
     '',
-    'One process serves one node (--node NAME, default `default`); to serve several nodes of a wallet, run one `provide start --node NAME` per node, each on its own port. Serving several nodes from one process is a later issue.',
+    'One node (--node NAME, default `default`) is served in this process. Several (--node a --node b, or --all) make a rig: one process per node, each on its own port and, with --device, its own GPU; a node that crashes is restarted, and Ctrl-C stops and settles them all. `provide status` shows each node\'s load and earnings.',
   ].join('\n');
   static override examples = [
     '<%= config.bin %> provide start',
     'COCOON_NODE_PASSWORD=… <%= config.bin %> provide start --threads 8 --parallel 4 --claim-threshold 0.5',
     '<%= config.bin %> provide start --node gpu2',
+    '<%= config.bin %> provide start --all --device auto',
+    '<%= config.bin %> provide start --node a --node b --device a=0 --device b=1',
   ];
   static override flags = {
-    node: nodeFlag('Node of this machine to serve: its own node key, registration, model and port [default: default]'),
+    node: Flags.string({description: 'Node of this machine to serve: its own node key, registration, model and port; repeat it to serve several as a rig [default: default]', helpValue: 'NAME', multiple: true}),
+    all: Flags.boolean({description: 'Serve every node of this machine (a rig: one process per node)', exclusive: ['node']}),
+    device: Flags.string({description: 'GPU per node in a rig: NAME=INDEX (repeatable; INDEX may be a list like 0,1), or `auto` to give each node its own CUDA GPU in turn', multiple: true, helpValue: 'NAME=INDEX|auto'}),
     wallet: sharedFlags.wallet,
     model: Flags.string({char: 'm', description: 'Model file [default: the one registered from this machine]'}),
     port: Flags.integer({description: 'Port [default: as registered, 8740]', min: 0, max: 65_535}),
@@ -40,12 +46,15 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
-  async run(): Promise<{url: string; settled: ClaimView[]}> {
+  async run(): Promise<{url: string; settled: ClaimView[]} | {nodes: RigNodeResult[]}> {
     const log = createLogger(this.flags['log-level'] as LogLevel);
+    const nodes = this.flags.node ?? [];
+    if (this.flags.all || nodes.length > 1) return this.runRig(log);
+    if (this.flags.device?.length) this.error('--device applies to a rig (several --node, or --all); for one node, set CUDA_VISIBLE_DEVICES', {exit: 2});
     const app = await this.app({settings: {'inference.gpu': this.flags.gpu, 'inference.threads': this.flags.threads}});
     const provide = await import('../../app/provide.js');
     const node = await provide.startNode(app, {
-      node: this.flags.node,
+      node: nodes[0],
       wallet: this.flags.wallet,
       modelPath: this.flags.model,
       host: this.flags.host,
@@ -74,4 +83,38 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     log.info('stopped');
     return {url: node.url, settled};
   }
+
+  private async runRig(log: ReturnType<typeof createLogger>): Promise<{nodes: RigNodeResult[]}> {
+    const app = await this.app();
+    const {planRig} = await import('../../app/rig-plan.js');
+    const plan = await planRig(app, {nodes: this.flags.all ? undefined : this.flags.node, devices: this.flags.device ?? []});
+    // The children have no terminal: the node key password is asked here, once, and handed down in their environment.
+    const env: NodeJS.ProcessEnv = {};
+    if (!secretFromEnv('COCOON_NODE_PASSWORD')) env.COCOON_NODE_PASSWORD = await askPassword({message: 'Password for the provider node keys:', envVar: 'COCOON_NODE_PASSWORD'});
+    const {runRig} = await import('../../cli/rig.js');
+    const rig = runRig({nodes: plan.nodes, devices: plan.devices, cliPath: process.argv[1]!, args: childArgs(this.argv), env, log: (line) => process.stderr.write(`${line}\n`)});
+    log.info(`rig: serving ${plan.nodes.map((n) => (plan.devices[n] !== undefined ? `${n} (GPU ${plan.devices[n]})` : n)).join(', ')}, one process each (Ctrl-C settles and stops them all)`);
+    const signal = await Promise.race([waitForStopSignal(), rig.failed.then(() => 'failed' as const)]);
+    if (signal === 'failed') this.error('every node of the rig gave up after repeated failures (see the lines above)', {exit: 10});
+    log.info(`${signal}: stopping every node; each finishes its answers and settles its channels`);
+    const results = await rig.stop();
+    for (const r of results) log.info(`[${r.node}] stopped (exit ${r.exitCode}${r.restarts ? `, restarted ${r.restarts}×` : ''})`);
+    return {nodes: results};
+  }
+}
+
+/** The `provide start` flags every child of a rig shares: the command line without the node selection and --json. */
+function childArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json' || a === '--all') continue;
+    if (a === '--node' || a === '--device') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--node=') || a.startsWith('--device=')) continue;
+    out.push(a);
+  }
+  return out;
 }
