@@ -179,13 +179,19 @@ export async function installService(app: AppContext, options: InstallOptions = 
   return {...view, started: true};
 }
 
-/** Stop and disable the node's service (the node settles as it stops), then remove its unit and secret files. */
-export async function uninstallService(app: AppContext, options: {node?: string} & Partial<ServiceTarget> = {}): Promise<ServiceView> {
+// Where a node's service lives and what of it is on disk now.
+function installedView(options: {node?: string} & Partial<ServiceTarget>): ServiceView {
   const target = defaultTarget(options);
   const node = nodeName(options.node);
   const file = serviceFile(target, node);
   const unit = target.platform === 'systemd' ? `${unitName(node)}.service` : launchdLabel({node});
-  const secretFiles = existingSecrets(node);
+  return {node, ...target, file, unit, secretFiles: existingSecrets(node), installed: fs.existsSync(file)};
+}
+
+/** Stop and disable the node's service (the node settles as it stops), then remove its unit and secret files. */
+export async function uninstallService(options: {node?: string} & Partial<ServiceTarget> = {}): Promise<ServiceView> {
+  const view = installedView(options);
+  const {node, file, unit, secretFiles, ...target} = view;
   if (!fs.existsSync(file) && Object.keys(secretFiles).length === 0) {
     throw new CocoonError('NOT_FOUND', `No service is installed for node "${node}" (${file}).`, {hint: '`cocoon provide service status` lists what is installed.'});
   }
@@ -196,20 +202,14 @@ export async function uninstallService(app: AppContext, options: {node?: string}
   } else manager(target, ['bootout', `gui/${os.userInfo().uid}/${unit}`]);
   fs.rmSync(file, {force: true});
   for (const f of Object.values(secretFiles)) fs.rmSync(f, {force: true});
-  void app;
-  return {node, ...target, file, unit, secretFiles, installed: false};
+  return {...view, installed: false};
 }
 
 /** Whether the node's service is installed and what the manager says of it. */
-export async function serviceStatus(app: AppContext, options: {node?: string} & Partial<ServiceTarget> = {}): Promise<ServiceView> {
-  const target = defaultTarget(options);
-  const node = nodeName(options.node);
-  const file = serviceFile(target, node);
-  const unit = target.platform === 'systemd' ? `${unitName(node)}.service` : launchdLabel({node});
-  const secretFiles = existingSecrets(node);
-  const view: ServiceView = {node, ...target, file, unit, secretFiles, installed: fs.existsSync(file)};
-  const r = target.platform === 'systemd' ? manager(target, ['show', unit, '-p', 'LoadState,ActiveState,SubState,NRestarts,ExecMainStartTimestamp']) : manager(target, ['print', `gui/${os.userInfo().uid}/${unit}`]);
-  void app;
+export async function serviceStatus(options: {node?: string} & Partial<ServiceTarget> = {}): Promise<ServiceView> {
+  const view = installedView(options);
+  const target = {platform: view.platform, scope: view.scope};
+  const r = target.platform === 'systemd' ? manager(target, ['show', view.unit, '-p', 'LoadState,ActiveState,SubState,NRestarts,ExecMainStartTimestamp']) : manager(target, ['print', `gui/${os.userInfo().uid}/${view.unit}`]);
   if (!r.ok) return {...view, state: {manager: r.out.split('\n')[0] ?? 'unavailable'}};
   const state = Object.fromEntries(r.out.split('\n').map((l) => l.split('=')).filter((kv) => kv.length >= 2).map(([k, ...v]) => [k!.trim(), v.join('=').trim()]));
   return {...view, state};

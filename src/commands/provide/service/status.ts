@@ -8,9 +8,8 @@ export default class ProvideServiceStatus extends BaseCommand<typeof ProvideServ
   static override flags = {node: nodeFlag(), ...serviceFlags};
 
   async run(): Promise<ServiceView> {
-    const app = await this.app();
     const service = await import('../../../app/service.js');
-    const view = await service.serviceStatus(app, {node: this.flags.node, platform: this.flags.platform as 'systemd' | 'launchd' | undefined, scope: this.flags.system ? 'system' : 'user'});
+    const view = await service.serviceStatus({node: this.flags.node, platform: this.flags.platform as 'systemd' | 'launchd' | undefined, scope: this.flags.system ? 'system' : 'user'});
     this.log(view.installed ? `${view.unit}: installed at ${view.file}` : `${view.unit}: not installed (\`cocoon provide service install\`)`);
     for (const [k, v] of Object.entries(view.state ?? {})) this.log(`  ${k}: ${v}`);
     return view;

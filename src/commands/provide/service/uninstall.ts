@@ -8,9 +8,8 @@ export default class ProvideServiceUninstall extends BaseCommand<typeof ProvideS
   static override flags = {node: nodeFlag(), ...serviceFlags};
 
   async run(): Promise<ServiceView> {
-    const app = await this.app();
     const service = await import('../../../app/service.js');
-    const view = await service.uninstallService(app, {node: this.flags.node, platform: this.flags.platform as 'systemd' | 'launchd' | undefined, scope: this.flags.system ? 'system' : 'user'});
+    const view = await service.uninstallService({node: this.flags.node, platform: this.flags.platform as 'systemd' | 'launchd' | undefined, scope: this.flags.system ? 'system' : 'user'});
     this.log(`removed ${view.file}${Object.keys(view.secretFiles).length ? ` and ${Object.values(view.secretFiles).join(', ')}` : ''}`);
     return view;
   }
