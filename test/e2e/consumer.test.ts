@@ -170,5 +170,5 @@ describe('ask and channels, through the CLI on the devnet', () => {
     const left = nano(status.deposited) - nano(status.signed);
     expect(nano(finished.refund)).toBeGreaterThanOrEqual(left);
     expect(nano(finished.refund)).toBeLessThanOrEqual(left + 5_000_000n + 100_000_000n);
-  });
+  }, 180_000);
 });
