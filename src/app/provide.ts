@@ -14,6 +14,8 @@ import {probeEndpoint} from '../provider/probe.js';
 import {buildProfile, getRegistration, registerProvider, unregisterProvider, updateProvider, withdrawStake, type OfferInput} from '../provider/registration.js';
 import {Settler, type ClaimReport} from '../provider/settlement.js';
 import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
+import {auditStanding, describeStanding} from '../consumer/audit-standing.js';
+import {readRegistry} from '../consumer/discovery.js';
 import {renewRent} from '../provider/rent.js';
 import {recordView, type RecordView} from '../provider/views.js';
 import type {NetworkName} from '../config/settings.js';
@@ -188,7 +190,15 @@ export async function nodeStatus(app: AppContext, options: {wallet?: string; end
   const wallet = await app.walletAddress(providerWallet(app, options.wallet, name));
   const nodeKey = app.nodePublicKey(name);
   // A node with no key yet has no record; an empty key matches none (and never the wallet's other nodes).
-  return providerStatus({...(await app.chainAccess()), network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint});
+  const chain = await app.chainAccess();
+  const report = await providerStatus({...chain, network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint});
+  if (!report.registration || !nodeKey) return report;
+  // Where the node stands with the auditors: the board read beside the registry (cached like discovery's).
+  const {records, board} = await readRegistry({...chain, model: report.registration.model});
+  const record = records.find((r) => r.nodeKey.equals(nodeKey));
+  if (!record) return report;
+  const standing = auditStanding(record, board);
+  return {...report, audit: {...standing, label: describeStanding(standing)}};
 }
 
 /**

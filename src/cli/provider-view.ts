@@ -46,6 +46,7 @@ export function renderNodeStatus(report: ProviderStatusReport, options: {named: 
   lines.push(`wallet     ${report.wallet.address}  ${report.wallet.balance} GRAM`);
   if (report.registration) lines.push(...renderRecord(report.registration).map((l) => (l.startsWith('rent ') && report.registration!.rent ? `rent       ${rentLine(report.registration!.rent, name)}` : l)));
   else lines.push(`not registered (\`cocoon provide register${flag}\`)`);
+  if (report.audit) lines.push(`audit      ${report.audit.label}${report.audit.standing === 'flagged' ? ': consumers skip this node (`cocoon audit reports --node <key>` shows the evidence)' : ''}`);
   const n = report.node;
   lines.push(
     n.running

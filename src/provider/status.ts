@@ -38,6 +38,8 @@ export interface ProviderStatusReport {
   channels: ChannelStatus[];
   /** Charges written off across every channel (the ledger's waived counts). */
   waived: number;
+  /** The node's standing with independent auditors (filled in by the app from the audit board), and in words. */
+  audit?: {standing: string; auditors: number; failing: number; challenges: number; failures: number; label: string};
 }
 
 /** Parse Prometheus text into name{labels} → value. */
