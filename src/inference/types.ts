@@ -4,6 +4,7 @@
  */
 
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
+import type {ResponseFormat} from '../protocol/response-format.js';
 
 export type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
@@ -27,6 +28,8 @@ export interface GenerateRequest {
   seed?: number;
   /** Generation ends before any of these strings. */
   stop?: string[];
+  /** Constrain the output to any JSON object or to a JSON Schema (grammar-enforced). Default: free text. INVALID_INPUT for a schema outside the subset. */
+  format?: ResponseFormat;
   /** Aborts generation; the stream ends with finishReason 'abort'. */
   signal?: AbortSignal;
 }

@@ -1,0 +1,80 @@
+/**
+ * Grammars for structured output: `format` (json_object or a JSON Schema)
+ * compiled once by node-llama-cpp and kept by the schema's hash, so a client
+ * repeating one schema (every tool-calling app does) costs one compilation.
+ */
+import {createHash} from 'node:crypto';
+import type {GbnfJsonSchema, Llama, LlamaGrammar, LlamaJsonSchemaGrammar} from 'node-llama-cpp';
+import {CocoonError} from '../errors.js';
+import {checkJsonSchema, type ResponseFormat} from '../protocol/response-format.js';
+
+/** Options of GrammarCache. */
+export interface GrammarCacheOptions {
+  /** Compiled grammars kept (least recently used dropped first). Default: 64. */
+  size?: number;
+}
+
+// json_object: any JSON object, as the JSON-schema grammar spells it (the same generator as for schemas, and no grammar file to read).
+const ANY_OBJECT = {type: 'object', additionalProperties: true} as const;
+
+/**
+ * Compiles and caches grammars for one Llama. `grammarFor` checks the
+ * request's schema synchronously (INVALID_INPUT naming the first problem), so
+ * a bad one is refused before it takes a sequence.
+ */
+export class GrammarCache {
+  private readonly grammars = new Map<string, LlamaGrammar>();
+  private readonly size: number;
+
+  constructor(
+    private readonly llama: Llama,
+    /** node-llama-cpp's LlamaJsonSchemaGrammar (the module is imported lazily, so it is handed in). */
+    private readonly JsonSchemaGrammar: typeof LlamaJsonSchemaGrammar,
+    options: GrammarCacheOptions = {},
+  ) {
+    this.size = options.size ?? 64;
+  }
+
+  /** The grammar for a format, compiled now or taken from the cache. Throws INVALID_INPUT for a schema outside the subset. */
+  grammarFor(format: ResponseFormat): LlamaGrammar {
+    let schema: object = ANY_OBJECT;
+    if (format.type === 'json_schema') {
+      const checked = checkJsonSchema(format.schema);
+      if (!checked.ok) {
+        const {path, message} = checked.problem;
+        throw new CocoonError('INVALID_INPUT', `Unsupported JSON schema${path ? ` at ${path}` : ''}: ${message}`, {details: {...checked.problem}});
+      }
+      schema = checked.schema;
+    } else if (format.type !== 'json_object') {
+      throw new CocoonError('INVALID_INPUT', `Unknown format type ${JSON.stringify((format as {type: unknown}).type)}.`);
+    }
+    // Key order is part of the grammar (properties come out in schema order), so the JSON text as written is the key.
+    const key = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+    const cached = this.grammars.get(key);
+    if (cached) {
+      this.grammars.delete(key);
+      this.grammars.set(key, cached);
+      return cached;
+    }
+    let grammar: LlamaGrammar;
+    try {
+      grammar = this.compile(schema as GbnfJsonSchema);
+    } catch (error) {
+      throw new CocoonError('INVALID_INPUT', `The JSON schema does not compile to a grammar: ${(error as Error).message}`, {cause: error});
+    }
+    this.grammars.set(key, grammar);
+    if (this.grammars.size > this.size) this.grammars.delete(this.grammars.keys().next().value!);
+    return grammar;
+  }
+
+  /** Grammars compiled and kept now. */
+  get cached(): number {
+    return this.grammars.size;
+  }
+
+  private compile(schema: GbnfJsonSchema): LlamaGrammar {
+    // llama.createGrammarForJsonSchema is this constructor behind an async wrapper; calling it directly keeps the check
+    // and the compilation in generate()'s synchronous part (its cost is bounded by the schema limits).
+    return new this.JsonSchemaGrammar(this.llama, schema as never);
+  }
+}
