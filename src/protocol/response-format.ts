@@ -44,6 +44,8 @@ const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object
 const FORMATS = new Set(['date-time', 'date', 'time']);
 const KEYWORDS: Record<string, Set<string>> = {
   any: new Set(['type', 'description', '$defs', 'enum', 'const', 'oneOf', 'anyOf', '$ref']),
+  number: new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']),
+  integer: new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']),
   string: new Set(['minLength', 'maxLength', 'format']),
   object: new Set(['properties', 'required', 'additionalProperties', 'minProperties', 'maxProperties']),
   array: new Set(['items', 'prefixItems', 'minItems', 'maxItems']),
@@ -78,6 +80,18 @@ class SchemaWalker {
     return value as number;
   }
 
+  /**
+   * A numeric bound is accepted only where it bounds nothing the grammar can
+   * write (it writes at most 16 digits): ±(2^53 − 1) and beyond, as zod's
+   * `.int()` emits. A real bound is refused: a grammar cannot enforce it.
+   */
+  private bound(path: string, key: string, value: unknown): void {
+    if (typeof value !== 'number') this.refuse(pointer(path, key), `${key} must be a number.`, key, 'invalid');
+    const lower = key === 'minimum' || key === 'exclusiveMinimum';
+    if (lower ? value <= -Number.MAX_SAFE_INTEGER : value >= Number.MAX_SAFE_INTEGER) return;
+    this.refuse(pointer(path, key), `The JSON Schema keyword '${key}' is not supported (a grammar cannot bound numbers); check the range after parsing, or use enum.`, key);
+  }
+
   walk(schema: unknown, path: string, depth: number): Record<string, unknown> {
     if (schema === true || (isObject(schema) && Object.keys(schema).every((k) => ANNOTATIONS.has(k) || k === 'description'))) {
       // {} or true: any JSON value.
@@ -92,8 +106,15 @@ class SchemaWalker {
     const single = types.length === 1 ? (types[0] as string) : undefined;
     const allowed = new Set([...KEYWORDS.any!, ...(single && KEYWORDS[single] ? KEYWORDS[single]! : [])]);
     const out: Record<string, unknown> = {};
+    const literal = 'enum' in schema || 'const' in schema;
     for (const [key, value] of Object.entries(schema)) {
       if (ANNOTATIONS.has(key)) continue;
+      // {type: 'string', enum: [...]} (as zod writes it): the values say all the type does.
+      if (key === 'type' && literal) continue;
+      if (KEYWORDS.number!.has(key)) {
+        this.bound(path, key, value);
+        continue;
+      }
       if (!allowed.has(key)) {
         const where = KEYWORDS.string!.has(key) || KEYWORDS.object!.has(key) || KEYWORDS.array!.has(key) ? ` without a single "type" it belongs to` : '';
         this.refuse(pointer(path, key), `The JSON Schema keyword '${key}' is not supported${where}; supported: type, enum, const, oneOf/anyOf, $defs/$ref, properties, required, additionalProperties, items, prefixItems, min/maxItems, min/maxLength, min/maxProperties, format (date-time, date, time).`, key);
@@ -105,7 +126,7 @@ class SchemaWalker {
     if (types.length > 1) {
       if (types.some((t) => t === 'object' || t === 'array')) this.refuse(pointer(path, 'type'), 'A type list may name only string, number, integer, boolean and null; use oneOf for objects and arrays.', 'type');
     }
-    const shapes = ['type', 'enum', 'const', 'oneOf', 'anyOf', '$ref'].filter((k) => k in schema);
+    const shapes = ['type', 'enum', 'const', 'oneOf', 'anyOf', '$ref'].filter((k) => k in schema && !(k === 'type' && literal));
     if (shapes.length === 0) this.refuse(path, 'Each schema needs one of type, enum, const, oneOf/anyOf or $ref.', undefined, 'invalid');
     if (shapes.length > 1) this.refuse(path, `Combining ${shapes.join(' and ')} in one schema is not supported; use one of them.`, shapes[1]);
     return out;
