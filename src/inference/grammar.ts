@@ -12,6 +12,14 @@ import {checkJsonSchema, type ResponseFormat} from '../protocol/response-format.
 export interface GrammarCacheOptions {
   /** Compiled grammars kept (least recently used dropped first). Default: 64. */
   size?: number;
+  /**
+   * Milliseconds of compilation allowed per second (compilation blocks the
+   * event loop); past it a schema not in the cache is refused with BUSY until
+   * the second has passed. Default: 150.
+   */
+  compileBudgetMs?: number;
+  /** Clock, ms. Default: performance.now. */
+  now?: () => number;
 }
 
 // json_object: any JSON object, as the JSON-schema grammar spells it (the same generator as for schemas, and no grammar file to read).
@@ -20,7 +28,10 @@ const ANY_OBJECT = {type: 'object', additionalProperties: true} as const;
 /**
  * Compiles and caches grammars for one Llama. `grammarFor` checks the
  * request's schema synchronously (INVALID_INPUT naming the first problem), so
- * a bad one is refused before it takes a sequence.
+ * a bad one is refused before it takes a sequence. Compiling is synchronous
+ * native work bounded by the schema limits (~80 ms for the largest schema
+ * here) and by a per-second budget, so a flood of new schemas cannot hold
+ * the event loop: past the budget they get BUSY; cached ones still run.
  */
 export class GrammarCache {
   private readonly grammars = new Map<string, LlamaGrammar>();
@@ -33,7 +44,14 @@ export class GrammarCache {
     options: GrammarCacheOptions = {},
   ) {
     this.size = options.size ?? 64;
+    this.budgetMs = options.compileBudgetMs ?? 150;
+    this.now = options.now ?? (() => performance.now());
   }
+
+  private readonly budgetMs: number;
+  private readonly now: () => number;
+  /** Compilations of the last second: [end time, ms spent]. */
+  private spent: Array<[number, number]> = [];
 
   /** The grammar for a format, compiled now or taken from the cache. Throws INVALID_INPUT for a schema outside the subset. */
   grammarFor(format: ResponseFormat): LlamaGrammar {
@@ -56,11 +74,19 @@ export class GrammarCache {
       this.grammars.set(key, cached);
       return cached;
     }
+    const started = this.now();
+    this.spent = this.spent.filter(([end]) => end > started - 1000);
+    if (this.spent.reduce((sum, [, ms]) => sum + ms, 0) >= this.budgetMs) {
+      throw new CocoonError('BUSY', 'Too many new JSON schemas to compile right now; retry in a second (a schema already used is served from the cache).');
+    }
     let grammar: LlamaGrammar;
     try {
       grammar = this.compile(schema as GbnfJsonSchema);
     } catch (error) {
       throw new CocoonError('INVALID_INPUT', `The JSON schema does not compile to a grammar: ${(error as Error).message}`, {cause: error});
+    } finally {
+      const end = this.now();
+      this.spent.push([end, end - started]);
     }
     this.grammars.set(key, grammar);
     if (this.grammars.size > this.size) this.grammars.delete(this.grammars.keys().next().value!);

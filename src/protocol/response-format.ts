@@ -92,15 +92,21 @@ class SchemaWalker {
     this.refuse(pointer(path, key), `The JSON Schema keyword '${key}' is not supported (a grammar cannot bound numbers); check the range after parsing, or use enum.`, key);
   }
 
-  walk(schema: unknown, path: string, depth: number): Record<string, unknown> {
-    if (schema === true || (isObject(schema) && Object.keys(schema).every((k) => ANNOTATIONS.has(k) || k === 'description'))) {
+  walk(input: unknown, path: string, depth: number): Record<string, unknown> {
+    if (input === true || (isObject(input) && Object.keys(input).every((k) => ANNOTATIONS.has(k) || k === 'description'))) {
       // {} or true: any JSON value.
       if (++this.nodes > SCHEMA_LIMITS.nodes) this.refuse(path, `The schema has more than ${SCHEMA_LIMITS.nodes} subschemas.`, undefined, 'invalid');
       return anyValue();
     }
-    if (!isObject(schema)) this.refuse(path, 'A schema must be a JSON object.', undefined, 'invalid');
+    if (!isObject(input)) this.refuse(path, 'A schema must be a JSON object.', undefined, 'invalid');
+    let schema = input;
     if (++this.nodes > SCHEMA_LIMITS.nodes) this.refuse(path, `The schema has more than ${SCHEMA_LIMITS.nodes} subschemas.`, undefined, 'invalid');
     if (depth > SCHEMA_LIMITS.depth) this.refuse(path, `The schema nests deeper than ${SCHEMA_LIMITS.depth} levels.`, undefined, 'invalid');
+    if (schema.type === undefined && !['enum', 'const', 'oneOf', 'anyOf', '$ref'].some((k) => k in schema)) {
+      // properties or items without a type imply it (JSON Schema applies them to objects or arrays only).
+      const implied = Object.keys(schema).some((k) => KEYWORDS.object!.has(k)) ? 'object' : Object.keys(schema).some((k) => KEYWORDS.array!.has(k)) ? 'array' : undefined;
+      if (implied) schema = {type: implied, ...schema};
+    }
     const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
     for (const t of types) if (typeof t !== 'string' || !TYPES.has(t)) this.refuse(pointer(path, 'type'), `Unknown type ${JSON.stringify(t)}.`, 'type', 'invalid');
     const single = types.length === 1 ? (types[0] as string) : undefined;
