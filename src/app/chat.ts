@@ -6,6 +6,7 @@
  * terminal loop (src/cli/chat.ts) only reads lines and renders.
  */
 import {formatTon} from '../chain/units.js';
+import {formatAddress} from '../chain/wallet-contract.js';
 import type {AskResult} from '../consumer/ask.js';
 import {isCocoonError} from '../errors.js';
 import type {FundingMode} from '../consumer/funding.js';
@@ -201,8 +202,15 @@ export function chatView(session: ChatSession): ChatView {
   return {turns: [...session.transcript], total: {turns: t.turns, promptTokens: t.promptTokens, completionTokens: t.completionTokens, cost: formatTon(t.costNano), costNano: t.costNano.toString()}};
 }
 
-/** An error as the chat shows it, to stay in the chat: message and hint. */
+/** The line after an answer: what it cost and who answered (shorter than `ask`'s: a chat shows one per turn). */
+export function chatTurnLine(result: AskResult, network: AppContext['network']): string {
+  const stopped = result.finishReason === 'abort' ? 'stopped early; ' : result.finishReason === 'length' ? 'cut at --max-tokens; ' : '';
+  return `— ${stopped}${formatTon(result.cost)} GRAM (${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens) from ${result.provider.model} by ${formatAddress(result.provider.address, network)}`;
+}
+
+/** An error as the chat shows it, to stay in the chat: message and hint. A stop before any text is no error: nothing was paid. */
 export function chatErrorText(error: unknown): string {
+  if (isCocoonError(error) && error.code === 'ABORTED') return 'Stopped before the answer began; nothing to pay.';
   if (isCocoonError(error)) return `${error.message}${error.hint ? ` ${error.hint}` : ''}`;
   return (error as Error)?.message ?? String(error);
 }

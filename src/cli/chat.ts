@@ -94,8 +94,9 @@ export async function runChatLoop(options: ChatLoopOptions): Promise<ChatLoopRes
           say(options.summary(result));
         } catch (error) {
           if (wrote) output.write('\n');
-          say(`Error: ${chatErrorText(error)}`);
-          if (!interactive) return {ended: 'error', error};
+          const stoppedFirst = running.signal.aborted;
+          say(stoppedFirst ? chatErrorText(error) : `Error: ${chatErrorText(error)}`);
+          if (!interactive && !stoppedFirst) return {ended: 'error', error};
         } finally {
           running = undefined;
         }

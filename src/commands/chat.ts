@@ -24,7 +24,7 @@ export default class Chat extends BaseCommand<typeof Chat> {
 
   async run(): Promise<ChatView> {
     const app = await this.app({wallet: this.flags.wallet});
-    const [{ChatSession, chatView}, {runChatLoop}, {askView}] = await Promise.all([import('../app/chat.js'), import('../cli/chat.js'), import('../app/ask.js')]);
+    const [{ChatSession, chatView, chatTurnLine}, {runChatLoop}] = await Promise.all([import('../app/chat.js'), import('../cli/chat.js')]);
     const session = new ChatSession(app, {
       system: this.flags.system,
       filter: {architecture: this.flags.arch, model: this.flags.model, maxPrice: this.flags['max-price'], provider: this.flags.provider},
@@ -35,7 +35,7 @@ export default class Chat extends BaseCommand<typeof Chat> {
       funding: this.flags.yes ? 'always' : 'never',
       onNote: (message) => this.note(message),
     });
-    const ended = await runChatLoop({session, showAnswers: !this.jsonEnabled(), summary: (result) => askView(result, app.network).summary});
+    const ended = await runChatLoop({session, showAnswers: !this.jsonEnabled(), summary: (result) => chatTurnLine(result, app.network)});
     this.note(`— this chat: ${session.costLine()}`);
     if (ended.ended === 'error') throw ended.error;
     return chatView(session);
