@@ -11,6 +11,7 @@ import type {AskResult} from '../consumer/ask.js';
 import {isCocoonError} from '../errors.js';
 import type {FundingMode} from '../consumer/funding.js';
 import type {ChatMessage} from '../protocol/messages.js';
+import {splitReasoning} from '../gateway/reasoning.js';
 import {askNetwork, type FilterInput} from './ask.js';
 import type {AppContext} from './context.js';
 
@@ -69,7 +70,10 @@ export function parseChatInput(line: string): ChatInput {
 /** One answered turn. */
 export interface ChatTurn {
   user: string;
+  /** The answer, without a reasoning model's thoughts. */
   assistant: string;
+  /** A reasoning model's thoughts (`<think>…</think>`), if it wrote any: shown dimmed, paid as completion tokens, not sent back. */
+  reasoning?: string;
   finishReason: string;
   model: string;
   provider: string;
@@ -166,14 +170,17 @@ export class ChatSession {
     });
     // The conversation stays with one model: the first answer picks it when none was asked for.
     this.model ??= result.provider.model;
-    this.history.push({role: 'user', content: text}, {role: 'assistant', content: result.text});
+    // Thoughts stay out of the history, as reasoning models are meant to be prompted (and they would cost prompt tokens every turn).
+    const {reasoning, content} = splitReasoning(result.text);
+    this.history.push({role: 'user', content: text}, {role: 'assistant', content});
     this.totals.turns++;
     this.totals.promptTokens += result.usage.promptTokens;
     this.totals.completionTokens += result.usage.completionTokens;
     this.totals.costNano += result.cost;
     this.turns.push({
       user: text,
-      assistant: result.text,
+      assistant: content,
+      ...(reasoning === undefined ? {} : {reasoning}),
       finishReason: result.finishReason,
       model: result.provider.model,
       provider: result.provider.address.toString(),

@@ -9,6 +9,7 @@
 import readline from 'node:readline';
 import type {AskResult} from '../consumer/ask.js';
 import {CHAT_HELP, chatErrorText, parseChatInput, type ChatSession} from '../app/chat.js';
+import {ReasoningStream, type ReasoningPart} from '../gateway/reasoning.js';
 
 /** Options of runChatLoop. */
 export interface ChatLoopOptions {
@@ -85,12 +86,20 @@ export async function runChatLoop(options: ChatLoopOptions): Promise<ChatLoopRes
       } else if (parsed.kind === 'message') {
         running = new AbortController();
         let wrote = false;
+        // A reasoning model's thoughts are shown dimmed at a terminal, and left out of a script's output.
+        const thoughts = new ReasoningStream();
+        const render = (parts: ReasoningPart[]) => {
+          for (const p of parts) {
+            if (p.kind === 'content') output.write(p.text);
+            else if (interactive) output.write(`\x1b[2m${p.text}\x1b[22m`);
+            else continue;
+            wrote = true;
+          }
+        };
         try {
-          const result = await session.send(parsed.text, {
-            stop: running.signal,
-            onText: show ? (text) => ((wrote = true), output.write(text)) : undefined,
-          });
-          if (show && (wrote || result.text)) output.write(wrote ? '\n' : `${result.text}\n`);
+          const result = await session.send(parsed.text, {stop: running.signal, onText: show ? (text) => render(thoughts.push(text)) : undefined});
+          if (show) render(thoughts.end());
+          if (show && wrote) output.write('\n');
           say(options.summary(result));
         } catch (error) {
           if (wrote) output.write('\n');

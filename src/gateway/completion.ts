@@ -14,6 +14,7 @@ import type {RequestPacer} from './pacer.js';
 import type {VoucherFlusher} from '../consumer/voucher-flusher.js';
 import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
 import {CompletionResponses, type ToolCallDelta} from './responses.js';
+import {ReasoningStream, splitReasoning, type ReasoningPart} from './reasoning.js';
 import {parseToolAnswer, type ToolAnswer} from './tools.js';
 
 /** What a completion needs from the gateway. */
@@ -89,6 +90,11 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
   if (candidates.length === 0) throw await noProvider(ctx, request);
   let streaming = false;
   let answering: DiscoveredProvider['record'] | undefined;
+  // Thoughts of reasoning models go to reasoning_content (chat text answers only: JSON and tool answers have none).
+  const thoughts = kind === 'chat' && !request.tools && !request.params.format ? new ReasoningStream() : undefined;
+  const sendParts = (model: string, parts: ReasoningPart[]) => {
+    for (const p of parts) httpIo.sendEvent(res, out.chunk(model, p.kind === 'reasoning' ? {reasoning: p.text} : {text: p.text}, request.includeUsage));
+  };
   const open = () => {
     if (streaming || !answering) return;
     streaming = true;
@@ -125,7 +131,8 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
         ? (text) => {
             open();
             // A tool answer is JSON the gateway must see whole to know whether it calls: it is sent once complete.
-            if (!request.tools) httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
+            if (thoughts) sendParts(answering!.model, thoughts.push(text));
+            else if (!request.tools) httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
           }
         : undefined,
       // A client that leaves mid-answer stops it: the provider ends it and what was sent is paid, as OpenAI bills a cut-off stream.
@@ -134,10 +141,11 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
     outcome.cost = result.cost;
     const answer = request.tools ? parseToolAnswer(result.text) : undefined;
     if (!request.stream) {
-      httpIo.sendJson(res, 200, out.body(result, answer), {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)});
+      httpIo.sendJson(res, 200, out.body(result, answer, thoughts ? splitReasoning(result.text) : undefined), {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)});
       return;
     }
     open();
+    if (thoughts) sendParts(result.provider.model, thoughts.end());
     if (answer) for (const part of toolDeltas(answer)) httpIo.sendEvent(res, out.chunk(result.provider.model, part, request.includeUsage));
     const finish = answer?.kind === 'calls' ? 'tool_calls' : result.finishReason;
     httpIo.sendEvent(res, out.chunk(result.provider.model, {finish}, request.includeUsage, {cocoon: {...out.cocoon(result), cost_ton: out.usage(result).cost_ton}}));

@@ -92,6 +92,7 @@ const CHAT_CHECKS: Check[] = [
   ['audio', set, 'Audio output is not supported.'],
   ['modalities', (v) => set(v) && !(Array.isArray(v) && v.every((m) => m === 'text')), 'Only the text modality is supported.'],
   ['prediction', set, 'Predicted outputs are not supported.'],
+  ['reasoning_effort', set, 'reasoning_effort (a thought budget) is not supported yet: max_tokens bounds thoughts and answer together.'],
 ];
 const COMPLETION_CHECKS: Check[] = [
   ['logprobs', set, 'logprobs are not supported.'],

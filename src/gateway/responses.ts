@@ -92,13 +92,18 @@ export class CompletionResponses {
   }
 
   /** The whole (non-streaming) response body; with `answer`, the chat message is the parsed tool answer. */
-  body(result: AskResult, answer?: ToolAnswer): object {
+  body(result: AskResult, answer?: ToolAnswer, split?: {reasoning?: string; content: string}): object {
     const head = {id: this.id, object: this.kind === 'chat' ? 'chat.completion' : 'text_completion', created: this.created, model: result.provider.model};
     const calls = answer?.kind === 'calls' ? answer.calls : undefined;
     const finish_reason = this.finish(calls ? 'tool_calls' : result.finishReason);
     const message = calls
       ? {role: 'assistant', content: null, tool_calls: calls, refusal: null}
-      : {role: 'assistant', content: answer?.kind === 'text' ? answer.content : result.text, refusal: null};
+      : {
+          role: 'assistant',
+          content: answer?.kind === 'text' ? answer.content : (split?.content ?? result.text),
+          ...(split?.reasoning === undefined ? {} : {reasoning_content: split.reasoning}),
+          refusal: null,
+        };
     const choice =
       this.kind === 'chat'
         ? {index: 0, message, logprobs: null, finish_reason}
@@ -110,9 +115,17 @@ export class CompletionResponses {
    * One stream chunk. `delta` is text (or the chat role opener); `finish` ends
    * the choice; with `includeUsage` every chunk carries `usage: null` as OpenAI's do.
    */
-  chunk(model: string, part: {text?: string; opener?: boolean; finish?: ChoiceFinish; toolCalls?: ToolCallDelta[]}, includeUsage: boolean, extra: object = {}): object {
+  chunk(model: string, part: {text?: string; reasoning?: string; opener?: boolean; finish?: ChoiceFinish; toolCalls?: ToolCallDelta[]}, includeUsage: boolean, extra: object = {}): object {
     const finish_reason = part.finish ? this.finish(part.finish) : null;
-    const delta = part.opener ? {role: 'assistant', content: ''} : part.toolCalls ? {tool_calls: part.toolCalls} : part.text === undefined ? {} : {content: part.text};
+    const delta = part.opener
+      ? {role: 'assistant', content: ''}
+      : part.toolCalls
+        ? {tool_calls: part.toolCalls}
+        : part.reasoning !== undefined
+          ? {reasoning_content: part.reasoning}
+          : part.text === undefined
+            ? {}
+            : {content: part.text};
     const choice =
       this.kind === 'chat'
         ? {index: 0, delta, logprobs: null, finish_reason}

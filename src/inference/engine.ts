@@ -294,7 +294,7 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     await model.dispose();
     throw modelLoadError(info.path, 'create a context for', error, mark);
   }
-  const {LlamaCompletion, LlamaJsonSchemaGrammar, resolveChatWrapper} = await importLlamaCpp();
+  const {LlamaCompletion, LlamaGrammar, LlamaJsonSchemaGrammar, resolveChatWrapper} = await importLlamaCpp();
   const slots: Slot[] = [];
   for (let i = 0; i < parallel; i++) {
     const sequence = context.getSequence();
@@ -323,6 +323,6 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     new SlotPool(slots, options.maxQueue ?? 4 * parallel),
     chatWrapper,
     {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9},
-    new GrammarCache(llama, LlamaJsonSchemaGrammar),
+    new GrammarCache(llama, LlamaJsonSchemaGrammar, {}, LlamaGrammar),
   );
 }

@@ -42,6 +42,8 @@ export class GrammarCache {
     /** node-llama-cpp's LlamaJsonSchemaGrammar (the module is imported lazily, so it is handed in). */
     private readonly JsonSchemaGrammar: typeof LlamaJsonSchemaGrammar,
     options: GrammarCacheOptions = {},
+    /** node-llama-cpp's LlamaGrammar, for GBNF grammars. Default: none (gbnf formats refused). */
+    private readonly Grammar?: typeof LlamaGrammar,
   ) {
     this.size = options.size ?? 64;
     this.budgetMs = options.compileBudgetMs ?? 150;
@@ -54,8 +56,9 @@ export class GrammarCache {
   private spent: Array<[number, number]> = [];
 
   /** The grammar for a format, compiled now or taken from the cache. Throws INVALID_INPUT for a schema outside the subset. */
-  grammarFor(format: ResponseFormat): LlamaGrammar {
+  grammarFor(format: ResponseFormat | {type: 'gbnf'; grammar: string}): LlamaGrammar {
     let schema: object = ANY_OBJECT;
+    if (format.type === 'gbnf') return this.gbnf(format.grammar);
     if (format.type === 'json_schema') {
       const checked = checkJsonSchema(format.schema);
       if (!checked.ok) {
@@ -96,6 +99,23 @@ export class GrammarCache {
   /** Grammars compiled and kept now. */
   get cached(): number {
     return this.grammars.size;
+  }
+
+  /** A GBNF grammar as is (local callers only: the protocol carries JSON formats). */
+  private gbnf(text: string): LlamaGrammar {
+    const key = `gbnf:${createHash('sha256').update(text).digest('hex')}`;
+    const cached = this.grammars.get(key);
+    if (cached) return cached;
+    let grammar: LlamaGrammar;
+    try {
+      if (!this.Grammar) throw new Error('GBNF grammars are not enabled here');
+      grammar = new this.Grammar(this.llama, {grammar: text});
+    } catch (error) {
+      throw new CocoonError('INVALID_INPUT', `The grammar does not compile: ${(error as Error).message}`, {cause: error});
+    }
+    this.grammars.set(key, grammar);
+    if (this.grammars.size > this.size) this.grammars.delete(this.grammars.keys().next().value!);
+    return grammar;
   }
 
   private compile(schema: GbnfJsonSchema): LlamaGrammar {

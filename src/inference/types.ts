@@ -28,8 +28,12 @@ export interface GenerateRequest {
   seed?: number;
   /** Generation ends before any of these strings. */
   stop?: string[];
-  /** Constrain the output to any JSON object or to a JSON Schema (grammar-enforced). Default: free text. INVALID_INPUT for a schema outside the subset. */
-  format?: ResponseFormat;
+  /**
+   * Constrain the output to any JSON object or a JSON Schema (what the
+   * protocol carries), or, for local callers and tests only, to a GBNF
+   * grammar. Default: free text. INVALID_INPUT for a schema outside the subset.
+   */
+  format?: ResponseFormat | {type: 'gbnf'; grammar: string};
   /** Aborts generation; the stream ends with finishReason 'abort'. */
   signal?: AbortSignal;
 }

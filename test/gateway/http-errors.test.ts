@@ -67,6 +67,7 @@ describe('gateway: refusals in OpenAI’s shape', () => {
     ['functions', {functions: [{name: 'f', parameters: {}}]}],
     ['response_format', {response_format: {type: 'json_object'}, tools: [{type: 'function', function: {name: 'f'}}]}],
     ['response_format.type', {response_format: {type: 'grammar'}}],
+    ['reasoning_effort', {reasoning_effort: 'low'}],
     ['logprobs', {logprobs: true}],
     ['audio', {audio: {voice: 'alloy', format: 'mp3'}}],
     ['messages.0.content.1.type', {messages: [{role: 'user', content: [{type: 'text', text: 'see'}, {type: 'image_url', image_url: {url: 'http://x'}}]}]}],
