@@ -128,6 +128,14 @@ class SchemaWalker {
       // anyOf is written as oneOf: node-llama-cpp's grammar knows only oneOf, and to a generator both mean "emit one of these".
       out[key === 'anyOf' ? 'oneOf' : key] = this.keyword(key, value, path, depth);
     }
+    for (const [min, max] of [['minItems', 'maxItems'], ['minLength', 'maxLength'], ['minProperties', 'maxProperties']] as const) {
+      if (typeof out[min] === 'number' && typeof out[max] === 'number' && out[min] > out[max]) this.refuse(pointer(path, min), `${min} is above ${max}: no value fits.`, min, 'invalid');
+    }
+    // The grammar writes exactly the listed properties (plus additional ones it may choose): a required name must be listed.
+    const listed = isObject(out.properties) ? out.properties : {};
+    for (const name of Array.isArray(out.required) ? (out.required as string[]) : []) {
+      if (!(name in listed)) this.refuse(pointer(path, 'required'), `'${name}' is required but not in properties; list it there.`, 'required');
+    }
     if ('format' in out && ('minLength' in out || 'maxLength' in out)) this.refuse(pointer(path, 'format'), 'format together with minLength or maxLength is not supported; use one of them.', 'format');
     if (types.length > 1) {
       if (types.some((t) => t === 'object' || t === 'array')) this.refuse(pointer(path, 'type'), 'A type list may name only string, number, integer, boolean and null; use oneOf for objects and arrays.', 'type');

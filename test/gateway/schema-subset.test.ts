@@ -50,6 +50,8 @@ describe('the JSON Schema subset', () => {
     [{type: 'strin'}, '/type', 'invalid'],
     [{enum: []}, '/enum', 'invalid'],
     [{minLength: 3}, '/minLength', 'unsupported'],
+    [{type: 'array', minItems: 3, maxItems: 2}, '/minItems', 'invalid'],
+    [{type: 'object', properties: {a: {type: 'string'}}, required: ['a', 'b']}, '/required', 'unsupported'],
     [{description: 'no shape', required: ['a'], type: 'array'}, '/required', 'unsupported'],
     ['a string', '', 'invalid'],
   ])('%j is refused at %s (%s)', (schema, path, kind) => {
