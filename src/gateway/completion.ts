@@ -15,6 +15,7 @@ import type {VoucherFlusher} from '../consumer/voucher-flusher.js';
 import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
 import {CompletionResponses, type ToolCallDelta} from './responses.js';
 import {ReasoningStream, splitReasoning, type ReasoningPart} from './reasoning.js';
+import {ToolAnswerStream} from './tool-stream.js';
 import {parseToolAnswer, type ToolAnswer} from './tools.js';
 
 /** What a completion needs from the gateway. */
@@ -92,6 +93,8 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
   let answering: DiscoveredProvider['record'] | undefined;
   // Thoughts of reasoning models go to reasoning_content (chat text answers only: JSON and tool answers have none).
   const thoughts = kind === 'chat' && !request.tools && !request.params.format ? new ReasoningStream() : undefined;
+  // A streamed tool answer is read as it comes: each call's name, then its arguments, go out as the model writes them.
+  const calls = request.tools && request.stream ? new ToolAnswerStream() : undefined;
   const sendParts = (model: string, parts: ReasoningPart[]) => {
     for (const p of parts) httpIo.sendEvent(res, out.chunk(model, p.kind === 'reasoning' ? {reasoning: p.text} : {text: p.text}, request.includeUsage));
   };
@@ -130,9 +133,9 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       onText: request.stream
         ? (text) => {
             open();
-            // A tool answer is JSON the gateway must see whole to know whether it calls: it is sent once complete.
             if (thoughts) sendParts(answering!.model, thoughts.push(text));
-            else if (!request.tools) httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
+            else if (calls) for (const part of calls.push(text)) httpIo.sendEvent(res, out.chunk(answering!.model, part, request.includeUsage));
+            else httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
           }
         : undefined,
       // A client that leaves mid-answer stops it: the provider ends it and what was sent is paid, as OpenAI bills a cut-off stream.
@@ -146,8 +149,11 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
     }
     open();
     if (thoughts) sendParts(result.provider.model, thoughts.end());
-    if (answer) for (const part of toolDeltas(answer)) httpIo.sendEvent(res, out.chunk(result.provider.model, part, request.includeUsage));
-    const finish = answer?.kind === 'calls' ? 'tool_calls' : result.finishReason;
+    // Nothing recognisable streamed (an answer cut before its first call or text): what there is goes out as text.
+    const streamedNothing = calls !== undefined && calls.calls === 0 && !calls.sawContent;
+    if (answer && streamedNothing) for (const part of toolDeltas(answer)) httpIo.sendEvent(res, out.chunk(result.provider.model, part, request.includeUsage));
+    const called = calls ? calls.calls > 0 : answer?.kind === 'calls';
+    const finish = called && result.finishReason !== 'length' ? 'tool_calls' : result.finishReason;
     httpIo.sendEvent(res, out.chunk(result.provider.model, {finish}, request.includeUsage, {cocoon: {...out.cocoon(result), cost_ton: out.usage(result).cost_ton}}));
     if (request.includeUsage) httpIo.sendEvent(res, out.usageChunk(result));
     httpIo.sendEvent(res, '[DONE]');
