@@ -5,6 +5,7 @@ import {describeStanding, type AuditStanding} from '../consumer/audit-standing.j
 import type {ProviderFilter} from '../consumer/discovery.js';
 import type {FundingEvent, FundingMode, LowBalance} from '../consumer/funding.js';
 import {CocoonError} from '../errors.js';
+import type {ChatMessage} from '../protocol/messages.js';
 import type {AppContext} from './context.js';
 
 /** Provider filters as a user types them. */
@@ -24,6 +25,8 @@ export interface FilterInput {
 /** One question to the network, as the CLI or an SDK user puts it. */
 export interface AskRequest {
   prompt: string;
+  /** A whole chat (`cocoon chat`'s history): sent instead of prompt and system. Default: prompt (with system). */
+  messages?: ChatMessage[];
   /** Makes it a chat query with this system message. */
   system?: string;
   maxTokens: number;
@@ -107,8 +110,8 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
   return ask({
     ...(await app.chainAccess()),
     store: app.channels,
-    prompt: request.system ? undefined : request.prompt,
-    messages: request.system ? [{role: 'system', content: request.system}, {role: 'user', content: request.prompt}] : undefined,
+    prompt: request.messages || request.system ? undefined : request.prompt,
+    messages: request.messages ?? (request.system ? [{role: 'system', content: request.system}, {role: 'user', content: request.prompt}] : undefined),
     maxTokens: request.maxTokens,
     temperature: request.temperature,
     filter,

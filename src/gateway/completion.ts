@@ -13,7 +13,10 @@ import {OpenAiError} from './openai-error.js';
 import type {RequestPacer} from './pacer.js';
 import type {VoucherFlusher} from '../consumer/voucher-flusher.js';
 import {parseCompletionRequest, type CompletionKind, type GatewayRequest, type RequestDefaults} from './request.js';
-import {CompletionResponses} from './responses.js';
+import {CompletionResponses, type ToolCallDelta} from './responses.js';
+import {ReasoningStream, splitReasoning, type ReasoningPart} from './reasoning.js';
+import {ToolAnswerStream} from './tool-stream.js';
+import {parseToolAnswer, type ToolAnswer} from './tools.js';
 
 /** What a completion needs from the gateway. */
 export interface CompletionContext {
@@ -45,6 +48,19 @@ export interface CompletionOutcome {
 // Requests one ask() sends a provider: the query (its voucher rides on a later query or on the flusher's occasional post).
 const REQUESTS_PER_ASK = 1;
 const TRAILERS = ['x-cocoon-cost-ton', 'x-cocoon-cost-nanoton', 'x-cocoon-channel-total-ton'];
+// Characters of a call's arguments per streamed delta.
+const ARGUMENT_PIECE = 32;
+
+/** A tool answer as stream deltas: per call, one naming it, then its arguments in pieces; or the text. */
+function toolDeltas(answer: ToolAnswer): Array<{toolCalls: ToolCallDelta[]} | {text: string}> {
+  if (answer.kind === 'text') return answer.content ? [{text: answer.content}] : [];
+  return answer.calls.flatMap((call, index) => {
+    const args = call.function.arguments;
+    const pieces = [];
+    for (let i = 0; i < args.length; i += ARGUMENT_PIECE) pieces.push({toolCalls: [{index, function: {arguments: args.slice(i, i + ARGUMENT_PIECE)}}]});
+    return [{toolCalls: [{index, id: call.id, type: 'function' as const, function: {name: call.function.name, arguments: ''}}]}, ...pieces];
+  });
+}
 
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
   if (!(await ctx.directory.knows(request.model))) {
@@ -75,6 +91,13 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
   if (candidates.length === 0) throw await noProvider(ctx, request);
   let streaming = false;
   let answering: DiscoveredProvider['record'] | undefined;
+  // Thoughts of reasoning models go to reasoning_content (chat text answers only: JSON and tool answers have none).
+  const thoughts = kind === 'chat' && !request.tools && !request.params.format ? new ReasoningStream() : undefined;
+  // A streamed tool answer is read as it comes: each call's name, then its arguments, go out as the model writes them.
+  const calls = request.tools && request.stream ? new ToolAnswerStream() : undefined;
+  const sendParts = (model: string, parts: ReasoningPart[]) => {
+    for (const p of parts) httpIo.sendEvent(res, out.chunk(model, p.kind === 'reasoning' ? {reasoning: p.text} : {text: p.text}, request.includeUsage));
+  };
   const open = () => {
     if (streaming || !answering) return;
     streaming = true;
@@ -110,19 +133,28 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       onText: request.stream
         ? (text) => {
             open();
-            httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
+            if (thoughts) sendParts(answering!.model, thoughts.push(text));
+            else if (calls) for (const part of calls.push(text)) httpIo.sendEvent(res, out.chunk(answering!.model, part, request.includeUsage));
+            else httpIo.sendEvent(res, out.chunk(answering!.model, {text}, request.includeUsage));
           }
         : undefined,
       // A client that leaves mid-answer stops it: the provider ends it and what was sent is paid, as OpenAI bills a cut-off stream.
       stop: signal,
     });
     outcome.cost = result.cost;
+    const answer = request.tools ? parseToolAnswer(result.text) : undefined;
     if (!request.stream) {
-      httpIo.sendJson(res, 200, out.body(result), {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)});
+      httpIo.sendJson(res, 200, out.body(result, answer, thoughts ? splitReasoning(result.text) : undefined), {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)});
       return;
     }
     open();
-    httpIo.sendEvent(res, out.chunk(result.provider.model, {finish: result.finishReason}, request.includeUsage, {cocoon: {...out.cocoon(result), cost_ton: out.usage(result).cost_ton}}));
+    if (thoughts) sendParts(result.provider.model, thoughts.end());
+    // Nothing recognisable streamed (an answer cut before its first call or text): what there is goes out as text.
+    const streamedNothing = calls !== undefined && calls.calls === 0 && !calls.sawContent;
+    if (answer && streamedNothing) for (const part of toolDeltas(answer)) httpIo.sendEvent(res, out.chunk(result.provider.model, part, request.includeUsage));
+    const called = calls ? calls.calls > 0 : answer?.kind === 'calls';
+    const finish = called && result.finishReason !== 'length' ? 'tool_calls' : result.finishReason;
+    httpIo.sendEvent(res, out.chunk(result.provider.model, {finish}, request.includeUsage, {cocoon: {...out.cocoon(result), cost_ton: out.usage(result).cost_ton}}));
     if (request.includeUsage) httpIo.sendEvent(res, out.usageChunk(result));
     httpIo.sendEvent(res, '[DONE]');
     res.addTrailers(out.costHeaders(result));

@@ -3,8 +3,11 @@ import {parseAddress, parsePricePerMillion} from '../chain/units.js';
 import {isCocoonError} from '../errors.js';
 import type {ProviderFilter} from '../consumer/discovery.js';
 import type {ChatMessage} from '../protocol/messages.js';
+import type {ResponseFormat} from '../protocol/response-format.js';
 import type {SamplingParams} from '../protocol/wire.js';
 import {OpenAiError} from './openai-error.js';
+import {parseResponseFormat, requestSchema} from './structured.js';
+import {parseTools, toolInstructions, toolSchema, type ToolPlan} from './tools.js';
 
 /** Which endpoint a request came to. */
 export type CompletionKind = 'chat' | 'completion';
@@ -19,8 +22,12 @@ export interface GatewayRequest {
   messages?: ChatMessage[];
   maxTokens: number;
   temperature?: number;
-  /** stop, top_p and seed, in the protocol's form. */
+  /** stop, top_p, seed and the output format (response_format, or the tools' grammar), in the protocol's form. */
   params: SamplingParams;
+  /** `response_format` json_object / json_schema (absent for text). */
+  format?: ResponseFormat;
+  /** Tools the model may call (absent: none, or tool_choice none); their grammar is in params.format. */
+  tools?: ToolPlan;
   stream: boolean;
   /** `stream_options.include_usage`: end the stream with a usage chunk. */
   includeUsage: boolean;
@@ -42,8 +49,9 @@ const CocoonSchema = z
   .object({architecture: z.string().min(1).optional(), max_price: PriceSchema.optional(), max_prompt_price: PriceSchema.optional(), provider: z.string().optional()})
   .strict();
 const PartSchema = z.object({type: z.string(), text: z.string().optional()}).passthrough();
+const ToolCallSchema = z.object({id: z.string().min(1).max(256), type: z.literal('function').optional(), function: z.object({name: z.string().min(1).max(64), arguments: z.string()}).passthrough()}).passthrough();
 const MessageSchema = z
-  .object({role: z.string(), content: z.union([z.string(), z.array(PartSchema)]).nullish(), tool_calls: z.array(z.unknown()).nullish()})
+  .object({role: z.string(), content: z.union([z.string(), z.array(PartSchema)]).nullish(), tool_calls: z.array(ToolCallSchema).nullish(), tool_call_id: z.string().nullish()})
   .passthrough();
 const MaxTokens = z.number().int().min(1).max(1 << 20).nullish();
 
@@ -77,16 +85,14 @@ const COMMON_CHECKS: Check[] = [
   ['logit_bias', nonEmpty, 'logit_bias is not supported.'],
 ];
 const CHAT_CHECKS: Check[] = [
-  ['tools', nonEmpty, 'Tool calling is not supported.'],
-  ['tool_choice', (v) => set(v) && v !== 'none', 'Tool calling is not supported.'],
-  ['functions', nonEmpty, 'Function calling is not supported.'],
-  ['function_call', (v) => set(v) && v !== 'none', 'Function calling is not supported.'],
-  ['response_format', (v) => set(v) && (v as {type?: unknown}).type !== 'text', 'Only response_format {"type": "text"} is supported (no JSON mode or JSON schema).'],
+  ['functions', nonEmpty, 'The deprecated functions parameter is not supported: use tools.'],
+  ['function_call', (v) => set(v) && v !== 'none', 'The deprecated function_call parameter is not supported: use tool_choice.'],
   ['logprobs', (v) => v === true, 'logprobs are not supported.'],
   ['top_logprobs', (v) => set(v) && v !== 0, 'logprobs are not supported.'],
   ['audio', set, 'Audio output is not supported.'],
   ['modalities', (v) => set(v) && !(Array.isArray(v) && v.every((m) => m === 'text')), 'Only the text modality is supported.'],
   ['prediction', set, 'Predicted outputs are not supported.'],
+  ['reasoning_effort', set, 'reasoning_effort (a thought budget) is not supported yet: max_tokens bounds thoughts and answer together.'],
 ];
 const COMPLETION_CHECKS: Check[] = [
   ['logprobs', set, 'logprobs are not supported.'],
@@ -117,26 +123,59 @@ function price(value: string | number | undefined, param: string): bigint | unde
   }
 }
 
+function textOf(content: z.infer<typeof MessageSchema>['content'], i: number): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part, j) => {
+      if (part.type !== 'text' || typeof part.text !== 'string') throw unsupported(`messages.${i}.content.${j}.type`, `Content parts of type '${part.type}' are not supported: text only.`);
+      return part.text;
+    })
+    .join('');
+}
+
+/** Arguments as the model wrote them (JSON), or the string itself if a client sent something else. */
+function argumentsValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * OpenAI messages → the protocol's three roles. An assistant's tool_calls are
+ * written as the JSON the tool grammar makes the model write; a tool result
+ * becomes a user turn naming the call it answers (docs/gateway.md).
+ */
 function chatMessages(raw: z.infer<typeof MessageSchema>[]): ChatMessage[] {
-  return raw.map((m, i) => {
-    if (m.role === 'tool' || m.role === 'function') throw unsupported(`messages.${i}.role`, `Messages with role '${m.role}' need tool calling, which is not supported.`);
-    if (nonEmpty(m.tool_calls)) throw unsupported(`messages.${i}.tool_calls`, 'Tool calling is not supported.');
+  const callNames = new Map<string, string>();
+  return raw.map((m, i): ChatMessage => {
+    if (m.role === 'function') throw unsupported(`messages.${i}.role`, "Messages with role 'function' (deprecated) are not supported: use role 'tool'.");
+    if (m.role === 'tool') {
+      if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') {
+        throw new OpenAiError(400, `Missing required parameter: 'messages.${i}.tool_call_id'.`, 'invalid_request_error', 'missing_required_parameter', `messages.${i}.tool_call_id`);
+      }
+      const name = callNames.get(m.tool_call_id);
+      return {role: 'user', content: `Result of ${name ? `the function ${name}` : 'a function'} (call ${m.tool_call_id}):\n${textOf(m.content, i)}`};
+    }
     if (!['system', 'developer', 'user', 'assistant'].includes(m.role)) {
       throw new OpenAiError(400, `Invalid value for 'messages.${i}.role': '${m.role}'.`, 'invalid_request_error', 'invalid_value', `messages.${i}.role`);
     }
-    let content = '';
-    if (typeof m.content === 'string') content = m.content;
-    else if (Array.isArray(m.content)) {
-      content = m.content
-        .map((part, j) => {
-          if (part.type !== 'text' || typeof part.text !== 'string') throw unsupported(`messages.${i}.content.${j}.type`, `Content parts of type '${part.type}' are not supported: text only.`);
-          return part.text;
-        })
-        .join('');
+    if (nonEmpty(m.tool_calls)) {
+      if (m.role !== 'assistant') throw new OpenAiError(400, `Only assistant messages carry tool_calls.`, 'invalid_request_error', 'invalid_value', `messages.${i}.tool_calls`);
+      for (const c of m.tool_calls!) callNames.set(c.id, c.function.name);
+      return {role: 'assistant', content: JSON.stringify({tool_calls: m.tool_calls!.map((c) => ({name: c.function.name, arguments: argumentsValue(c.function.arguments)}))})};
     }
     // OpenAI's `developer` role is its new name for `system`.
-    return {role: m.role === 'developer' ? 'system' : (m.role as ChatMessage['role']), content};
+    return {role: m.role === 'developer' ? 'system' : (m.role as ChatMessage['role']), content: textOf(m.content, i)};
   });
+}
+
+/** The messages with the tools' instructions in the system message (merged into the first one: some templates take only one). */
+function withInstructions(messages: ChatMessage[], text: string): ChatMessage[] {
+  if (messages[0]?.role === 'system') return [{role: 'system', content: `${messages[0].content}\n\n${text}`}, ...messages.slice(1)];
+  return [{role: 'system', content: text}, ...messages];
 }
 
 /** Validate an OpenAI request body; throws an OpenAiError (400) for anything invalid or not supported. */
@@ -151,9 +190,18 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
     if (bad(raw[field])) throw unsupported(field, why);
   }
   const data = parsed.data;
+  const format = parseResponseFormat(raw.response_format);
+  const tools = kind === 'chat' ? parseTools(raw) : undefined;
+  if (kind !== 'chat' && raw.tools !== undefined && raw.tools !== null) throw unsupported('tools', 'Tools need /v1/chat/completions.');
+  if (tools && format) throw unsupported('response_format', 'response_format json_object or json_schema together with tools is not supported: use one, or tool_choice none.');
+  // The tools' grammar is checked as a whole too: many tools together can pass the schema bounds each alone stays under.
+  const grammar = tools ? {type: 'json_schema' as const, schema: requestSchema(toolSchema(tools), 'tools')} : format;
   let prompt: string | undefined;
   let messages: ChatMessage[] | undefined;
-  if (kind === 'chat') messages = chatMessages((data as z.infer<typeof ChatSchema>).messages);
+  if (kind === 'chat') {
+    messages = chatMessages((data as z.infer<typeof ChatSchema>).messages);
+    if (tools) messages = withInstructions(messages, toolInstructions(tools));
+  }
   else {
     const p = (data as z.infer<typeof CompletionSchema>).prompt;
     if (Array.isArray(p) && !(p.length === 1 && typeof p[0] === 'string')) throw unsupported('prompt', 'prompt must be one string (batches and token arrays are not supported).');
@@ -180,7 +228,10 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
       ...(data.top_p == null ? {} : {topP: data.top_p}),
       ...(data.seed == null ? {} : {seed: data.seed}),
       ...(data.stop == null ? {} : {stop: typeof data.stop === 'string' ? [data.stop] : data.stop}),
+      ...(grammar ? {format: grammar} : {}),
     },
+    ...(format ? {format} : {}),
+    ...(tools ? {tools} : {}),
     stream: data.stream ?? false,
     includeUsage: data.stream_options?.include_usage ?? false,
     filter: {

@@ -6,6 +6,18 @@ import type {NetworkName} from '../config/settings.js';
 import type {AskResult} from '../consumer/ask.js';
 import type {FinishReason} from '../protocol/messages.js';
 import type {CompletionKind} from './request.js';
+import type {ToolAnswer} from './tools.js';
+
+/** Why a choice ended, in OpenAI's words (an abort is a stop: the client asked for it). */
+export type ChoiceFinish = FinishReason | 'tool_calls';
+
+/** Pieces of a streamed tool-call delta: the first names the call, later ones carry more of its arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: {name?: string; arguments: string};
+}
 
 /** OpenAI's `usage`, with the cost of the answer as Cocoon's extension. */
 export interface GatewayUsage {
@@ -39,8 +51,8 @@ export class CompletionResponses {
     return formatAddress(a, this.network);
   }
 
-  private finish(reason: FinishReason): 'stop' | 'length' {
-    return reason === 'length' ? 'length' : 'stop';
+  private finish(reason: ChoiceFinish): 'stop' | 'length' | 'tool_calls' {
+    return reason === 'length' || reason === 'tool_calls' ? reason : 'stop';
   }
 
   /** usage with the cost. */
@@ -80,13 +92,22 @@ export class CompletionResponses {
     return {'x-cocoon-cost-ton': formatTon(result.cost), 'x-cocoon-cost-nanoton': result.cost.toString(), 'x-cocoon-channel-total-ton': formatTon(result.total)};
   }
 
-  /** The whole (non-streaming) response body. */
-  body(result: AskResult): object {
+  /** The whole (non-streaming) response body; with `answer`, the chat message is the parsed tool answer. */
+  body(result: AskResult, answer?: ToolAnswer, split?: {reasoning?: string; content: string}): object {
     const head = {id: this.id, object: this.kind === 'chat' ? 'chat.completion' : 'text_completion', created: this.created, model: result.provider.model};
-    const finish_reason = this.finish(result.finishReason);
+    const calls = answer?.kind === 'calls' ? answer.calls : undefined;
+    const finish_reason = this.finish(calls ? 'tool_calls' : result.finishReason);
+    const message = calls
+      ? {role: 'assistant', content: null, tool_calls: calls, refusal: null}
+      : {
+          role: 'assistant',
+          content: answer?.kind === 'text' ? answer.content : (split?.content ?? result.text),
+          ...(split?.reasoning === undefined ? {} : {reasoning_content: split.reasoning}),
+          refusal: null,
+        };
     const choice =
       this.kind === 'chat'
-        ? {index: 0, message: {role: 'assistant', content: result.text, refusal: null}, logprobs: null, finish_reason}
+        ? {index: 0, message, logprobs: null, finish_reason}
         : {index: 0, text: result.text, logprobs: null, finish_reason};
     return {...head, ...(this.kind === 'chat' ? {system_fingerprint: null} : {}), choices: [choice], usage: this.usage(result), cocoon: this.cocoon(result)};
   }
@@ -95,11 +116,20 @@ export class CompletionResponses {
    * One stream chunk. `delta` is text (or the chat role opener); `finish` ends
    * the choice; with `includeUsage` every chunk carries `usage: null` as OpenAI's do.
    */
-  chunk(model: string, part: {text?: string; opener?: boolean; finish?: FinishReason}, includeUsage: boolean, extra: object = {}): object {
+  chunk(model: string, part: {text?: string; reasoning?: string; opener?: boolean; finish?: ChoiceFinish; toolCalls?: ToolCallDelta[]}, includeUsage: boolean, extra: object = {}): object {
     const finish_reason = part.finish ? this.finish(part.finish) : null;
+    const delta = part.opener
+      ? {role: 'assistant', content: ''}
+      : part.toolCalls
+        ? {tool_calls: part.toolCalls}
+        : part.reasoning !== undefined
+          ? {reasoning_content: part.reasoning}
+          : part.text === undefined
+            ? {}
+            : {content: part.text};
     const choice =
       this.kind === 'chat'
-        ? {index: 0, delta: part.opener ? {role: 'assistant', content: ''} : part.text === undefined ? {} : {content: part.text}, logprobs: null, finish_reason}
+        ? {index: 0, delta, logprobs: null, finish_reason}
         : {index: 0, text: part.text ?? '', logprobs: null, finish_reason};
     return {...this.chunkHead(model), choices: [choice], ...(includeUsage ? {usage: null} : {}), ...extra};
   }

@@ -7,6 +7,7 @@ import type {ChatWrapper, LlamaCompletion, LlamaContext, LlamaContextSequence, L
 import {CocoonError, isCocoonError} from '../errors.js';
 import {Channel} from './channel.js';
 import {checkGgufFile, readGgufModelInfo} from './gguf.js';
+import {GrammarCache} from './grammar.js';
 import {modelSha256} from './hash.js';
 import {errorMark, importLlamaCpp, llamaErrorsSince, loadLlama, type GpuOption, type Llama} from './llama.js';
 import {SlotPool} from './pool.js';
@@ -77,6 +78,7 @@ export class LlamaEngine implements InferenceEngine {
     private readonly pool: SlotPool<Slot>,
     private readonly chatWrapper: ChatWrapper | null,
     private readonly defaults: {temperature: number; topP: number},
+    private readonly grammars: GrammarCache,
   ) {}
 
   /**
@@ -97,6 +99,8 @@ export class LlamaEngine implements InferenceEngine {
     }
     const rendered = prepared ? this.preparedFor(request, prepared) : renderPrompt(this.llamaModel, this.chatWrapper, request);
     const stopTriggers = [...(request.stop ?? []).filter((s) => s.length > 0), ...rendered.templateStops];
+    // Checked and compiled (or found in the cache) before the request is accepted: a bad schema is refused here.
+    const grammar = request.format ? this.grammars.grammarFor(request.format) : undefined;
     if (rendered.promptTokens >= this.model.contextSize) {
       throw new CocoonError('INVALID_INPUT', `Prompt of ${rendered.promptTokens} tokens does not fit the ${this.model.contextSize}-token context.`, {
         hint: 'Shorten the prompt or start the engine with a larger contextSize.',
@@ -135,6 +139,7 @@ export class LlamaEngine implements InferenceEngine {
           topP: temperature > 0 ? (request.topP ?? this.defaults.topP) : undefined,
           seed: request.seed,
           customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
+          grammar,
           signal: abort.signal,
           stopOnAbortSignal: true,
           // No context shift: the prompt is never re-evaluated, so usage stays exact; a full context ends with 'length'.
@@ -289,7 +294,7 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     await model.dispose();
     throw modelLoadError(info.path, 'create a context for', error, mark);
   }
-  const {LlamaCompletion, resolveChatWrapper} = await importLlamaCpp();
+  const {LlamaCompletion, LlamaGrammar, LlamaJsonSchemaGrammar, resolveChatWrapper} = await importLlamaCpp();
   const slots: Slot[] = [];
   for (let i = 0; i < parallel; i++) {
     const sequence = context.getSequence();
@@ -318,5 +323,6 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     new SlotPool(slots, options.maxQueue ?? 4 * parallel),
     chatWrapper,
     {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9},
+    new GrammarCache(llama, LlamaJsonSchemaGrammar, {}, LlamaGrammar),
   );
 }

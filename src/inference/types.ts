@@ -4,6 +4,7 @@
  */
 
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
+import type {ResponseFormat} from '../protocol/response-format.js';
 
 export type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
@@ -27,6 +28,12 @@ export interface GenerateRequest {
   seed?: number;
   /** Generation ends before any of these strings. */
   stop?: string[];
+  /**
+   * Constrain the output to any JSON object or a JSON Schema (what the
+   * protocol carries), or, for local callers and tests only, to a GBNF
+   * grammar. Default: free text. INVALID_INPUT for a schema outside the subset.
+   */
+  format?: ResponseFormat | {type: 'gbnf'; grammar: string};
   /** Aborts generation; the stream ends with finishReason 'abort'. */
   signal?: AbortSignal;
 }

@@ -46,7 +46,8 @@ export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
     model: r.model,
     prompt: r.prompt,
     messages: r.messages,
-    params: r.params,
+    // The schema's refinement checked that format is one of ResponseFormat's shapes.
+    params: r.params as QueryRequest['params'],
     maxTokens: r.maxTokens,
     maxPrice: {prompt: BigInt(r.maxPrice.prompt), completion: BigInt(r.maxPrice.completion)},
     ...(r.voucher ? {voucher: {amount: BigInt(r.voucher.amount), signature: Buffer.from(r.voucher.signature, 'hex'), ...(r.voucher.covers ? {covers: r.voucher.covers} : {})}} : {}),

@@ -4,6 +4,7 @@
  * these and throw PROTOCOL_ERROR on anything else.
  */
 import {z} from 'zod';
+import {checkJsonSchema} from './response-format.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 /** Decimal string of a non-negative integer up to 2^128 − 1 (nanoGRAM). */
@@ -12,6 +13,18 @@ export const NanoSchema = z.string().regex(/^(0|[1-9][0-9]{0,38})$/).refine((s) 
 export const RawAddressSchema = z.string().regex(/^(0|-1):[0-9a-f]{64}$/);
 
 const ChatMessageSchema = z.object({role: z.enum(['system', 'user', 'assistant']), content: z.string().max(1 << 20)}).strict();
+
+/** `params.format`: the schema is checked against the grammar subset and its bounds (response-format.ts). */
+export const ResponseFormatSchema = z
+  .object({type: z.enum(['json_object', 'json_schema']), schema: z.record(z.unknown()).optional()})
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.type === 'json_object' && f.schema !== undefined) ctx.addIssue({code: z.ZodIssueCode.custom, path: ['schema'], message: 'only with type json_schema'});
+    if (f.type !== 'json_schema') return;
+    if (f.schema === undefined) return ctx.addIssue({code: z.ZodIssueCode.custom, path: ['schema'], message: 'Required'});
+    const checked = checkJsonSchema(f.schema);
+    if (!checked.ok) ctx.addIssue({code: z.ZodIssueCode.custom, path: ['schema', ...checked.problem.path.split('/').slice(1)], message: checked.problem.message});
+  });
 
 /** The decrypted request plaintext (JSON). */
 export const QueryRequestSchema = z
@@ -30,6 +43,8 @@ export const QueryRequestSchema = z
         topP: z.number().gt(0).max(1).optional(),
         seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
+        // Structured output (docs/protocol.md §4.1): any JSON object, or one JSON Schema of the grammar subset.
+        format: ResponseFormatSchema.optional(),
       })
       .strict()
       .default({}),

@@ -5,6 +5,7 @@
  */
 import type {Address} from '@ton/core';
 import type {ChatMessage, FinishReason, Usage} from './messages.js';
+import type {ResponseFormat} from './response-format.js';
 
 /** Protocol version carried in every binary header. */
 export const PROTOCOL_VERSION = 2;
@@ -88,6 +89,8 @@ export interface SamplingParams {
   topP?: number;
   seed?: number;
   stop?: string[];
+  /** Structured output: generation constrained to any JSON object or to a JSON Schema (docs/protocol.md §4.1). Default: free text. */
+  format?: ResponseFormat;
 }
 
 /** The decrypted request (docs/protocol.md §4). Exactly one of prompt or messages. */

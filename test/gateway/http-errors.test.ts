@@ -64,17 +64,39 @@ describe('gateway: refusals in OpenAI’s shape', () => {
 
   it.each([
     ['n', {n: 2}],
-    ['tools', {tools: [{type: 'function', function: {name: 'f', parameters: {}}}]}],
-    ['tool_choice', {tool_choice: 'required'}],
-    ['response_format', {response_format: {type: 'json_schema', json_schema: {name: 's', schema: {}}}}],
+    ['functions', {functions: [{name: 'f', parameters: {}}]}],
+    ['response_format', {response_format: {type: 'json_object'}, tools: [{type: 'function', function: {name: 'f'}}]}],
+    ['response_format.type', {response_format: {type: 'grammar'}}],
+    ['reasoning_effort', {reasoning_effort: 'low'}],
     ['logprobs', {logprobs: true}],
     ['audio', {audio: {voice: 'alloy', format: 'mp3'}}],
     ['messages.0.content.1.type', {messages: [{role: 'user', content: [{type: 'text', text: 'see'}, {type: 'image_url', image_url: {url: 'http://x'}}]}]}],
-    ['messages.0.role', {messages: [{role: 'tool', content: 'x', tool_call_id: '1'}]}],
+    ['messages.0.role', {messages: [{role: 'function', content: 'x', name: 'f'}]}],
   ])('unsupported %s → 400 unsupported_parameter', async (param, extra) => {
     const r = await post('/v1/chat/completions', chat(extra));
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({type: 'invalid_request_error', param, code: 'unsupported_parameter'});
+  });
+
+  const schemaOf = (schema: object) => ({response_format: {type: 'json_schema', json_schema: {name: 's', schema}}});
+  const wide = {type: 'object', properties: Object.fromEntries(Array.from({length: 120}, (_, i) => [`field_${i}`, {type: 'string', description: 'x'.repeat(120)}]))};
+  it.each([
+    ['minimum', 'response_format.json_schema.schema.properties.age.minimum', 'unsupported_schema_feature', schemaOf({type: 'object', properties: {age: {type: 'integer', minimum: 0}}})],
+    ['pattern', 'response_format.json_schema.schema.properties.name.pattern', 'unsupported_schema_feature', schemaOf({type: 'object', properties: {name: {type: 'string', pattern: '^a'}}})],
+    ['allOf', 'response_format.json_schema.schema.allOf', 'unsupported_schema_feature', schemaOf({allOf: [{type: 'string'}]})],
+    ['a remote $ref', 'response_format.json_schema.schema.items.$ref', 'unsupported_schema_feature', schemaOf({type: 'array', items: {$ref: 'https://example.com/s.json'}})],
+    ['maxItems over the bound', 'response_format.json_schema.schema.maxItems', 'unsupported_schema_feature', schemaOf({type: 'array', items: {type: 'string'}, maxItems: 100_000})],
+    ['a schema over 16 KiB', 'response_format.json_schema.schema', 'invalid_json_schema', schemaOf(wide)],
+    ['an unknown type', 'response_format.json_schema.schema.type', 'invalid_json_schema', schemaOf({type: 'date'})],
+    ['a tool parameter keyword', 'tools.0.function.parameters.properties.x.multipleOf', 'unsupported_schema_feature', {tools: [{type: 'function', function: {name: 'f', parameters: {type: 'object', properties: {x: {type: 'number', multipleOf: 2}}}}}]}],
+    ['a named tool that is not there', 'tool_choice.function.name', 'invalid_value', {tools: [{type: 'function', function: {name: 'f'}}], tool_choice: {type: 'function', function: {name: 'g'}}}],
+    ['tool_choice required without tools', 'tool_choice', 'invalid_value', {tool_choice: 'required'}],
+    ['two tools of one name', 'tools.1.function.name', 'invalid_value', {tools: [{type: 'function', function: {name: 'f'}}, {type: 'function', function: {name: 'f'}}]}],
+    ['a tool message without tool_call_id', 'messages.0.tool_call_id', 'missing_required_parameter', {messages: [{role: 'tool', content: 'x'}]}],
+  ])('structured output and tools: %s → 400 naming it', async (_what, param, code, extra) => {
+    const r = await post('/v1/chat/completions', chat(extra));
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({type: 'invalid_request_error', param, code});
   });
 
   it('the openai client raises BadRequestError for them', async () => {

@@ -20,8 +20,8 @@ export interface TinyGgufOptions {
   seed?: number;
   /** Transformer blocks. Default: 2. */
   blocks?: number;
-  /** Embed a simple Jinja chat template (`tokenizer.chat_template`). Default: false. */
-  chatTemplate?: boolean;
+  /** Embed a chat template (`tokenizer.chat_template`): true for a simple one (TINY_CHAT_TEMPLATE), or the template's text. Default: none. */
+  chatTemplate?: boolean | string;
 }
 
 const WORDS = [
@@ -202,7 +202,7 @@ export function writeTinyGguf(options: TinyGgufOptions = {}): string {
     ['tokenizer.ggml.bos_token_id', 'u32', 1],
     ['tokenizer.ggml.eos_token_id', 'u32', 2],
   ];
-  if (options.chatTemplate) kvs.push(['tokenizer.chat_template', 'str', TINY_CHAT_TEMPLATE]);
+  if (options.chatTemplate) kvs.push(['tokenizer.chat_template', 'str', typeof options.chatTemplate === 'string' ? options.chatTemplate : TINY_CHAT_TEMPLATE]);
 
   const align = 32;
   const w = new Writer();
