@@ -2,6 +2,7 @@ import {parseTon} from '../chain/units.js';
 import {CocoonError} from '../errors.js';
 import {startGateway, type Gateway, type GatewayOptions} from '../gateway/server.js';
 import type {FundingEvent} from '../consumer/funding.js';
+import {auditPolicy} from './ask.js';
 import type {AppContext} from './context.js';
 
 /** How `cocoon gateway` runs, beyond what the context gives. */
@@ -12,6 +13,10 @@ export interface GatewayRequestOptions extends Pick<GatewayOptions, 'host' | 'po
   deposit?: string;
   /** Told after the gateway moved money on chain. */
   onFunding?: (event: FundingEvent) => void;
+  /** Also use nodes independent auditors flagged. Default: false. */
+  includeFlagged?: boolean;
+  /** Also use unaudited nodes when the audit.requireAudited setting is on. Default: false. */
+  allowUnaudited?: boolean;
 }
 
 /** The OpenAI-compatible gateway over the context's chain, channels and wallet. */
@@ -22,7 +27,10 @@ export async function startAppGateway(app: AppContext, options: GatewayRequestOp
     refusalHint: () => 'Ask for fewer max_tokens, or have the gateway operator top the channel up (`cocoon channel topup`) or start the gateway with --auto-topup.',
     onEvent: options.onFunding,
   });
-  return startGateway({...(await app.chainAccess()), store: app.channels, funding, ...options});
+  const policy = auditPolicy(app);
+  const {includeFlagged, allowUnaudited, ...rest} = options;
+  const audit = {includeFlagged: Boolean(includeFlagged), requireAudited: policy.requireAudited && !allowUnaudited, quorum: policy.quorum};
+  return startGateway({...(await app.chainAccess()), store: app.channels, funding, audit, ...rest});
 }
 
 /**

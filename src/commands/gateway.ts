@@ -20,6 +20,8 @@ export default class Gateway extends BaseCommand<typeof Gateway> {
     'require-key': Flags.boolean({description: 'Refuse to start unless COCOON_GATEWAY_API_KEY is set (even on loopback)'}),
     'auto-topup': Flags.boolean({description: 'Top up a channel that is too low for a request (otherwise the request gets 402)'}),
     deposit: Flags.string({description: 'GRAM per channel opened or top-up [default: setting channel.deposit]'}),
+    'include-flagged': Flags.boolean({description: 'Also route to provider nodes that independent auditors flagged (skipped by default)'}),
+    'allow-unaudited': Flags.boolean({description: 'Also route to unaudited nodes when the audit.requireAudited setting is on'}),
     'max-tokens': Flags.integer({description: 'max_tokens of chat requests that set none', default: 256, min: 1}),
     wallet: sharedFlags.wallet,
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
@@ -41,6 +43,8 @@ export default class Gateway extends BaseCommand<typeof Gateway> {
       defaultMaxTokens: this.flags['max-tokens'],
       autoTopUp: this.flags['auto-topup'],
       deposit: this.flags.deposit,
+      includeFlagged: this.flags['include-flagged'],
+      allowUnaudited: this.flags['allow-unaudited'],
       onRequest: (e) => {
         requests++;
         if (e.status >= 500) log.warn(requestLine(e, app.network));

@@ -13,6 +13,8 @@ export interface ProviderDirectoryOptions {
   registryCacheMs?: number;
   /** Clock, ms. Default: Date.now. */
   now?: () => number;
+  /** Audit policy applied to every request: flagged nodes are skipped unless `includeFlagged`; `requireAudited` keeps only passed ones. */
+  audit?: {includeFlagged?: boolean; requireAudited?: boolean; quorum?: number};
 }
 
 /** One entry of GET /v1/models. */
@@ -57,7 +59,9 @@ export class ProviderDirectory {
   all(): Promise<DiscoveredProvider[]> {
     const fresh = this.cached && this.now() - this.cached.at < (this.options.cacheMs ?? 5000);
     if (!fresh) {
-      const providers = discoverProviders({client: this.options.client, registry: this.options.registry, cacheMs: this.options.registryCacheMs});
+      const audit = this.options.audit ?? {};
+      const filter = {...(audit.includeFlagged ? {includeFlagged: true} : {}), ...(audit.quorum ? {auditQuorum: audit.quorum} : {})};
+      const providers = discoverProviders({client: this.options.client, registry: this.options.registry, cacheMs: this.options.registryCacheMs, filter});
       this.cached = {at: this.now(), providers};
       // A failed read must not be served from the cache.
       providers.catch(() => {
@@ -74,7 +78,9 @@ export class ProviderDirectory {
 
   /** Providers that fit `filter`, best first (live before down, then cheapest). */
   async candidates(filter: ProviderFilter): Promise<DiscoveredProvider[]> {
-    return rankProviders((await this.all()).filter((p) => matches(p, filter)));
+    const audit = this.options.audit ?? {};
+    const withPolicy = {...filter, ...(audit.includeFlagged ? {includeFlagged: true} : {}), ...(audit.requireAudited ? {requireAudited: true} : {})};
+    return rankProviders((await this.all()).filter((p) => matches(p, withPolicy)));
   }
 
   /** True when some active provider serves `model`, whatever its price or liveness. */

@@ -49,6 +49,8 @@ export interface GatewayOptions {
   pacing?: {burst?: number; perSecond?: number};
   /** Reuse a provider discovery (registry and liveness) younger than this, ms. Default: 5000. */
   discoveryCacheMs?: number;
+  /** Audit policy (docs/audit.md): keep flagged nodes, use only audited ones, the quorum that flags. Default: flagged nodes are skipped. */
+  audit?: {includeFlagged?: boolean; requireAudited?: boolean; quorum?: number};
   /** Reuse a registry read younger than this, ms. Default: discovery's (15 s). */
   registryCacheMs?: number;
   /** On close, how long answers in flight may finish before they are cut (and not paid), ms. Default: 10,000. */

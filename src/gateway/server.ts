@@ -43,7 +43,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const expectedKey = options.apiKey ? digest(options.apiKey) : undefined;
   const maxBody = options.maxBodyBytes ?? 1 << 20;
-  const directory = new ProviderDirectory({client: options.client, registry: options.registry, cacheMs: options.discoveryCacheMs, registryCacheMs: options.registryCacheMs});
+  const directory = new ProviderDirectory({client: options.client, registry: options.registry, cacheMs: options.discoveryCacheMs, registryCacheMs: options.registryCacheMs, audit: options.audit});
   const ctx: CompletionContext = {
     client: options.client,
     registry: options.registry,
