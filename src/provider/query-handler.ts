@@ -21,6 +21,11 @@ import type {ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+// Label sets of the counters every answer bumps: constant (frozen) objects, whose label text the metrics keep.
+const RIDING = Object.freeze({result: 'riding'});
+const PROMPT_TOKENS = Object.freeze({kind: 'prompt'});
+const COMPLETION_TOKENS = Object.freeze({kind: 'completion'});
+
 /** A query refused with a wire code; thrown inside the handler and answered (encrypted once the request is open). */
 class Refusal extends Error {
   constructor(
@@ -155,7 +160,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
       if (typeof next === 'string') return next;
       if (next) {
         ctx.credit.ride(channel, epoch, q.voucher!);
-        ctx.metrics.inc('cocoon_vouchers_total', {result: 'riding'});
+        ctx.metrics.inc('cocoon_vouchers_total', RIDING);
       }
       return undefined;
     });
@@ -319,9 +324,9 @@ async function generate(
       return;
     }
     ctx.metrics.inc('cocoon_queries_completed_total');
-    ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
-    ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
-    ctx.metrics.inc('cocoon_charged_nanoton_total', {}, Number(cost));
+    ctx.metrics.inc('cocoon_tokens_total', PROMPT_TOKENS, usage.promptTokens);
+    ctx.metrics.inc('cocoon_tokens_total', COMPLETION_TOKENS, usage.completionTokens);
+    ctx.metrics.inc('cocoon_charged_nanoton_total', undefined, Number(cost));
     const tail = pending === '' ? [] : [lengthPrefixed(sealer.push(encodeTextPayload(pending), false))];
     out.end(...tail, lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
   } finally {
