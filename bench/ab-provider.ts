@@ -1,6 +1,7 @@
 // Two providers' CPU per null-engine query, interleaved in one process:
 //   COCOON_AB_A=<checkout> COCOON_AB_B=<checkout> node --import tsx bench/ab-provider.ts
-// (default A and B: this checkout). Each checkout's own src/provider/server.ts
+// (default A and B: this checkout; COCOON_AB_TOKENS per answer, default 32;
+// COCOON_AB_DELAY_MS per token, default 0; COCOON_AB_CONSUMERS, default 1). Each checkout's own src/provider/server.ts
 // serves on 127.0.0.1, each driven by its own forked consumer
 // (bench/lib/protocol-client.ts of this checkout, the same code for both); the
 // two take turns in blocks of COCOON_AB_BLOCK queries (default 200) for
@@ -21,6 +22,8 @@ const tokens = Number(process.env.COCOON_AB_TOKENS ?? 32);
 const block = Number(process.env.COCOON_AB_BLOCK ?? 200);
 const rounds = Number(process.env.COCOON_AB_ROUNDS ?? 10);
 const consumers = Number(process.env.COCOON_AB_CONSUMERS ?? 1);
+// A delay per token makes each token its own event-loop turn, as a real engine's are (0: the null engine's bursts).
+const delayMs = Number(process.env.COCOON_AB_DELAY_MS ?? 0);
 
 interface Side {
   name: string;
@@ -43,7 +46,7 @@ async function start(name: string, dir: string): Promise<Side> {
   const nodeKey = await generateNodeKey();
   const guard = new TableChannelGuard();
   for (let i = 0; i < consumers; i++) guard.set(new Address(0, Buffer.alloc(32, 7 + i)), {deposit: 10n ** 18n, consumerKey: ed25519PublicKey(consumerSeed)});
-  const server = await createProviderServer({engine: new NullEngine({tokens}), nodeKey, prices: {prompt: 1n, completion: 2n}, guard, rateLimit: {capacity: 1e9, refillPerSecond: 1e9}, maxTokens: 100_000});
+  const server = await createProviderServer({engine: new NullEngine({tokens, delayMs}), nodeKey, prices: {prompt: 1n, completion: 2n}, guard, rateLimit: {capacity: 1e9, refillPerSecond: 1e9}, maxTokens: 100_000});
   const setup: ClientSetup = {
     endpoint: server.url,
     x25519: Buffer.from(nodeKey.x25519PublicKey).toString('hex'),
