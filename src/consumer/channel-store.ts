@@ -197,6 +197,8 @@ export class ChannelStore {
 
   /** Run `work` under the provider's lock: one at a time in this process, and across processes by the lock file. Nothing blocks the event loop. */
   private locked<T>(provider: string, work: () => Promise<T>): Promise<T> {
+    // Anything queued behind a group closes it: an update arriving later goes after this, in arrival order.
+    this.groups.delete(provider);
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
     const target = this.lockTarget(provider);
     return turns.run(target, async () => {
@@ -217,7 +219,7 @@ export class ChannelStore {
   async update(provider: string, node: string | undefined, change: (record: ChannelRecord) => ChannelRecord): Promise<ChannelRecord> {
     // A gateway pays an answer per update: neither the lock nor the write's fsync blocks its event loop.
     // Group commit: updates that arrive while one is waiting for the provider's lock join it, and the
-    // whole group is applied in arrival order under one lock, with one durable write per file; each
+    // whole group is applied in arrival order under one lock, one durable write per run of one channel; each
     // resolves (with the record as its own change left it) only once that write is on disk.
     return new Promise<ChannelRecord>((resolve, reject) => {
       const waiting = this.groups.get(provider);
@@ -226,7 +228,6 @@ export class ChannelStore {
         return;
       }
       const group: PendingUpdate[] = [{node, change, resolve, reject}];
-      this.groups.set(provider, group);
       this.locked(provider, async () => {
         // From here on, later updates start the next group (which waits for this one's lock turn).
         if (this.groups.get(provider) === group) this.groups.delete(provider);
@@ -234,6 +235,7 @@ export class ChannelStore {
       }).catch((error: unknown) => {
         for (const u of group) u.reject(error);
       });
+      this.groups.set(provider, group);
     });
   }
 
