@@ -4,7 +4,9 @@
 //    verify → voucher) on 127.0.0.1 with the consumer in a forked process
 //    (bench/lib/protocol-client.ts): queries/s, p50/p99 latency, provider CPU
 //    per query (process.cpuUsage() here), bytes of overhead per token;
-//    COCOON_BENCH_QUERIES sets the count, COCOON_BENCH_NULL_ONLY=1 runs only this part;
+//    COCOON_BENCH_QUERIES sets the count, COCOON_BENCH_NULL_ONLY=1 runs only this part,
+//    COCOON_BENCH_PROFILE=<dir> writes a CPU profile of the provider's main thread
+//    over the sequential phase alone (read it with bench/lib/profile-summary.ts);
 // 3. with the real engine (COCOON_BENCH_MODEL, or COCOON_TEST_MODELS/stories260K.gguf):
 //    streamed tokens/s through the protocol against the engine alone.
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import {performance} from 'node:perf_hooks';
 import {fork} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
+import {Session} from 'node:inspector/promises';
 import {Address} from '@ton/core';
 import {ProviderClient} from '../src/consumer/client.js';
 import {ed25519PublicKey} from '../src/crypto/ed25519.js';
@@ -87,6 +90,36 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
 }
 
 /**
+ * With COCOON_BENCH_PROFILE=<dir>: start V8's CPU profiler on this (the
+ * provider's) main thread; the function returned stops it and writes the
+ * profile there. The profiler's own sampling costs CPU: read the profile for
+ * where time goes, never its run's queries per CPU-second.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.COCOON_BENCH_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', {interval: 100});
+  await session.post('Profiler.start');
+  // And where it allocates (sampled every 4 KiB), which is what the garbage collector's share of the CPU follows.
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true});
+  return async () => {
+    const {profile} = await session.post('Profiler.stop');
+    const {profile: heap} = await session.post('HeapProfiler.stopSampling');
+    fs.mkdirSync(dir, {recursive: true});
+    const stamp = Date.now();
+    const file = path.join(dir, `provider-sequential-${stamp}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(profile));
+    fs.writeFileSync(path.join(dir, `provider-sequential-${stamp}.heapprofile`), JSON.stringify(heap));
+    session.disconnect();
+    console.log(`CPU and allocation profiles of the provider over the sequential phase: ${file}, .heapprofile beside it`);
+  };
+}
+
+/**
  * The null-engine path with the consumer in another process (forked, its own
  * event loop and V8), so that this process's CPU time is the provider's alone:
  * queries per provider CPU-second is what a provider machine could serve.
@@ -113,19 +146,29 @@ async function fullPath() {
     child.once('exit', (code) => reject(new Error(`protocol client exited with ${code}`)));
   });
   const phase = (p: PhaseRequest) =>
-    new Promise<PhaseResult & {providerCpuUs: number}>((resolve, reject) => {
+    new Promise<PhaseResult & {providerCpuUs: number; providerSystemUs: number}>((resolve, reject) => {
       const cpu = process.cpuUsage();
-      child.once('message', (m: PhaseResult | {error: string}) => ('error' in m ? reject(new Error(m.error)) : resolve({...m, providerCpuUs: cpuMicros(cpu)})));
+      child.once('message', (m: PhaseResult | {error: string}) => ('error' in m ? reject(new Error(m.error)) : resolve({...m, providerCpuUs: cpuMicros(cpu), providerSystemUs: process.cpuUsage(cpu).system})));
       child.send(p);
     });
-  const load = (r: PhaseResult & {providerCpuUs: number}) => {
+  const load = (r: PhaseResult & {providerCpuUs: number; providerSystemUs: number}) => {
     const lat = [...r.latenciesMs].sort((a, b) => a - b);
-    return {queries: r.queries, qps: r.queries / r.seconds, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), providerCpuUsPerQuery: r.providerCpuUs / r.queries, queriesPerProviderCpuS: r.queries / (r.providerCpuUs / 1e6)};
+    return {
+      queries: r.queries,
+      qps: r.queries / r.seconds,
+      p50Ms: pct(lat, 50),
+      p99Ms: pct(lat, 99),
+      providerCpuUsPerQuery: r.providerCpuUs / r.queries,
+      providerSystemUsPerQuery: r.providerSystemUs / r.queries,
+      queriesPerProviderCpuS: r.queries / (r.providerCpuUs / 1e6),
+    };
   };
   const n = Number(process.env.COCOON_BENCH_QUERIES ?? 2000);
   await phase({phase: 'warm-up', consumers: 1, perConsumer: 300, channelByte: channelBytes.sequential, postEach: false});
   await phase({phase: 'warm-up', consumers: 1, perConsumer: 100, channelByte: channelBytes.posted, postEach: true});
+  const profile = await startProfile();
   const sequential = load(await phase({phase: 'sequential', consumers: 1, perConsumer: n, channelByte: channelBytes.sequential, postEach: false}));
+  await profile?.();
   const posted = load(await phase({phase: 'posted', consumers: 1, perConsumer: Math.ceil(n / 2), channelByte: channelBytes.posted, postEach: true}));
   const concurrent = {consumers, ...load(await phase({phase: 'concurrent', consumers, perConsumer: Math.ceil(n / consumers), channelByte: channelBytes.concurrent, postEach: false}))};
   // Bytes on the wire for one answer, against the text it carries.
@@ -136,7 +179,7 @@ async function fullPath() {
   const overhead = (responseBytes - textBytes) / tokens;
   const perTokenFrame = 4 + 17 + 1;
   const line = (what: string, l: ReturnType<typeof load>) =>
-    `${what}: ${fmt(l.qps)} queries/s, latency p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms; provider ${fmt(l.providerCpuUsPerQuery)} µs CPU per query = ${fmt(l.queriesPerProviderCpuS)} queries per provider CPU-second`;
+    `${what}: ${fmt(l.qps)} queries/s, latency p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms; provider ${fmt(l.providerCpuUsPerQuery)} µs CPU per query (${fmt(l.providerSystemUsPerQuery)} of it system) = ${fmt(l.queriesPerProviderCpuS)} queries per provider CPU-second`;
   console.log(`\n## full path, null engine, ${tokens} tokens per answer, the consumer in another process`);
   console.log(line(`1 consumer, sequential, voucher riding on the next query (${n})`, sequential));
   console.log(line(`1 consumer, sequential, voucher posted after each (${posted.queries})`, posted));

@@ -20,6 +20,14 @@ function lock(target: string): Promise<() => Promise<void>> {
 /** In this process, one writer at a time per lock target: the file lock only orders processes. */
 const turns = new KeyedMutex();
 
+/** One ChannelStore.update() waiting for its group's turn. */
+interface PendingUpdate {
+  node: string | undefined;
+  change: (record: ChannelRecord) => ChannelRecord;
+  resolve: (record: ChannelRecord) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Paid query ids kept per channel (more than any provider's credit window). */
 export const RECENT_RECEIPTS = 256;
 
@@ -97,6 +105,9 @@ const records = new FileMemo<ChannelRecord>((text, file) => {
 /** The consumer's channels on one network: `<data>/consumer/<network>/channels/<provider>[.<node>].json`, one per provider node. */
 export class ChannelStore {
   readonly dir: string;
+
+  /** Per provider, the updates waiting for the provider's lock together (update()'s group commit). */
+  private readonly groups = new Map<string, PendingUpdate[]>();
 
   constructor(readonly network: string, dir?: string) {
     this.dir = dir ?? dataPath('consumer', network, 'channels');
@@ -186,6 +197,8 @@ export class ChannelStore {
 
   /** Run `work` under the provider's lock: one at a time in this process, and across processes by the lock file. Nothing blocks the event loop. */
   private locked<T>(provider: string, work: () => Promise<T>): Promise<T> {
+    // Anything queued behind a group closes it: an update arriving later goes after this, in arrival order.
+    this.groups.delete(provider);
     fs.mkdirSync(this.dir, {recursive: true, mode: 0o700});
     const target = this.lockTarget(provider);
     return turns.run(target, async () => {
@@ -205,14 +218,58 @@ export class ChannelStore {
    */
   async update(provider: string, node: string | undefined, change: (record: ChannelRecord) => ChannelRecord): Promise<ChannelRecord> {
     // A gateway pays an answer per update: neither the lock nor the write's fsync blocks its event loop.
-    return this.locked(provider, async () => {
-      const current = this.find(provider, node, true);
-      if (!current) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
-      const next = change(current);
-      await this.save(this.file(next.provider, next.node), next);
-      this.dropShared(next);
-      return next;
+    // Group commit: updates that arrive while one is waiting for the provider's lock join it, and the
+    // whole group is applied in arrival order under one lock, one durable write per run of one channel; each
+    // resolves (with the record as its own change left it) only once that write is on disk.
+    return new Promise<ChannelRecord>((resolve, reject) => {
+      const waiting = this.groups.get(provider);
+      if (waiting) {
+        waiting.push({node, change, resolve, reject});
+        return;
+      }
+      const group: PendingUpdate[] = [{node, change, resolve, reject}];
+      this.locked(provider, async () => {
+        // From here on, later updates start the next group (which waits for this one's lock turn).
+        if (this.groups.get(provider) === group) this.groups.delete(provider);
+        await this.applyGroup(provider, group);
+      }).catch((error: unknown) => {
+        for (const u of group) u.reject(error);
+      });
+      this.groups.set(provider, group);
     });
+  }
+
+  /**
+   * Apply a group of updates under the lock, in arrival order. Consecutive
+   * updates of the same node's channel are applied one after another to the
+   * record and saved with one durable write; each resolves, with the record as
+   * its own change left it, once that write is on disk.
+   */
+  private async applyGroup(provider: string, group: PendingUpdate[]): Promise<void> {
+    for (let i = 0; i < group.length; ) {
+      const node = group[i]!.node;
+      let record: ChannelRecord | undefined = this.find(provider, node, true);
+      const applied: {update: PendingUpdate; record: ChannelRecord}[] = [];
+      for (; i < group.length && group[i]!.node === node; i++) {
+        const update = group[i]!;
+        try {
+          if (!record) throw new CocoonError('NOT_FOUND', `No channel to ${provider} is stored on this machine.`);
+          record = update.change(record);
+          applied.push({update, record});
+        } catch (error) {
+          update.reject(error);
+        }
+      }
+      if (applied.length === 0) continue;
+      try {
+        await this.save(this.file(record!.provider, record!.node), record!);
+        this.dropShared(record!);
+      } catch (error) {
+        for (const {update} of applied) update.reject(error);
+        continue;
+      }
+      for (const a of applied) a.update.resolve(a.record);
+    }
   }
 
   private async write(record: ChannelRecord): Promise<void> {

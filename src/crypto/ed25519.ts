@@ -8,10 +8,16 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 // Keyed by the seed's bytes (a caller may pass a fresh Buffer of the same key each time), bounded.
 const privateCache = new Map<string, KeyObject>();
 
+// A caller that signs with the same buffer each time (a node's seed) skips the hash: its key is
+// found by the buffer itself, and taken only while the buffer still holds the bytes it was made from.
+const byBuffer = new WeakMap<Uint8Array, {seed: Buffer; key: KeyObject}>();
+
 function privateKey(secret: Uint8Array): KeyObject {
   // Accept a 32-byte seed or TON's 64-byte secret key (seed ‖ public key).
   const seed = secret.length === 64 ? secret.subarray(0, 32) : secret;
   if (seed.length !== 32) throw new TypeError('Ed25519 secret must be a 32-byte seed or a 64-byte secret key');
+  const known = byBuffer.get(secret);
+  if (known && known.seed.equals(seed)) return known.key;
   const id = createHash('sha256').update(seed).digest('hex'); // not the seed itself: no copy of the secret as a string
   let key = privateCache.get(id);
   if (!key) {
@@ -19,6 +25,7 @@ function privateKey(secret: Uint8Array): KeyObject {
     if (privateCache.size >= 1024) privateCache.delete(privateCache.keys().next().value!);
     privateCache.set(id, key);
   }
+  byBuffer.set(secret, {seed: Buffer.from(seed), key});
   return key;
 }
 

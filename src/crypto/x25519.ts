@@ -31,7 +31,18 @@ function rawPublic(key: KeyObject): Uint8Array {
 // The node's own key agrees once per request: keep its KeyObject (bounded; keyed by a hash, not the secret).
 const privateCache = new Map<string, KeyObject>();
 
+// The node's key arrives as the same buffer on every request: found by the buffer (while it holds the same bytes), no hash.
+const byBuffer = new WeakMap<Uint8Array, {secret: Buffer; key: KeyObject}>();
+
 function cachedPrivate(secretKey: Uint8Array): KeyObject {
+  const known = byBuffer.get(secretKey);
+  if (known && known.secret.equals(secretKey)) return known.key;
+  const key = hashedPrivate(secretKey);
+  byBuffer.set(secretKey, {secret: Buffer.from(secretKey), key});
+  return key;
+}
+
+function hashedPrivate(secretKey: Uint8Array): KeyObject {
   const id = createHash('sha256').update(secretKey).digest('hex');
   let key = privateCache.get(id);
   if (!key) {

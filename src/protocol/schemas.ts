@@ -8,7 +8,8 @@ import {checkJsonSchema} from './response-format.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 /** Decimal string of a non-negative integer up to 2^128 − 1 (nanoGRAM). */
-export const NanoSchema = z.string().regex(/^(0|[1-9][0-9]{0,38})$/).refine((s) => BigInt(s) < 1n << 128n, 'above 2^128');
+// zod runs the refinement even after the regex failed: BigInt only where it parses (else "1.5" threw a SyntaxError out of safeParse).
+export const NanoSchema = z.string().regex(/^(0|[1-9][0-9]{0,38})$/).refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) < 1n << 128n, 'above 2^128');
 /** Raw TON address "wc:hex64" with workchain 0 or -1. */
 export const RawAddressSchema = z.string().regex(/^(0|-1):[0-9a-f]{64}$/);
 

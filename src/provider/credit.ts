@@ -31,7 +31,16 @@ export interface CreditLimits {
 /** Default window: 8 answers, 0.1 GRAM. */
 export const DEFAULT_CREDIT: CreditLimits = {queries: 8, nano: 100_000_000n};
 
-const costOf = (charge: PendingCharge): bigint => decodeReceipt(Buffer.from(charge.receipt, 'hex')).cost;
+// Every account read walks the unpaid receipts for their costs: decode each receipt once (keyed by its charge object, which copies of the account share).
+const costs = new WeakMap<PendingCharge, bigint>();
+const costOf = (charge: PendingCharge): bigint => {
+  let cost = costs.get(charge);
+  if (cost === undefined) {
+    cost = decodeReceipt(Buffer.from(charge.receipt, 'hex')).cost;
+    costs.set(charge, cost);
+  }
+  return cost;
+};
 
 /**
  * The receipts that still explain `owed − paid`, newest kept: a cumulative

@@ -23,8 +23,8 @@ export class ProviderMetrics {
   }
 
   /** Add to a counter. */
-  inc(name: string, labels: Record<string, string> = {}, by = 1): void {
-    const key = name + labelText(labels);
+  inc(name: string, labels?: Record<string, string>, by = 1): void {
+    const key = labels === undefined ? name : name + labelText(labels);
     this.counters.set(key, (this.counters.get(key) ?? 0) + by);
   }
 
@@ -59,10 +59,23 @@ export class ProviderMetrics {
   }
 }
 
-// Counters are bumped several times per query with a handful of distinct label sets: keep their text.
+// Counters are bumped several times per query with a handful of distinct label sets: keep their text,
+// found by the labels object itself where a caller passes the same one each time (a constant).
 const labelCache = new Map<string, string>();
+const labelsSeen = new WeakMap<Record<string, string>, string>();
 
 function labelText(labels: Record<string, string>): string {
+  if (Object.isFrozen(labels)) {
+    const known = labelsSeen.get(labels);
+    if (known !== undefined) return known;
+    const text = labelTextOf(labels);
+    labelsSeen.set(labels, text);
+    return text;
+  }
+  return labelTextOf(labels);
+}
+
+function labelTextOf(labels: Record<string, string>): string {
   let id = '';
   for (const k in labels) id += k + '\u0000' + labels[k] + '\u0000';
   if (id === '') return '';

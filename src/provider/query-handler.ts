@@ -16,9 +16,15 @@ import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
 import {sendError} from './http-util.js';
 import {NO_CHANNEL} from './channel-guard.js';
+import {ResponseWriter} from './response-writer.js';
 import type {ChannelAccount} from './ledger.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+// Label sets of the counters every answer bumps: constant (frozen) objects, whose label text the metrics keep.
+const RIDING = Object.freeze({result: 'riding'});
+const PROMPT_TOKENS = Object.freeze({kind: 'prompt'});
+const COMPLETION_TOKENS = Object.freeze({kind: 'completion'});
 
 /** A query refused with a wire code; thrown inside the handler and answered (encrypted once the request is open). */
 class Refusal extends Error {
@@ -106,19 +112,21 @@ export async function handleQuery(ctx: ServerContext, req: IncomingMessage, res:
 
   const sealer = await StreamSealer.create(opened.keys.responseKey, ctx.random(24));
   res.writeHead(200, {'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff'});
-  res.write(encodeResponsePreamble(sealer.header));
+  // The preamble leaves with the first frame (a refusal's, or the first text), or alone after coalesceMs.
+  const out = new ResponseWriter(res, encodeResponsePreamble(sealer.header), ctx.coalesceMs);
   try {
-    await serve(ctx, req, opened, sealer, res);
+    await serve(ctx, req, opened, sealer, res, out);
   } catch (err) {
     const refusal = err instanceof Refusal ? err : new Refusal('INTERNAL', 'Internal error.');
     ctx.metrics.inc('cocoon_rejections_total', {code: refusal.code});
-    if (!res.destroyed) res.end(lengthPrefixed(sealer.push(encodeErrorPayload(refusal.code, refusal.message, refusal.outstanding), true)));
+    if (!res.destroyed) out.end(lengthPrefixed(sealer.push(encodeErrorPayload(refusal.code, refusal.message, refusal.outstanding), true)));
   } finally {
+    out.dispose();
     sealer.dispose();
   }
 }
 
-async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedRequest, sealer: StreamSealer, res: ServerResponse): Promise<void> {
+async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedRequest, sealer: StreamSealer, res: ServerResponse, out: ResponseWriter): Promise<void> {
   let q: QueryRequest;
   try {
     q = decodeQueryRequest(opened.plaintext);
@@ -152,7 +160,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
       if (typeof next === 'string') return next;
       if (next) {
         ctx.credit.ride(channel, epoch, q.voucher!);
-        ctx.metrics.inc('cocoon_vouchers_total', {result: 'riding'});
+        ctx.metrics.inc('cocoon_vouchers_total', RIDING);
       }
       return undefined;
     });
@@ -205,7 +213,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
-    await generate(ctx, q, prices, {channel, epoch, release, prepared, consumerKey: terms.consumerKey}, sealer, res);
+    await generate(ctx, q, prices, {channel, epoch, release, prepared, consumerKey: terms.consumerKey}, sealer, res, out);
   } finally {
     release();
     // A voucher that rode on a query that ended without a charge reaches the disk now.
@@ -220,6 +228,7 @@ async function generate(
   slot: {channel: string; epoch: number; release: () => void; prepared?: PreparedPrompt; consumerKey: Uint8Array},
   sealer: StreamSealer,
   res: ServerResponse,
+  out: ResponseWriter,
 ): Promise<void> {
   const abort = new AbortController();
   let clientGone = false;
@@ -250,8 +259,9 @@ async function generate(
       throw engineRefusal(err, 'The engine refused the query.');
     }
     // Text is coalesced: the first piece goes out at once (time to first token),
-    // later ones at most every coalesceMs. Fewer frames cost fewer syscalls and
-    // wake-ups on both ends, and frame sizes no longer give away each token's length.
+    // later ones at most every coalesceMs, and the last with the final frame, in
+    // one write. Fewer frames and writes cost fewer syscalls and wake-ups on both
+    // ends, and frame sizes no longer give away each token's length.
     let pending = '';
     let lastFlush = -Infinity;
     let timer: NodeJS.Timeout | undefined;
@@ -263,7 +273,7 @@ async function generate(
       const frame = lengthPrefixed(sealer.push(encodeTextPayload(pending), false));
       pending = '';
       sentText = true;
-      return res.write(frame);
+      return out.write(frame);
     };
     try {
       for await (const event of events) {
@@ -281,7 +291,8 @@ async function generate(
           timer ??= setTimeout(flush, ctx.coalesceMs);
         }
       }
-      flush();
+      // What is still pending leaves with the final frame.
+      clearTimeout(timer);
     } catch (err) {
       clearTimeout(timer);
       if (clientGone) return;
@@ -313,10 +324,11 @@ async function generate(
       return;
     }
     ctx.metrics.inc('cocoon_queries_completed_total');
-    ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
-    ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
-    ctx.metrics.inc('cocoon_charged_nanoton_total', {}, Number(cost));
-    res.end(lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
+    ctx.metrics.inc('cocoon_tokens_total', PROMPT_TOKENS, usage.promptTokens);
+    ctx.metrics.inc('cocoon_tokens_total', COMPLETION_TOKENS, usage.completionTokens);
+    ctx.metrics.inc('cocoon_charged_nanoton_total', undefined, Number(cost));
+    const tail = pending === '' ? [] : [lengthPrefixed(sealer.push(encodeTextPayload(pending), false))];
+    out.end(...tail, lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
   } finally {
     clearTimeout(deadline);
     ctx.generations.delete(abort);

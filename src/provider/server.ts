@@ -80,6 +80,18 @@ function creditLimits(credit: ProviderServerOptions['credit']): CreditLimits {
   return limits;
 }
 
+// The label set of each route and status seen, made once (frozen, so the metrics keep its text).
+const requestLabelSets = new Map<string, Readonly<Record<string, string>>>();
+function requestLabels(route: string, status: number): Record<string, string> {
+  const id = `${route} ${status}`;
+  let labels = requestLabelSets.get(id);
+  if (!labels) {
+    labels = Object.freeze({route, status: String(status)});
+    if (requestLabelSets.size < 1024) requestLabelSets.set(id, labels);
+  }
+  return labels as Record<string, string>;
+}
+
 /** Start a provider node's HTTP server and resolve once it listens. */
 export async function createProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
   checkPrices(options.prices);
@@ -172,7 +184,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     closeGraceMs: 2_000,
     handle: (req, res, request) => {
       const {route} = request;
-      res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', {route: route in routes ? route : 'other', status: String(res.statusCode)}));
+      res.on('finish', () => ctx.metrics.inc('cocoon_http_requests_total', requestLabels(route in routes ? route : 'other', res.statusCode)));
       if (closing() && route !== 'GET /healthz' && route !== 'POST /v1/voucher') return sendError(res, 'SHUTTING_DOWN', 'The provider is shutting down.');
       if (ctx.suspended !== undefined && route === 'POST /v1/query') {
         req.resume();

@@ -29,4 +29,41 @@ describe('ChannelStore', () => {
     expect(store.get(PROVIDER, NODE_B)).toBeUndefined();
     expect(store.find(PROVIDER, NODE_B)?.channel).toBe(record('3').channel);
   });
+
+  it('applies updates that arrive together in order, each durable before it resolves, none lost (group commit)', async () => {
+    const dir = path.join(tempHome(), 'channels');
+    const store = new ChannelStore('devnet', dir);
+    await store.put(record('4', NODE_A));
+    await store.put(record('5', NODE_B));
+    const add = (node: string, cost: number, id: string) =>
+      store.update(PROVIDER, node, (r) => ({...r, paid: (BigInt(r.paid) + BigInt(cost)).toString(), receipts: [...(r.receipts ?? []), id]}));
+    const ids = Array.from({length: 24}, (_, i) => i.toString(16).padStart(32, '0'));
+    // 24 answers paid at once on two nodes' channels, one of them refused by its change: the rest land exactly.
+    const results = await Promise.allSettled(
+      ids.map((id, i) =>
+        i === 7
+          ? store.update(PROVIDER, NODE_A, () => {
+              throw new Error('refused');
+            })
+          : add(i % 3 === 0 ? NODE_B : NODE_A, i + 1, id),
+      ),
+    );
+    expect(results[7]!.status).toBe('rejected');
+    const paidA = ids.reduce((sum, _, i) => (i !== 7 && i % 3 !== 0 ? sum + i + 1 : sum), 0);
+    const paidB = ids.reduce((sum, _, i) => (i % 3 === 0 ? sum + i + 1 : sum), 0);
+    // Each resolved with the total its own change left, in arrival order per channel.
+    let runningA = 0;
+    results.forEach((r, i) => {
+      if (i === 7 || i % 3 === 0) return;
+      runningA += i + 1;
+      expect(r.status === 'fulfilled' && r.value.paid).toBe(String(runningA));
+    });
+    // On disk (a fresh store reads the files): every payment, every receipt, in order.
+    const fresh = new ChannelStore('devnet', dir);
+    expect(fresh.get(PROVIDER, NODE_A)?.paid).toBe(String(paidA));
+    expect(fresh.get(PROVIDER, NODE_B)?.paid).toBe(String(paidB));
+    expect(fresh.get(PROVIDER, NODE_A)?.receipts).toEqual(ids.filter((_, i) => i !== 7 && i % 3 !== 0));
+    // An update of a channel that is not there is refused alone.
+    await expect(store.update(PROVIDER, '3c'.repeat(32), (r) => r)).rejects.toMatchObject({code: 'NOT_FOUND'});
+  });
 });
