@@ -1,13 +1,14 @@
+import {createHash} from 'node:crypto';
 import {Address} from '@ton/core';
 import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
 import {malformed} from './errors.js';
-import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SignedReceipt} from './wire.js';
+import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SamplingUsed, type SignedReceipt} from './wire.js';
 
 /*
- * Receipt, 118 bytes, big-endian (docs/protocol.md §6). The provider signs
+ * Receipt, 230 bytes, big-endian (docs/protocol.md §6). The provider signs
  * these exact bytes with its Ed25519 node key:
  *   0  tag "rcpt" u32              4
- *   4  version u8 = 2              1
+ *   4  version u8 = 3              1
  *   5  query id                   16
  *  21  channel workchain i8        1
  *  22  channel account id         32
@@ -18,10 +19,18 @@ import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SignedR
  *  78  cost u128                  16
  *  94  cumulative charge u128     16
  * 110  provider time u64 (ms)      8
+ * 118  model SHA-256              32
+ * 150  temperature f32             4
+ * 154  top-p f32                   4
+ * 158  top-k u32                   4
+ * 162  seed u32                    4
+ * 166  prompt token ids hash      32
+ * 198  output token ids hash      32
  */
 
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
+const U32_MAX = 2 ** 32 - 1;
 
 function setU128(view: DataView, offset: number, value: bigint): void {
   view.setBigUint64(offset, value >> 64n);
@@ -32,12 +41,36 @@ function getU128(view: DataView, offset: number): bigint {
   return (view.getBigUint64(offset) << 64n) | view.getBigUint64(offset + 8);
 }
 
-/** Encode a receipt to its 118 signed bytes. */
+/** Token ids as the protocol hashes and carries them: each a u32, big-endian, in order. */
+export function encodeTokenIds(ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(4 * ids.length);
+  const view = new DataView(out.buffer);
+  ids.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id > U32_MAX) throw new RangeError(`token id ${id} is not a u32`);
+    view.setUint32(4 * i, id);
+  });
+  return out;
+}
+
+/** SHA-256 over the u32 big-endian token ids (docs/protocol.md §6); the empty list hashes the empty string. */
+export function tokenIdsHash(ids: readonly number[]): Buffer {
+  return createHash('sha256').update(encodeTokenIds(ids)).digest();
+}
+
+/** Sampling values as the receipt holds them: temperature and top-p rounded to float32. */
+export function samplingAsSigned(s: SamplingUsed): SamplingUsed {
+  return {temperature: Math.fround(s.temperature), topP: Math.fround(s.topP), topK: s.topK, seed: s.seed};
+}
+
+/** Encode a receipt to its 230 signed bytes. */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const inRange = (v: bigint, max: bigint) => v >= 0n && v <= max;
+  const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
   if (r.queryId.length !== 16) throw new TypeError('query id must be 16 bytes');
+  if (r.modelHash.length !== 32 || r.promptHash.length !== 32 || r.outputHash.length !== 32) throw new TypeError('model and token hashes must be 32 bytes');
   if (!inRange(r.prices.prompt, U64_MAX) || !inRange(r.prices.completion, U64_MAX)) throw new RangeError('price out of u64 range');
   if (!inRange(r.cost, U128_MAX) || !inRange(r.total, U128_MAX)) throw new RangeError('amount out of u128 range');
+  if (!u32(r.sampling.topK) || !u32(r.sampling.seed)) throw new RangeError('top-k and seed must be u32');
   const out = new Uint8Array(RECEIPT_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, RECEIPT_TAG);
@@ -52,11 +85,19 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   setU128(view, 78, r.cost);
   setU128(view, 94, r.total);
   view.setBigUint64(110, BigInt(r.timestamp));
+  out.set(r.modelHash, 118);
+  view.setFloat32(150, r.sampling.temperature);
+  view.setFloat32(154, r.sampling.topP);
+  view.setUint32(158, r.sampling.topK);
+  view.setUint32(162, r.sampling.seed);
+  out.set(r.promptHash, 166);
+  out.set(r.outputHash, 198);
   return out;
 }
 
 /** Decode receipt bytes; PROTOCOL_ERROR unless they are exactly a receipt of this protocol version. */
 export function decodeReceipt(bytes: Uint8Array): Receipt {
+  if (bytes.length === 118 && bytes[4] !== PROTOCOL_VERSION) throw malformed(`receipt (protocol version ${bytes[4]}; this cocoon speaks version ${PROTOCOL_VERSION})`);
   if (bytes.length !== RECEIPT_BYTES) throw malformed('receipt (length)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (view.getUint32(0) !== RECEIPT_TAG || bytes[4] !== PROTOCOL_VERSION) throw malformed('receipt (tag or version)');
@@ -64,6 +105,9 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   if (workChain !== 0 && workChain !== -1) throw malformed('receipt (workchain)');
   const timestamp = view.getBigUint64(110);
   if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('receipt (timestamp)');
+  const temperature = view.getFloat32(150);
+  const topP = view.getFloat32(154);
+  if (!(temperature >= 0 && temperature <= 10) || !(topP > 0 && topP <= 1)) throw malformed('receipt (sampling)');
   return {
     queryId: bytes.slice(5, 21),
     channel: new Address(workChain, Buffer.from(bytes.slice(22, 54))),
@@ -72,13 +116,17 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     cost: getU128(view, 78),
     total: getU128(view, 94),
     timestamp: Number(timestamp),
+    modelHash: bytes.slice(118, 150),
+    sampling: {temperature, topP, topK: view.getUint32(158), seed: view.getUint32(162)},
+    promptHash: bytes.slice(166, 198),
+    outputHash: bytes.slice(198, 230),
   };
 }
 
 /** Encode and sign a receipt with the provider's Ed25519 node key (32-byte seed). */
 export function signReceipt(receipt: Receipt, ed25519Seed: Uint8Array): SignedReceipt {
   const bytes = encodeReceipt(receipt);
-  return {receipt, bytes, signature: signEd25519(ed25519Seed, bytes)};
+  return {receipt: decodeReceipt(bytes), bytes, signature: signEd25519(ed25519Seed, bytes)};
 }
 
 /** True if `signature` is the provider's signature over these receipt bytes. */

@@ -3,12 +3,12 @@ import {performance} from 'node:perf_hooks';
 import {openRequest, type OpenedRequest} from '../protocol/envelope.js';
 import {StreamSealer} from '../crypto/response-stream.js';
 import {isCocoonError} from '../errors.js';
-import type {FinishReason, GenerateRequest, PreparedPrompt, Usage} from '../inference/types.js';
+import type {FinishReason, GenerateRequest, GenerationTrace, PreparedPrompt, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
 import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, queryCost, worstCaseCost} from '../protocol/pricing.js';
-import {signReceipt} from '../protocol/receipt.js';
+import {signReceipt, tokenIdsHash} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
 import {applyVoucher, withinWaiverBudget} from './credit.js';
@@ -241,6 +241,7 @@ async function generate(
   let sentText = false;
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
   let usage: Usage | undefined;
+  let trace: GenerationTrace | undefined;
   let finishReason: FinishReason = 'abort';
   try {
     let events;
@@ -269,6 +270,7 @@ async function generate(
       for await (const event of events) {
         if (event.type === 'done') {
           usage = event.usage;
+          trace = event.trace;
           finishReason = event.finishReason;
           break;
         }
@@ -301,7 +303,7 @@ async function generate(
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
-      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
+      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now(), ...commitments(ctx, q, trace)}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
       durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
@@ -316,11 +318,29 @@ async function generate(
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'prompt'}, usage.promptTokens);
     ctx.metrics.inc('cocoon_tokens_total', {kind: 'completion'}, usage.completionTokens);
     ctx.metrics.inc('cocoon_charged_nanoton_total', {}, Number(cost));
-    res.end(lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
+    res.end(lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed, trace?.outputTokenIds ?? []), true)));
   } finally {
     clearTimeout(deadline);
     ctx.generations.delete(abort);
     if (ctx.running.get(runningKey) === entry) ctx.running.delete(runningKey);
     res.off('close', onClose);
   }
+}
+
+const NO_HASH = new Uint8Array(32);
+
+/**
+ * What a receipt commits to beyond money (docs/protocol.md §6): the model
+ * file's SHA-256, the sampler the engine ran (its seed included) and the
+ * hashes of the token ids read and written. An engine without a trace (none
+ * generated anything) commits to the request's sampling and empty lists.
+ */
+function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined) {
+  const p = q.params;
+  return {
+    modelHash: /^[0-9a-f]{64}$/.test(ctx.engine.model.sha256) ? Buffer.from(ctx.engine.model.sha256, 'hex') : NO_HASH,
+    sampling: trace?.sampling ?? {temperature: p.temperature ?? 0, topP: p.topP ?? 1, topK: p.topK ?? 0, seed: p.seed ?? 0},
+    promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),
+    outputHash: tokenIdsHash(trace?.outputTokenIds ?? []),
+  };
 }

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {CocoonError} from '../errors.js';
 import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
-import {PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
+import {MAX_FINAL_TOKENS, PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
 import {Admission, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
@@ -102,7 +102,8 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     guard: options.guard,
     ledger: options.ledger ?? new MemoryChannelLedger(),
     maxBodyBytes: options.maxBodyBytes ?? defaultBodyLimit(options.engine.model.contextSize * maxPromptBytesPerToken),
-    maxTokens: options.maxTokens ?? 4096,
+    // The final frame carries every output token id: no answer may outgrow one frame (docs/protocol.md §5).
+    maxTokens: Math.min(options.maxTokens ?? 4096, MAX_FINAL_TOKENS),
     maxPromptBytesPerToken,
     timestampWindowMs,
     powDifficulty: pow,
