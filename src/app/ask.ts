@@ -54,6 +54,8 @@ export interface AskView {
   receipt: {queryId: string; bytes: string; signature: string};
   voucherPosted: boolean;
   trust: string;
+  /** The provider's audit standing beside the trust level: unaudited, passed or flagged (docs/audit.md). */
+  audit: string;
 }
 
 /** Typed filters from what the user typed. */
@@ -111,7 +113,7 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
   const stopped = result.finishReason === 'abort' ? 'stopped early; ' : '';
   const summary =
     `— ${stopped}${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
-    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}`;
+    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}; audit: ${result.audit}`;
   return {
     summary,
     json: {
@@ -125,6 +127,7 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
       receipt: result.receipt,
       voucherPosted: result.voucherPosted,
       trust: result.trust,
+      audit: result.audit,
     },
   };
 }

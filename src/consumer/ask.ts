@@ -5,7 +5,8 @@ import {completionBound, estimatePromptTokens, promptBytes, worstCaseCost} from 
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
-import type {SamplingParams} from '../protocol/wire.js';
+import type {SamplingParams, SamplingUsed} from '../protocol/wire.js';
+import type {AuditStanding, AuditStandingSource} from './audit-standing.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
@@ -58,6 +59,8 @@ export interface AskOptions {
   signal?: AbortSignal;
   /** Stops the answer early and pays for what arrived (QueryOptions.stop): the result then has finish `abort`. */
   stop?: AbortSignal;
+  /** Each provider's audit standing, reported beside the trust level. Default: every provider 'unaudited'. */
+  auditStanding?: AuditStandingSource;
 }
 
 /** A paid, verified answer. */
@@ -68,9 +71,15 @@ export interface AskResult {
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
   total: bigint;
-  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint};
+  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint; nodeKey: Buffer; modelHash: Buffer};
   channel: Address;
   receipt: {queryId: string; bytes: string; signature: string};
+  /** The completion's token ids, checked against the receipt: with the request and the receipt, what an auditor re-scores (src/audit). */
+  tokenIds: number[];
+  /** The sampler the provider ran (signed in the receipt), its seed included. */
+  sampling: SamplingUsed;
+  /** The provider's audit standing, beside `trust`: 'unaudited' unless an AuditStandingSource says otherwise. */
+  audit: AuditStanding;
   /** Whether the provider acknowledged the voucher (false while a flusher still holds it: the next query or the flusher delivers it). */
   voucherPosted: boolean;
   trust: TrustLevel;
@@ -245,7 +254,8 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   const provider = record.owner.toRawString();
   const client = new ProviderClient({
     endpoint: record.endpoint,
-    provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey},
+    // The receipt must name the registered model file (docs/protocol.md §6).
+    provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey, modelHash: record.modelHash},
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),
     // The signed total lives in the channel's file, shared under its lock with every other process using the channel.
@@ -289,9 +299,15 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     finishReason: result.finishReason,
     cost: result.cost,
     total: result.total,
-    provider: {address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint, pricePrompt: record.promptPrice, priceCompletion: record.completionPrice},
+    provider: {
+      address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint,
+      pricePrompt: record.promptPrice, priceCompletion: record.completionPrice, nodeKey: record.nodeKey, modelHash: record.modelHash,
+    },
     channel: Address.parseRaw(channel.channel),
     receipt: {queryId: result.queryId, bytes: Buffer.from(result.receipt.bytes).toString('hex'), signature: Buffer.from(result.receipt.signature).toString('hex')},
+    tokenIds: result.tokenIds,
+    sampling: result.sampling,
+    audit: options.auditStanding?.(record) ?? 'unaudited',
     voucherPosted,
     trust: result.trust,
   };

@@ -166,7 +166,8 @@ export class ProviderClient {
       if (problems.length > 0) {
         throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
           phase: 'after-text',
-          details: {problems},
+          // What was signed and sent, so an auditor can keep a refused answer as evidence (src/audit).
+          details: {problems, receipt: hex(signed.bytes), signature: hex(signed.signature), tokenIds: final!.tokenIds, text},
         });
       }
       // Counted (and saved) before the voucher exists: a crash after this never underpays or double-signs.

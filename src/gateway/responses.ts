@@ -66,6 +66,7 @@ export class CompletionResponses {
       receipt: result.receipt,
       voucher_posted: result.voucherPosted,
       trust: result.trust,
+      audit: result.audit,
     };
   }
 
