@@ -8,7 +8,7 @@ import {isCocoonError} from '../errors.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
 import {makeChallenge, type ChallengeOptions, type ChallengeRequest} from './challenge.js';
 import type {EvidenceBundle, EvidenceChallenge} from './evidence.js';
-import {DEFAULT_TOLERANCE, rescore, type AuditTolerance, type Scorer, type Verdict} from './rescore.js';
+import {DEFAULT_TOLERANCE, integrityProblem, rescore, type AuditTolerance, type Scorer, type Verdict} from './rescore.js';
 
 /** The provider audited, as its registry record names it. */
 export interface AuditedProvider {
@@ -47,7 +47,12 @@ export interface RunAuditOptions {
 /** A finished audit: the bundle, and the challenges that could not count as evidence either way. */
 export interface AuditOutcome {
   bundle: EvidenceBundle;
-  /** Challenges that got no signed receipt (the provider failed before answering, or signed nothing valid): not evidence. */
+  /**
+   * Challenges left out of the bundle: no answer with a valid signed receipt
+   * (the provider failed, or signed nothing valid), or a receipt that does
+   * not hash what arrived (the consumer refused to pay; a third party could
+   * not tell that from an auditor's alteration, so it is no evidence).
+   */
   unanswered: {request: ChallengeRequest; error: string}[];
 }
 
@@ -68,8 +73,14 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditOutcome> 
       unanswered.push({request, error: answered.error});
       continue;
     }
+    const scoredAnswer = {request, receipt: decodeReceipt(Buffer.from(answered.receipt, 'hex')), tokenIds: answered.tokenIds, text: answered.text};
+    const unsound = integrityProblem(scoredAnswer);
+    if (unsound) {
+      unanswered.push({request, error: `${answered.refused ?? 'the receipt does not check out'}: ${unsound}`});
+      continue;
+    }
     // The verdict is re-scoring's alone, so anyone re-verifying the bundle reaches the same one; a refusal to pay is noted beside it.
-    const scored = await rescore(options.scorer, {request, receipt: decodeReceipt(Buffer.from(answered.receipt, 'hex')), tokenIds: answered.tokenIds, text: answered.text}, options.tolerance ?? DEFAULT_TOLERANCE);
+    const scored = await rescore(options.scorer, scoredAnswer, options.tolerance ?? DEFAULT_TOLERANCE);
     const verdict: Verdict = answered.refused ? {ok: scored.ok, reason: `${scored.reason}; ${answered.refused}`} : scored;
     const challenge: EvidenceChallenge = {request, receipt: answered.receipt, signature: answered.signature, tokenIds: answered.tokenIds, text: answered.text, verdict};
     challenges.push(challenge);

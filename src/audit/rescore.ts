@@ -5,7 +5,7 @@
  * choice everywhere (within a tolerance for backend numerics), sampled ones
  * must stay inside the sampler's support and look like draws from it.
  */
-import {tokenIdsHash} from '../protocol/receipt.js';
+import {inputHash, textHash, tokenIdsHash} from '../protocol/receipt.js';
 import type {Receipt} from '../protocol/wire.js';
 import type {EngineModelInfo, ScoreRequest, TokenScore, TokenScores} from '../inference/types.js';
 import type {ChallengeRequest} from './challenge.js';
@@ -47,15 +47,29 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fail = (reason: string): Verdict => ({ok: false, reason});
 
 /**
- * Judge one answer against the registered model. The receipt's signature is
- * the caller's to check (it knows the node key); everything else the receipt
- * commits to is checked here: model hash, token ids, both counts, the text.
+ * Whether an answer is evidence against its provider at all: the request,
+ * token ids and text must be the ones its receipt hashes (the signature is
+ * the caller's to check, with the node key). Anything else could be an
+ * auditor's own alteration, so it proves nothing either way. Undefined when sound.
+ */
+export function integrityProblem(answer: ScoredAnswer): string | undefined {
+  const r = answer.receipt;
+  if (!inputHash(answer.request).equals(Buffer.from(r.inputHash))) return 'the request is not the one the receipt answers';
+  if (!tokenIdsHash(answer.tokenIds).equals(Buffer.from(r.outputHash))) return 'the token ids are not the ones the receipt hashes';
+  if (!textHash(answer.text).equals(Buffer.from(r.textHash))) return 'the text is not the one the receipt hashes';
+  return undefined;
+}
+
+/**
+ * Judge one answer against the registered model, given its integrity
+ * (integrityProblem): everything the provider signed is checked against what
+ * the model gives: model hash, the sampler asked for, both token counts, the
+ * text the ids spell, and each token's place in the model's distribution.
  */
 export async function rescore(scorer: Scorer, answer: ScoredAnswer, tolerance: AuditTolerance = DEFAULT_TOLERANCE): Promise<Verdict> {
   const {receipt: r, tokenIds} = answer;
   if (scorer.model.sha256 && hex(r.modelHash) !== scorer.model.sha256) return fail(`the receipt names model ${hex(r.modelHash)}, not the registered ${scorer.model.sha256}`);
   if (tokenIds.length !== r.usage.completionTokens) return fail(`${tokenIds.length} token ids for ${r.usage.completionTokens} billed completion tokens`);
-  if (!tokenIdsHash(tokenIds).equals(Buffer.from(r.outputHash))) return fail('the token ids do not match the receipt’s hash');
   const asked = answer.request.params;
   // Temperature and top-p travel as float32 in the receipt; top-k and the seed as integers.
   const differs = (a: number | undefined, b: number, f32 = false) => a !== undefined && (f32 ? Math.fround(a) : a) !== b;

@@ -9,7 +9,7 @@ import {createEngine} from '../inference/engine.js';
 import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
 import type {Receipt} from '../protocol/wire.js';
 import {parseEvidence, summarizeEvidence, type EvidenceBundle, type EvidenceSummary} from './evidence.js';
-import {DEFAULT_TOLERANCE, rescore, type AuditTolerance, type Scorer} from './rescore.js';
+import {DEFAULT_TOLERANCE, integrityProblem, rescore, type AuditTolerance, type Scorer} from './rescore.js';
 
 /** Options of verifyEvidence: the registered model, as a file to load or an engine already holding it. */
 export interface VerifyEvidenceOptions {
@@ -79,7 +79,13 @@ async function check(bundle: EvidenceBundle, summary: EvidenceSummary, engine: S
     seen.add(id);
     const seconds = receipt.timestamp / 1000;
     if (seconds < start - 1 || seconds > end + 1) problems.push(`${at}: answered at ${Math.floor(seconds)}, outside the period ${start}–${end}`);
-    const verdict = await rescore(engine, {request: c.request, receipt, tokenIds: c.tokenIds, text: c.text}, tolerance);
+    const answer = {request: c.request, receipt, tokenIds: c.tokenIds, text: c.text};
+    const unsound = integrityProblem(answer);
+    if (unsound) {
+      problems.push(`${at}: ${unsound}, so it is no evidence`);
+      continue;
+    }
+    const verdict = await rescore(engine, answer, tolerance);
     if (!verdict.ok) failures++;
     if (verdict.ok !== c.verdict.ok) problems.push(`${at}: stated ${c.verdict.ok ? 'passed' : 'failed'}, but re-scoring says ${verdict.ok ? 'it passes' : 'it fails'} (${verdict.reason})`);
   }

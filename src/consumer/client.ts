@@ -6,7 +6,7 @@ import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderE
 import {signCancel, signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
-import {decodeReceipt, samplingAsSigned, tokenIdsHash, verifyReceipt} from '../protocol/receipt.js';
+import {decodeReceipt, inputHash, samplingAsSigned, textHash, tokenIdsHash, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
 import {PROTOCOL_VERSION, type ChannelHoldings, type ProviderInfo, type QueryRequest, type Receipt, type ResponseFrame} from '../protocol/wire.js';
@@ -162,7 +162,7 @@ export class ProviderClient {
       if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
       if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
       if (r.total < r.cost) problems.push(`total ${r.total} below cost ${r.cost}`);
-      problems.push(...commitmentProblems(final!.tokenIds, r, q, this.options.provider.modelHash));
+      problems.push(...commitmentProblems(final!.tokenIds, text, r, request, this.options.provider.modelHash));
       if (problems.length > 0) {
         throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
           phase: 'after-text',
@@ -307,13 +307,16 @@ export class ProviderClient {
 /**
  * What the receipt commits to, checked against what arrived and what was
  * asked (docs/protocol.md §6): the token ids it hashes are the ones in the
- * final frame, as many as it bills; the model is the registered one; the
- * sampler is the one requested wherever the request set it.
+ * final frame, as many as it bills; the text is the text received; the
+ * request is this one; the model is the registered one; the sampler is the
+ * one requested wherever the request set it.
  */
-function commitmentProblems(tokenIds: number[], r: Receipt, q: QueryOptions, modelHash: Uint8Array | undefined): string[] {
+function commitmentProblems(tokenIds: number[], text: string, r: Receipt, q: QueryRequest, modelHash: Uint8Array | undefined): string[] {
   const problems: string[] = [];
   if (tokenIds.length !== r.usage.completionTokens) problems.push(`${tokenIds.length} token ids for ${r.usage.completionTokens} completion tokens`);
   if (!tokenIdsHash(tokenIds).equals(r.outputHash)) problems.push('token ids do not match the receipt’s hash');
+  if (!textHash(text).equals(r.textHash)) problems.push('the text received does not match the receipt’s hash');
+  if (!inputHash(q).equals(r.inputHash)) problems.push('the receipt answers another request');
   if (modelHash && !Buffer.from(modelHash).equals(Buffer.from(r.modelHash))) problems.push('another model than the registered one');
   const asked = q.params ?? {};
   const want = samplingAsSigned({temperature: asked.temperature ?? r.sampling.temperature, topP: asked.topP ?? r.sampling.topP, topK: asked.topK ?? r.sampling.topK, seed: asked.seed ?? r.sampling.seed});

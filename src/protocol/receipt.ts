@@ -2,10 +2,10 @@ import {createHash} from 'node:crypto';
 import {Address} from '@ton/core';
 import {signEd25519, verifyEd25519} from '../crypto/ed25519.js';
 import {malformed} from './errors.js';
-import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SamplingUsed, type SignedReceipt} from './wire.js';
+import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SamplingParams, type SamplingUsed, type SignedReceipt} from './wire.js';
 
 /*
- * Receipt, 230 bytes, big-endian (docs/protocol.md §6). The provider signs
+ * Receipt, 294 bytes, big-endian (docs/protocol.md §6). The provider signs
  * these exact bytes with its Ed25519 node key:
  *   0  tag "rcpt" u32              4
  *   4  version u8 = 3              1
@@ -24,8 +24,10 @@ import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type Samplin
  * 154  top-p f32                   4
  * 158  top-k u32                   4
  * 162  seed u32                    4
- * 166  prompt token ids hash      32
- * 198  output token ids hash      32
+ * 166  request input hash        32
+ * 198  prompt token ids hash      32
+ * 230  output token ids hash      32
+ * 262  text hash                  32
  */
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -57,17 +59,44 @@ export function tokenIdsHash(ids: readonly number[]): Buffer {
   return createHash('sha256').update(encodeTokenIds(ids)).digest();
 }
 
+/** What inputHash covers: the request's input and generation settings. */
+export interface RequestInput {
+  prompt?: string;
+  messages?: readonly {role: string; content: string}[];
+  params: SamplingParams;
+  maxTokens: number;
+}
+
+/**
+ * SHA-256 of the UTF-8 of JSON.stringify (ECMAScript: no whitespace, its
+ * string escapes and number forms) of {prompt} or {messages: [{role, content}…]},
+ * then params with only the keys present, in the order temperature, topP,
+ * topK, seed, stop, then maxTokens (docs/protocol.md §6). It ties an audited
+ * answer to the exact request, so nobody can re-score it against another.
+ */
+export function inputHash(r: RequestInput): Buffer {
+  const params: Record<string, unknown> = {};
+  for (const key of ['temperature', 'topP', 'topK', 'seed', 'stop'] as const) if (r.params[key] !== undefined) params[key] = r.params[key];
+  const input = r.prompt !== undefined ? {prompt: r.prompt} : {messages: (r.messages ?? []).map((m) => ({role: m.role, content: m.content}))};
+  return createHash('sha256').update(JSON.stringify({...input, params, maxTokens: r.maxTokens}), 'utf8').digest();
+}
+
+/** SHA-256 of a text's UTF-8 (the receipt's text hash). */
+export function textHash(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
 /** Sampling values as the receipt holds them: temperature and top-p rounded to float32. */
 export function samplingAsSigned(s: SamplingUsed): SamplingUsed {
   return {temperature: Math.fround(s.temperature), topP: Math.fround(s.topP), topK: s.topK, seed: s.seed};
 }
 
-/** Encode a receipt to its 230 signed bytes. */
+/** Encode a receipt to its 294 signed bytes. */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const inRange = (v: bigint, max: bigint) => v >= 0n && v <= max;
   const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
   if (r.queryId.length !== 16) throw new TypeError('query id must be 16 bytes');
-  if (r.modelHash.length !== 32 || r.promptHash.length !== 32 || r.outputHash.length !== 32) throw new TypeError('model and token hashes must be 32 bytes');
+  if ([r.modelHash, r.inputHash, r.promptHash, r.outputHash, r.textHash].some((h) => h.length !== 32)) throw new TypeError('the model, input, token and text hashes must be 32 bytes');
   if (!inRange(r.prices.prompt, U64_MAX) || !inRange(r.prices.completion, U64_MAX)) throw new RangeError('price out of u64 range');
   if (!inRange(r.cost, U128_MAX) || !inRange(r.total, U128_MAX)) throw new RangeError('amount out of u128 range');
   if (!u32(r.sampling.topK) || !u32(r.sampling.seed)) throw new RangeError('top-k and seed must be u32');
@@ -90,14 +119,16 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   view.setFloat32(154, r.sampling.topP);
   view.setUint32(158, r.sampling.topK);
   view.setUint32(162, r.sampling.seed);
-  out.set(r.promptHash, 166);
-  out.set(r.outputHash, 198);
+  out.set(r.inputHash, 166);
+  out.set(r.promptHash, 198);
+  out.set(r.outputHash, 230);
+  out.set(r.textHash, 262);
   return out;
 }
 
 /** Decode receipt bytes; PROTOCOL_ERROR unless they are exactly a receipt of this protocol version. */
 export function decodeReceipt(bytes: Uint8Array): Receipt {
-  if (bytes.length === 118 && bytes[4] !== PROTOCOL_VERSION) throw malformed(`receipt (protocol version ${bytes[4]}; this cocoon speaks version ${PROTOCOL_VERSION})`);
+  if (bytes.length >= 5 && bytes.length !== RECEIPT_BYTES && bytes[4] !== PROTOCOL_VERSION) throw malformed(`receipt (protocol version ${bytes[4]}; this cocoon speaks version ${PROTOCOL_VERSION})`);
   if (bytes.length !== RECEIPT_BYTES) throw malformed('receipt (length)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (view.getUint32(0) !== RECEIPT_TAG || bytes[4] !== PROTOCOL_VERSION) throw malformed('receipt (tag or version)');
@@ -118,8 +149,10 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     timestamp: Number(timestamp),
     modelHash: bytes.slice(118, 150),
     sampling: {temperature, topP, topK: view.getUint32(158), seed: view.getUint32(162)},
-    promptHash: bytes.slice(166, 198),
-    outputHash: bytes.slice(198, 230),
+    inputHash: bytes.slice(166, 198),
+    promptHash: bytes.slice(198, 230),
+    outputHash: bytes.slice(230, 262),
+    textHash: bytes.slice(262, 294),
   };
 }
 

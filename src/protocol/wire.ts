@@ -36,9 +36,9 @@ export const KDF_LABELS = {
 /** "rcpt": tag that starts every receipt, so a receipt signature can sign nothing else. */
 export const RECEIPT_TAG = 0x72637074;
 /** Size of an encoded receipt (docs/protocol.md §6). */
-export const RECEIPT_BYTES = 230;
+export const RECEIPT_BYTES = 294;
 /** Largest completion a final frame can carry: its token ids (4 bytes each) and the rest fit one frame. */
-export const MAX_FINAL_TOKENS = Math.floor((MAX_FRAME_BYTES - 17 - 2 - 230 - 64) / 4);
+export const MAX_FINAL_TOKENS = Math.floor((MAX_FRAME_BYTES - 17 - 2 - 294 - 64) / 4);
 /** Prefix of the bytes the provider signs in GET /v1/info. */
 export const INFO_SIGNING_PREFIX = 'cocoon/v3 info\n';
 /** Prefix of the bytes a consumer's voucher key signs to ask POST /v1/channel (then `channel ‖ "\n" ‖ timestamp`). */
@@ -151,10 +151,14 @@ export interface Receipt {
   modelHash: Uint8Array;
   /** The sampler the answer was generated with. */
   sampling: SamplingUsed;
+  /** inputHash of the request's prompt or messages, params and maxTokens, as the provider read them. */
+  inputHash: Uint8Array;
   /** tokenIdsHash of the prompt tokens the model read (beginning token included; promptTokens of them). */
   promptHash: Uint8Array;
   /** tokenIdsHash of the completion tokens (completionTokens of them, as in the final frame). */
   outputHash: Uint8Array;
+  /** SHA-256 of the UTF-8 text the text frames carried, all of it in order. */
+  textHash: Uint8Array;
 }
 
 /** A receipt with the provider's Ed25519 signature over its exact bytes. */

@@ -8,7 +8,7 @@ import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTe
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
 import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, queryCost, worstCaseCost} from '../protocol/pricing.js';
-import {signReceipt, tokenIdsHash} from '../protocol/receipt.js';
+import {inputHash, signReceipt, textHash, tokenIdsHash} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
 import {applyVoucher, withinWaiverBudget} from './credit.js';
@@ -242,6 +242,8 @@ async function generate(
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
   let usage: Usage | undefined;
   let trace: GenerationTrace | undefined;
+  // Everything the text frames carry, for the receipt's text hash.
+  let text = '';
   let finishReason: FinishReason = 'abort';
   try {
     let events;
@@ -277,6 +279,7 @@ async function generate(
         // Gone: nothing more is sent, but the engine's own end (it was aborted) says how much it generated.
         if (clientGone) continue;
         pending += event.text;
+        text += event.text;
         if (performance.now() - lastFlush >= ctx.coalesceMs || pending.length >= 4096) {
           if (!flush()) await drained(res);
         } else {
@@ -303,7 +306,7 @@ async function generate(
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
-      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now(), ...commitments(ctx, q, trace)}, ctx.nodeKey.ed25519Seed);
+      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now(), ...commitments(ctx, q, trace, text)}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
       durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
@@ -331,16 +334,18 @@ const NO_HASH = new Uint8Array(32);
 
 /**
  * What a receipt commits to beyond money (docs/protocol.md §6): the model
- * file's SHA-256, the sampler the engine ran (its seed included) and the
- * hashes of the token ids read and written. An engine without a trace (none
+ * file's SHA-256, the sampler the engine ran (its seed included), the
+ * request it answered, the hashes of the token ids read and written, and of the text sent. An engine without a trace (none
  * generated anything) commits to the request's sampling and empty lists.
  */
-function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined) {
+function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined, text: string) {
   const p = q.params;
   return {
     modelHash: /^[0-9a-f]{64}$/.test(ctx.engine.model.sha256) ? Buffer.from(ctx.engine.model.sha256, 'hex') : NO_HASH,
     sampling: trace?.sampling ?? {temperature: p.temperature ?? 0, topP: p.topP ?? 1, topK: p.topK ?? 0, seed: p.seed ?? 0},
+    inputHash: inputHash(q),
     promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),
     outputHash: tokenIdsHash(trace?.outputTokenIds ?? []),
+    textHash: textHash(text),
   };
 }

@@ -10,7 +10,7 @@ import {generateNodeKey, type NodeKey} from '../../src/crypto/node-key.js';
 import {openRequest} from '../../src/protocol/envelope.js';
 import {encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../../src/protocol/frames.js';
 import {queryCost} from '../../src/protocol/pricing.js';
-import {signReceipt, tokenIdsHash} from '../../src/protocol/receipt.js';
+import {inputHash, signReceipt, textHash, tokenIdsHash} from '../../src/protocol/receipt.js';
 import {decodeQueryRequest} from '../../src/protocol/request.js';
 import type {QueryRequest, SamplingUsed} from '../../src/protocol/wire.js';
 import {bytes, CHANNEL, CONSUMER_SEED, errorOf, MAX_PRICE, PRICES} from './setup.js';
@@ -26,7 +26,13 @@ interface Lie {
   signed?: number[];
   modelHash?: Uint8Array;
   sampling?: (q: QueryRequest) => SamplingUsed;
+  /** Text the receipt hashes (default: the text sent). */
+  signedText?: string;
+  /** The request the receipt says it answered (default: the one received). */
+  answered?: (q: QueryRequest) => QueryRequest;
 }
+
+const TEXT = 'Once upon a time.';
 
 let server: http.Server | undefined;
 const vouchers: string[] = [];
@@ -48,13 +54,14 @@ async function playProvider(node: NodeKey, lie: Lie): Promise<string> {
     const sampling = lie.sampling?.(q) ?? {temperature: q.params.temperature ?? 0.7, topP: q.params.topP ?? 0.9, topK: q.params.topK ?? 40, seed: q.params.seed ?? 7};
     const cost = queryCost(usage, PRICES);
     const signed = signReceipt(
-      {queryId: q.queryId, channel: q.channel, usage, prices: PRICES, cost, total: cost, timestamp: Date.now(), modelHash: lie.modelHash ?? MODEL_HASH, sampling, promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds)},
+      {queryId: q.queryId, channel: q.channel, usage, prices: PRICES, cost, total: cost, timestamp: Date.now(), modelHash: lie.modelHash ?? MODEL_HASH, sampling,
+        inputHash: inputHash(lie.answered?.(q) ?? q), promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds), textHash: textHash(lie.signedText ?? TEXT)},
       node.ed25519Seed,
     );
     const sealer = await StreamSealer.create(opened.keys.responseKey);
     res.writeHead(200, {'content-type': 'application/octet-stream'});
     res.write(encodeResponsePreamble(sealer.header));
-    res.write(lengthPrefixed(sealer.push(encodeTextPayload('Once upon a time.'), false)));
+    res.write(lengthPrefixed(sealer.push(encodeTextPayload(TEXT), false)));
     res.end(lengthPrefixed(sealer.push(encodeFinalPayload('stop', signed, (lie.sent ?? ((ids) => ids))([...signedIds])), true)));
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -106,6 +113,15 @@ describe('receipt commitments, checked by the consumer before it pays', () => {
     const err = await errorOf(result);
     expect(err.message).toMatch(/5 token ids for 7 completion tokens/);
     expect(await paid()).toBe(0n);
+  });
+
+  it('a receipt for other text, or for another request (another prompt or maxTokens): refused', async () => {
+    const text = await ask({signedText: 'Once upon a time, a fox.'});
+    expect((await errorOf(text.result)).message).toMatch(/the text received does not match the receipt’s hash/);
+    await new Promise((r) => server!.close(r));
+    const other = await ask({answered: (q) => ({...q, maxTokens: q.maxTokens + 1})});
+    expect((await errorOf(other.result)).message).toMatch(/the receipt answers another request/);
+    expect(await other.paid()).toBe(0n);
   });
 
   it('another model hash than the registered one: refused', async () => {

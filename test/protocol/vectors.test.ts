@@ -84,18 +84,23 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
 
   it('the receipt commits to the model, the sampler and both token lists, recomputed with bare primitives', () => {
     const r = buf(fixture.receipt.bytes);
-    expect(r.length).toBe(230);
+    expect(r.length).toBe(294);
     expect(r[4]).toBe(3);
     const u32s = (ids: number[]) => Buffer.concat(ids.map((id) => {
       const b = Buffer.alloc(4);
       b.writeUInt32BE(id);
       return b;
     }));
-    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
     expect(r.subarray(118, 150).toString('hex')).toBe(fixture.receipt.modelHash);
     expect([r.readFloatBE(150), r.readFloatBE(154), r.readUInt32BE(158), r.readUInt32BE(162)]).toEqual([0, Math.fround(0.9), 40, 42]);
-    expect(r.subarray(166, 198).toString('hex')).toBe(sha(u32s(fixture.receipt.promptTokenIds)));
-    expect(r.subarray(198, 230).toString('hex')).toBe(sha(u32s(fixture.receipt.outputTokenIds)));
+    // The input is the request's messages, params and maxTokens, as the plaintext of the request vector has them.
+    const plain = JSON.parse(fixture.request.plaintext);
+    expect(fixture.receipt.input).toBe(JSON.stringify({messages: plain.messages, params: plain.params, maxTokens: plain.maxTokens}));
+    expect(r.subarray(166, 198).toString('hex')).toBe(sha(fixture.receipt.input));
+    expect(r.subarray(198, 230).toString('hex')).toBe(sha(u32s(fixture.receipt.promptTokenIds)));
+    expect(r.subarray(230, 262).toString('hex')).toBe(sha(u32s(fixture.receipt.outputTokenIds)));
+    expect(r.subarray(262, 294).toString('hex')).toBe(sha(fixture.response.texts.join('')));
     expect(r.readUInt32BE(54)).toBe(fixture.receipt.promptTokenIds.length);
     expect(r.readUInt32BE(58)).toBe(fixture.receipt.outputTokenIds.length);
   });

@@ -11,7 +11,7 @@ import {sealRequest} from '../../src/protocol/envelope.js';
 import {StreamSealer} from '../../src/crypto/response-stream.js';
 import {x25519} from '../../src/crypto/x25519.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../../src/protocol/frames.js';
-import {signReceipt, tokenIdsHash} from '../../src/protocol/receipt.js';
+import {inputHash, signReceipt, textHash, tokenIdsHash} from '../../src/protocol/receipt.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import type {QueryRequest} from '../../src/protocol/wire.js';
 import {bytes} from './setup.js';
@@ -88,8 +88,10 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     timestamp: INPUTS.timestamp + 1000,
     modelHash: INPUTS.modelHash,
     sampling: {temperature: 0, topP: 0.9, topK: 40, seed: 42},
+    inputHash: inputHash(request),
     promptHash: tokenIdsHash(INPUTS.promptTokenIds),
     outputHash: tokenIdsHash(INPUTS.outputTokenIds),
+    textHash: textHash(INPUTS.texts.join('')),
   };
   const signed = signReceipt(receipt, node.ed25519Seed);
   const sealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
@@ -135,10 +137,13 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       bytes: hex(signed.bytes),
       signature: hex(signed.signature),
       modelHash: hex(INPUTS.modelHash),
+      input: JSON.stringify({messages: request.messages, params: {temperature: 0, topK: 40, seed: 42}, maxTokens: 64}),
+      inputHash: hex(receipt.inputHash),
       promptTokenIds: INPUTS.promptTokenIds,
       promptHash: hex(receipt.promptHash),
       outputTokenIds: INPUTS.outputTokenIds,
       outputHash: hex(receipt.outputHash),
+      textHash: hex(receipt.textHash),
     },
     response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', tokenIds: INPUTS.outputTokenIds, body: hex(response)},
     errorResponse: {code: 'BUSY', message: 'The provider is at capacity.', body: hex(errorResponse)},
