@@ -7,6 +7,7 @@ import path from 'node:path';
 import {runAudit, type AuditOutcome} from '../audit/auditor.js';
 import type {ChallengeRequest} from '../audit/challenge.js';
 import {encodeEvidence, parseEvidence, summarizeEvidence} from '../audit/evidence.js';
+import {auditKeptAnswers, parseKeptAnswers} from '../audit/kept.js';
 import {verifyEvidence} from '../audit/verify.js';
 import {formatTon, parseAddress, parseTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
@@ -18,6 +19,7 @@ import {CocoonError} from '../errors.js';
 import {createEngine, type LlamaEngine} from '../inference/engine.js';
 import {modelSha256} from '../inference/hash.js';
 import {listModels} from '../inference/models.js';
+import type {Address} from '@ton/core';
 import type {AppContext} from './context.js';
 
 /** What `audit run` is asked. */
@@ -26,6 +28,8 @@ export interface AuditRunRequest {
   provider?: string;
   /** Audit every live provider of this model (name, case-insensitive). */
   model?: string;
+  /** Audit the answers kept in this file (`ask --keep`) instead of sending challenges: no query, no payment. */
+  answers?: string;
   /** Challenges per provider. Default: 10. */
   challenges?: number;
   /** The registered GGUF (its hash is checked). Default: the file in the models dir whose SHA-256 the record names. */
@@ -69,9 +73,10 @@ export interface AuditRunView {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** Audit one provider, or every live provider of a model. */
+/** Audit one provider, or every live provider of a model, or the answers a consumer kept. */
 export async function auditProviders(app: AppContext, request: AuditRunRequest): Promise<AuditRunView> {
-  if (!request.provider && !request.model) throw new CocoonError('USAGE', 'Name a provider or a model to audit.', {hint: 'Pass --provider ADDRESS or --model NAME.'});
+  if (request.answers) return auditKept(app, request, request.answers);
+  if (!request.provider && !request.model) throw new CocoonError('USAGE', 'Name a provider or a model to audit.', {hint: 'Pass --provider ADDRESS or --model NAME, or --answers FILE.'});
   const challenges = request.challenges ?? 10;
   if (!Number.isInteger(challenges) || challenges < 1) throw new CocoonError('INVALID_INPUT', `--challenges must be a positive integer, got ${challenges}.`);
   const chain = await app.chainAccess();
@@ -99,10 +104,31 @@ export async function auditProviders(app: AppContext, request: AuditRunRequest):
         stopAfterFailures: request.stopAfterFailures ?? 3,
         onChallenge: (i, c) => request.onNote?.(`  challenge ${i + 1}: ${c.verdict.ok ? 'ok' : 'FAILED'}: ${c.verdict.reason}`),
       });
-      views.push(await saveOutcome(app, outcome, evidencePath(request.out, live.length, candidate)));
+      views.push(await saveOutcome(app, outcome, evidencePath(request.out, live.length, candidate.record)));
     }
   } finally {
     for (const e of engines.values()) await e.then((x) => x.dispose()).catch(() => undefined);
+  }
+  return {providers: views};
+}
+
+/** Re-score answers kept by `ask --keep`: one bundle per provider node, grouped by registered model. */
+async function auditKept(app: AppContext, request: AuditRunRequest, file: string): Promise<AuditRunView> {
+  const text = await fs.readFile(file, 'utf8').catch((err: unknown) => Promise.reject(new CocoonError('NOT_FOUND', `Cannot read ${file}: ${(err as Error).message}`)));
+  const answers = parseKeptAnswers(text).filter((a) => (!request.provider || a.provider.owner === parseAddress(request.provider).toRawString()) && (!request.model || a.provider.model.toLowerCase() === request.model.toLowerCase()));
+  if (answers.length === 0) throw new CocoonError('NOT_FOUND', `No kept answer in ${file} matches.`, {hint: 'Keep answers with `cocoon ask --keep FILE`.'});
+  const views: AuditProviderView[] = [];
+  const nodes = new Set(answers.map((a) => a.provider.nodeKey)).size;
+  for (const hash of new Set(answers.map((a) => a.provider.modelHash))) {
+    const engine = await loadRegistered(hash, request.modelPath, answers.find((a) => a.provider.modelHash === hash)!.provider.model);
+    try {
+      for (const outcome of await auditKeptAnswers(answers, engine)) {
+        const owner = parseAddress(outcome.bundle.provider.owner);
+        views.push(await saveOutcome(app, outcome, evidencePath(request.out, nodes, {owner, nodeKey: Buffer.from(outcome.bundle.provider.nodeKey, 'hex')})));
+      }
+    } finally {
+      await engine.dispose();
+    }
   }
   return {providers: views};
 }
@@ -131,8 +157,8 @@ async function loadRegistered(hash: string, modelPath: string | undefined, name:
   return engine;
 }
 
-function evidencePath(out: string | undefined, providers: number, p: DiscoveredProvider): string {
-  const name = `${p.record.owner.toRawString().replace(':', '_')}-${hex(p.record.nodeKey).slice(0, 8)}-${Date.now()}.json`;
+function evidencePath(out: string | undefined, providers: number, p: {owner: Address; nodeKey: Buffer}): string {
+  const name = `${p.owner.toRawString().replace(':', '_')}-${hex(p.nodeKey).slice(0, 8)}-${Date.now()}.json`;
   // A .json path names the file (one provider); anything else is a directory for one file per provider.
   if (out?.endsWith('.json')) {
     if (providers > 1) throw new CocoonError('USAGE', `--out ${out} names one file, but ${providers} providers are audited.`, {hint: 'Pass a directory to --out.'});

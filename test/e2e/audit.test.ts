@@ -65,8 +65,17 @@ describe.runIf(model)('cocoon audit, through the CLI on the devnet', () => {
     expect(refused.json.error.message).toMatch(/The evidence does not hold: 1 problem \(challenge 1: stated failed, but re-scoring says it passes/);
   }, 300_000);
 
-  it('`ask --json` reports the audit standing beside the trust level', async () => {
-    const answer = await ok(auditorHome, ['ask', 'Once upon a time', '--provider', owner, '--max-tokens', '8', '--yes']);
+  it('`ask --json` reports the audit standing beside the trust level; answers kept with --keep are audited later without a query', async () => {
+    const kept = path.join(auditorHome, 'kept.jsonl');
+    const answer = await ok(auditorHome, ['ask', 'Once upon a time', '--provider', owner, '--max-tokens', '8', '--yes', '--keep', kept]);
     expect(answer).toMatchObject({trust: 'provider-visible', audit: 'unaudited'});
-  }, 120_000);
+    await ok(auditorHome, ['ask', 'Tell me a story.', '--system', 'You are a storyteller.', '--temperature', '0.8', '--provider', owner, '--max-tokens', '12', '--yes', '--keep', kept]);
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
+    const before = await ok(auditorHome, ['channel', 'status', owner]);
+    const out = path.join(auditorHome, 'kept-evidence');
+    const audit = await ok(auditorHome, ['audit', 'run', '--answers', kept, '--model-file', model!, '--out', out]);
+    expect(audit.providers).toEqual([expect.objectContaining({provider: owner, verdict: 'passed', challenges: 2, failures: 0, unanswered: []})]);
+    expect(await ok(auditorHome, ['channel', 'status', owner])).toEqual(before);
+    expect((await ok(auditorHome, ['audit', 'verify', audit.providers[0].evidence, '--model', model!])).ok).toBe(true);
+  }, 180_000);
 });

@@ -10,10 +10,12 @@ export default class AuditRun extends BaseCommand<typeof AuditRun> {
   static override examples = [
     '<%= config.bin %> audit run --provider EQB… --challenges 20',
     '<%= config.bin %> audit run --model stories260K --model-file ./stories260K.gguf --out ./evidence --json',
+    '<%= config.bin %> audit run --answers ./kept.jsonl',
   ];
   static override flags = {
     provider: Flags.string({description: 'Audit this provider (wallet address)'}),
     model: Flags.string({description: 'Audit every live provider of this model'}),
+    answers: Flags.string({description: 'Audit the answers kept in this file (`ask --keep`) instead of sending challenges: no query, no payment'}),
     challenges: Flags.integer({description: 'Challenges per provider', default: 10, min: 1}),
     'model-file': Flags.string({description: 'The registered GGUF [default: the file in the models dir with the registered SHA-256]'}),
     out: Flags.string({description: 'Evidence file (one provider, .json) or directory [default: <data dir>/audit/]'}),
@@ -29,6 +31,7 @@ export default class AuditRun extends BaseCommand<typeof AuditRun> {
     const view = await auditProviders(app, {
       provider: this.flags.provider,
       model: this.flags.model,
+      answers: this.flags.answers,
       challenges: this.flags.challenges,
       modelPath: this.flags['model-file'],
       out: this.flags.out,
