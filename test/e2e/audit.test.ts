@@ -14,6 +14,8 @@ const auditorHome = tempHome();
 const providerHome = tempHome();
 let env: Record<string, string>;
 let node: Background | undefined;
+let peer: Background | undefined;
+const peerHome = tempHome();
 let owner = '';
 
 async function ok(home: string, args: string[]) {
@@ -38,6 +40,7 @@ describe.runIf(model)('cocoon audit, through the CLI on the devnet', () => {
 
   afterAll(async () => {
     node?.child.kill('SIGKILL');
+    peer?.child.kill('SIGKILL');
     await runCli(['devnet', 'stop'], {home: auditorHome, env});
   });
 
@@ -78,4 +81,22 @@ describe.runIf(model)('cocoon audit, through the CLI on the devnet', () => {
     expect(await ok(auditorHome, ['channel', 'status', owner])).toEqual(before);
     expect((await ok(auditorHome, ['audit', 'verify', audit.providers[0].evidence, '--model', model!])).ok).toBe(true);
   }, 180_000);
+
+  it('`provide start --audit-peers` audits a peer serving the same model hash with its own engine, in the background', async () => {
+    await ok(peerHome, ['wallet', 'create', 'gpu2']);
+    await ok(peerHome, ['devnet', 'fund', 'gpu2', '5']);
+    const port = await freePort();
+    await ok(peerHome, ['provide', 'register', '--model', model!, '--model-name', 'stories260K', '--stake', '1', '--price-prompt', '1', '--price-completion', '10', '--port', String(port), '--yes']);
+    // 3600 an hour: about one a second.
+    peer = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '1', '--audit-peers', '3600'], {home: peerHome, env, ready: /auditing peers/});
+    const deadline = Date.now() + 90_000;
+    while (!/audited \S+: (ok|FAILED)/.test(peer.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(peer.output()).toMatch(new RegExp(`audited ${owner}: ok \\((greedy|sampled) answer`));
+    const dir = path.join(peerHome, 'data', 'audit', 'peers');
+    const [file] = fs.readdirSync(dir);
+    const bundle = JSON.parse(fs.readFileSync(path.join(dir, file!), 'utf8'));
+    expect(bundle.provider.owner).not.toBe('');
+    expect(bundle.summary.failures).toBe(0);
+    expect((await ok(auditorHome, ['audit', 'verify', path.join(dir, file!), '--model', model!])).ok).toBe(true);
+  }, 240_000);
 });
