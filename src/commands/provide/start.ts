@@ -69,7 +69,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     const pow = node.server.info().pow.difficulty;
     if (pow > 0) log.info(`asking ${pow} bits of proof of work per query`);
     const perHour = this.flags['audit-peers'];
-    const auditor = perHour ? (await import('../../app/audit.js')).startPeerAudits(app, {node, perHour, wallet: this.flags.wallet, onResult: (line) => log.info(line)}) : undefined;
+    const auditor = perHour ? (await import('../../app/peer-audit.js')).startPeerAudits(app, {node, perHour, wallet: this.flags.wallet, onResult: (line) => log.info(line)}) : undefined;
     if (perHour) log.info(`auditing peers that serve the same model: ${perHour} challenges per hour`);
     const signal = await waitForStopSignal();
     await auditor?.stop();
