@@ -341,7 +341,7 @@ const NO_HASH = new Uint8Array(32);
 function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined, text: string) {
   const p = q.params;
   return {
-    modelHash: /^[0-9a-f]{64}$/.test(ctx.engine.model.sha256) ? Buffer.from(ctx.engine.model.sha256, 'hex') : NO_HASH,
+    modelHash: /^[0-9a-f]{64}$/.test(ctx.modelSha256) ? Buffer.from(ctx.modelSha256, 'hex') : NO_HASH,
     sampling: trace?.sampling ?? {temperature: p.temperature ?? 0, topP: p.topP ?? 1, topK: p.topK ?? 0, seed: p.seed ?? 0},
     inputHash: inputHash(q),
     promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),

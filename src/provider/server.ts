@@ -97,6 +97,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   if (!(maxPromptBytesPerToken >= 1)) throw new CocoonError('INVALID_INPUT', `maxPromptBytesPerToken must be ≥ 1, got ${maxPromptBytesPerToken}.`);
   const ctx: ServerContext = {
     engine: options.engine,
+    modelSha256: options.modelSha256 || options.engine.model.sha256,
     nodeKey: options.nodeKey,
     prices: {...options.prices},
     guard: options.guard,
@@ -132,7 +133,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       protocol: PROTOCOL_VERSION,
       software: ctx.software,
       time: ctx.now(),
-      models: [{name: m.name, architecture: m.architecture, sha256: m.sha256, contextSize: m.contextSize}],
+      models: [{name: m.name, architecture: m.architecture, sha256: ctx.modelSha256, contextSize: m.contextSize}],
       prices: {prompt: ctx.prices.prompt.toString(), completion: ctx.prices.completion.toString()},
       load: ctx.engine.load(),
       keys: {x25519: hex(ctx.nodeKey.x25519PublicKey), ed25519: hex(ctx.nodeKey.ed25519PublicKey)},
