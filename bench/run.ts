@@ -44,6 +44,7 @@ const benches: Bench[] = [
   {name: 'e2e', file: 'e2e.bench.ts', full: {COCOON_BENCH_E2E_ROUNDS: '41', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_E2E_ROUNDS: '5', COCOON_BENCH_TOKENS: '256'}},
   {name: 'memory', file: 'memory.bench.ts', full: {COCOON_BENCH_ASKS: '3', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_ASKS: '1', COCOON_BENCH_TOKENS: '256'}},
   {name: 'wan', file: 'wan.bench.ts', full: {COCOON_BENCH_WAN_ROUNDS: '4', COCOON_BENCH_WAN_WINDOW_S: '3'}, quick: {COCOON_BENCH_WAN_ROUNDS: '2', COCOON_BENCH_WAN_WINDOW_S: '2'}},
+  {name: 'audit', file: 'audit.bench.ts', full: {AUDIT_BENCH_CHALLENGES: '300', AUDIT_BENCH_TRIALS: '10', AUDIT_BENCH_ROUNDS: '9'}, quick: {AUDIT_BENCH_CHALLENGES: '30', AUDIT_BENCH_TRIALS: '3', AUDIT_BENCH_ROUNDS: '3'}},
   {name: 'flood', file: 'flood.bench.ts', full: {BENCH_FLOOD_SECONDS: '4', BENCH_FLOOD_RATE: '10'}, quick: {BENCH_FLOOD_SECONDS: '2', BENCH_FLOOD_RATE: '10'}},
 ];
 
@@ -148,6 +149,7 @@ const fills: Record<string, () => string> = {
   startup: () => section('startup', render.startup as any),
   wan: () => section('wan', render.wan as any),
   flood: () => section('flood', render.flood as any),
+  audit: () => section('audit', render.audit as any),
 };
 const template = fs.readFileSync(path.join(ROOT, 'bench', 'benchmarks.template.md'), 'utf8');
 const doc = template.replace(/\{\{([\w.]+)\}\}/g, (_, key: string) => {

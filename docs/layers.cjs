@@ -17,9 +17,10 @@ const LAYERS = {
   provider: ['protocol', 'crypto', 'chain', 'inference', 'wallet', 'config', 'http', 'errors'],
   consumer: ['protocol', 'crypto', 'chain', 'wallet', 'config', 'errors'],
   gateway: ['consumer', 'protocol', 'chain', 'config', 'http', 'errors'],
-  app: ['gateway', 'provider', 'consumer', 'devnet', 'wallet', 'inference', 'chain', 'protocol', 'crypto', 'config', 'http', 'errors'],
+  audit: ['consumer', 'inference', 'protocol', 'chain', 'crypto', 'config', 'errors'],
+  app: ['audit', 'gateway', 'provider', 'consumer', 'devnet', 'wallet', 'inference', 'chain', 'protocol', 'crypto', 'config', 'http', 'errors'],
   demo: ['app', 'provider', 'consumer', 'devnet', 'wallet', 'inference', 'chain', 'protocol', 'crypto', 'config', 'errors'],
-  cli: ['app', 'gateway', 'provider', 'consumer', 'devnet', 'wallet', 'inference', 'chain', 'protocol', 'crypto', 'config', 'errors'],
+  cli: ['app', 'audit', 'gateway', 'provider', 'consumer', 'devnet', 'wallet', 'inference', 'chain', 'protocol', 'crypto', 'config', 'errors'],
   commands: ['cli', 'app', 'demo', 'config', 'errors'],
 };
 

@@ -47,6 +47,15 @@ export {registerProvider, updateProvider, unregisterProvider, withdrawStake, get
 export {Settler, type ClaimReport} from './provider/settlement.js';
 export {generateNodeKey, loadNodeKey, saveNodeKey, type NodeKey} from './crypto/node-key.js';
 
+// Audits: honest serving without enclaves (docs/audit.md)
+export {runAudit, type RunAuditOptions, type AuditOutcome, type AuditedProvider} from './audit/auditor.js';
+export {rescore, integrityProblem, DEFAULT_TOLERANCE, type AuditTolerance, type Verdict} from './audit/rescore.js';
+export {encodeEvidence, parseEvidence, summarizeEvidence, type EvidenceBundle, type EvidenceSummary} from './audit/evidence.js';
+export {verifyEvidence, type EvidenceVerification, type VerifyEvidenceOptions} from './audit/verify.js';
+export {auditStanding, reportFails, describeStanding, type AuditStanding, type AuditStandingName} from './consumer/audit-standing.js';
+export {AuditBoard, auditBoardOf} from './chain/contracts/audit-board.js';
+export {readBoardData, type BoardSnapshot, type BoardAuditor, type BoardReport} from './chain/contracts/audit-board-codec.js';
+
 // The composition layer: settings → chain, registry, stores, wallets, node key
 export {AppContext, type AppContextOptions, type SecretSource, type SecretRequest} from './app/context.js';
 export {registryAddress} from './app/registry-address.js';

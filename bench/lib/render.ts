@@ -445,3 +445,29 @@ export function contractsProperty(r: ContractsProperty): string {
     [[n(r.runs), n(r.payouts), n(r.reopens), n(r.externalsAccepted), n(r.externalsRefused), n(r.evictions), `${n(r.longestRunYears, 1)} years`]],
   );
 }
+
+/** What bench/audit.bench.ts emits. */
+interface Audit extends Stored {
+  model: string;
+  calibration: {challenges: number; failures: number; passRate: number; greedy: number; sampled: number; maxAbsZ: number; greedyTiesForgiven: number; completionTokens: number; seconds: number};
+  detection: Record<string, {trials: number; flaggedWithin5: number; challengesToFlag: number[]}>;
+  cost: {tokens: number; generateMs: number; rescoreMs: number; rescoreFullVocabularyMs: number; ratio: number; ratioFullVocabulary: number; backend: string};
+}
+
+/** The audit calibration, detection and cost tables. */
+export function audit(r: Audit): string {
+  const c = r.calibration;
+  const detection = Object.entries(r.detection).map(([name, d]) => [name, `${d.flaggedWithin5}/${d.trials}`, d.challengesToFlag.map((x) => (Number.isFinite(x) ? x : '—')).join(', ')]);
+  return (
+    table(['honest provider (' + r.model + ')', 'challenges', 'passed', 'greedy / sampled', 'largest |z| (sampled)', 'greedy ties forgiven'], ['---', '---:', '---:', '---:', '---:', '---:'], [
+      ['calibration', c.challenges, `**${n(100 * c.passRate, 2)} %**`, `${c.greedy} / ${c.sampled}`, n(c.maxAbsZ, 2), c.greedyTiesForgiven],
+    ]) +
+    '\n\n' +
+    table(['served instead, under the registered hash', 'flagged within 5 challenges', 'challenges to flag, per trial'], ['---', '---:', '---'], detection) +
+    '\n\n' +
+    table([`re-scoring a ${r.cost.tokens}-token greedy answer (${r.cost.backend})`, 'generate', 're-score', 're-score ÷ generate'], ['---', '---:', '---:', '---:'], [
+      ['top-40 lists per position (greedy, top-k 40)', `${n(r.cost.generateMs, 1)} ms`, `${n(r.cost.rescoreMs, 1)} ms`, `**${n(r.cost.ratio, 3)}**`],
+      ['whole-vocabulary lists (top-k off)', `${n(r.cost.generateMs, 1)} ms`, `${n(r.cost.rescoreFullVocabularyMs, 1)} ms`, n(r.cost.ratioFullVocabulary, 3)],
+    ])
+  );
+}

@@ -47,6 +47,12 @@ export interface AskRequest {
   signal?: AbortSignal;
   /** Stops the answer early, paying for what arrived (Ctrl-C in `ask`). */
   stop?: AbortSignal;
+  /**
+   * Append the answer, with its request, signed receipt and token ids, to this
+   * JSON-lines file (mode 0600) so `cocoon audit run --answers FILE` can audit
+   * it later. Opt-in: the file holds the prompt and answer in the clear.
+   */
+  keep?: string;
 }
 
 /** What `ask --json` prints. */
@@ -107,7 +113,7 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
       `Top it up with \`cocoon channel topup ${formatAddress(parseAddress(low.record.provider), network)} ${formatTon(low.amount)}\`, pass --yes to top up automatically, or lower --max-tokens.`,
     onOpening: (provider, amount) => request.onNote?.(`opening a channel to ${formatAddress(provider, network)} with ${formatTon(amount)} GRAM`),
   });
-  return ask({
+  const result = await ask({
     ...(await app.chainAccess()),
     store: app.channels,
     prompt: request.messages || request.system ? undefined : request.prompt,
@@ -121,6 +127,23 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     signal: request.signal,
     stop: request.stop,
   });
+  if (request.keep) await keepAnswer(request.keep, request, result);
+  return result;
+}
+
+/** Append one answer to a kept-answers file, exactly as it was asked (its receipt hashes that request). */
+async function keepAnswer(file: string, request: AskRequest, result: AskResult): Promise<void> {
+  const [{keptAnswer}, fs] = await Promise.all([import('../audit/kept.js'), import('node:fs/promises')]);
+  const line = keptAnswer(
+    {
+      model: result.provider.model,
+      ...(request.system ? {messages: [{role: 'system' as const, content: request.system}, {role: 'user' as const, content: request.prompt}]} : {prompt: request.prompt}),
+      params: request.temperature === undefined ? {} : {temperature: request.temperature},
+      maxTokens: request.maxTokens,
+    },
+    result,
+  );
+  await fs.appendFile(file, JSON.stringify(line) + '\n', {mode: 0o600});
 }
 
 /** The answer as `ask` shows it: a summary line and the `--json` view. */

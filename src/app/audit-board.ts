@@ -3,10 +3,9 @@
 // reports and standings, leave and withdraw. Every send checks the wallet's
 // balance first and re-reads the board afterwards, so a view shows the chain.
 import fs from 'node:fs';
-import {createHash} from 'node:crypto';
 import {Cell, toNano, type Address, type OpenedContract} from '@ton/core';
-import {z} from 'zod';
 import {CocoonError} from '../errors.js';
+import {parseEvidence, summarizeEvidence} from '../audit/evidence.js';
 import {auditBoardOf, type AuditBoard} from '../chain/contracts/audit-board.js';
 import type {BoardAuditor, BoardReport, BoardSnapshot, ReportBody} from '../chain/contracts/audit-board-codec.js';
 import {indexFromData} from '../chain/contracts/registry-index.js';
@@ -24,53 +23,23 @@ const DAY = 86_400;
 export const BOARD_DEPLOY_VALUE = toNano('0.05');
 const FEE_RESERVE = toNano('0.01');
 
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
-const unix = z.number().int().min(0).max(2 ** 32 - 1);
-/** The fields of an evidence bundle (docs/audit.md) a report is made of; the challenges are checked by `audit verify`. */
-const EvidenceHead = z.object({
-  v: z.literal(1),
-  kind: z.literal('cocoon-audit-evidence'),
-  provider: z.object({owner: z.string(), nodeKey: hex32, model: z.string(), modelHash: hex32}),
-  period: z.object({start: unix, end: unix}),
-  challenges: z.array(z.object({verdict: z.object({ok: z.boolean()})}).passthrough()),
-  summary: z.object({challenges: z.number().int().min(1).max(2 ** 32 - 1), failures: z.number().int().min(0)}),
-});
-
 /** The on-chain summary of an evidence bundle: what `audit publish` sends. */
-export interface EvidenceSummary extends ReportBody {
+export interface PublishedSummary extends ReportBody {
   nodeKey: Buffer;
   model: string;
 }
 
-/** Reads the summary of a bundle's bytes; refuses a bundle whose summary does not add up from its challenges. */
-export function evidenceSummary(bytes: Buffer): EvidenceSummary {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new CocoonError('INVALID_INPUT', 'The evidence file is not JSON.', {hint: 'Pass the file `cocoon audit run --evidence FILE` wrote.'});
-  }
-  const parsed = EvidenceHead.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CocoonError('INVALID_INPUT', `The evidence file is not a Cocoon evidence bundle (v1): ${issue.path.join('.') || 'top level'}: ${issue.message}.`, {hint: 'Pass the file `cocoon audit run --evidence FILE` wrote.'});
-  }
-  const e = parsed.data;
+/** Reads the summary of a bundle's bytes (src/audit/evidence.ts); refuses a bundle whose summary does not add up from its challenges. */
+export function evidenceSummary(bytes: Buffer): PublishedSummary {
+  const e = parseEvidence(bytes);
   const failures = e.challenges.filter((c) => !c.verdict.ok).length;
   if (e.summary.challenges !== e.challenges.length || e.summary.failures !== failures) {
     throw new CocoonError('INVALID_INPUT', `The bundle's summary (${e.summary.failures}/${e.summary.challenges} failed) does not match its challenges (${failures}/${e.challenges.length}).`, {hint: 'The file was altered: run the audit again.'});
   }
+  if (e.summary.challenges === 0) throw new CocoonError('INVALID_INPUT', 'The bundle holds no challenge: there is nothing to report.');
   if (e.period.start > e.period.end) throw new CocoonError('INVALID_INPUT', 'The bundle\'s period ends before it starts.');
-  return {
-    nodeKey: Buffer.from(e.provider.nodeKey, 'hex'),
-    model: e.provider.model,
-    modelHash: Buffer.from(e.provider.modelHash, 'hex'),
-    challenges: e.summary.challenges,
-    failures: e.summary.failures,
-    periodStart: e.period.start,
-    periodEnd: e.period.end,
-    evidence: createHash('sha256').update(bytes).digest(),
-  };
+  const s = summarizeEvidence(bytes);
+  return {nodeKey: s.nodeKey, model: e.provider.model, modelHash: s.modelHash, challenges: s.challenges, failures: s.failures, periodStart: s.periodStart, periodEnd: s.periodEnd, evidence: s.digest};
 }
 
 interface OpenBoard {

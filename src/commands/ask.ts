@@ -24,6 +24,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
     temperature: Flags.string({description: "Sampling temperature (0 = greedy) [default: the provider's]"}),
     'no-stream': Flags.boolean({description: 'Print the answer once complete instead of as it arrives'}),
     deposit: Flags.string({description: 'Deposit when a channel must be opened or topped up, GRAM [default: setting channel.deposit]'}),
+    keep: Flags.string({description: 'Append the answer, its signed receipt and token ids to this file, to audit it later (`cocoon audit run --answers`); the file holds prompt and answer in the clear'}),
     wallet: sharedFlags.wallet,
     yes: sharedFlags.yes,
   };
@@ -48,6 +49,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
       onText: stream ? writeText : undefined,
       onNote: (message) => this.note(message),
       stop: stopper.signal,
+      keep: this.flags.keep,
     });
     if (stream) writeText('\n');
     else if (!this.jsonEnabled()) this.log(result.text);

@@ -5,7 +5,7 @@ import {completionBound, estimatePromptTokens, promptBytes, worstCaseCost} from 
 import type {ChainClient} from '../chain/client.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
-import type {SamplingParams} from '../protocol/wire.js';
+import type {SamplingParams, SamplingUsed} from '../protocol/wire.js';
 import {ProviderClient, type TrustLevel} from './client.js';
 import type {ChannelRecord, ChannelStore} from './channel-store.js';
 import {viewChannel} from './channels.js';
@@ -69,9 +69,14 @@ export interface AskResult {
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
   total: bigint;
-  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint; audit: AuditStanding};
+  /** Who answered; `audit` is its node's standing with independent auditors (docs/audit.md), beside `trust`. */
+  provider: {address: Address; model: string; architecture: string; endpoint: string; pricePrompt: bigint; priceCompletion: bigint; nodeKey: Buffer; modelHash: Buffer; audit: AuditStanding};
   channel: Address;
   receipt: {queryId: string; bytes: string; signature: string};
+  /** The completion's token ids, checked against the receipt: with the request and the receipt, what an auditor re-scores (src/audit). */
+  tokenIds: number[];
+  /** The sampler the provider ran (signed in the receipt), its seed included. */
+  sampling: SamplingUsed;
   /** Whether the provider acknowledged the voucher (false while a flusher still holds it: the next query or the flusher delivers it). */
   voucherPosted: boolean;
   trust: TrustLevel;
@@ -246,7 +251,8 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   const provider = record.owner.toRawString();
   const client = new ProviderClient({
     endpoint: record.endpoint,
-    provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey},
+    // The receipt must name the registered model file (docs/protocol.md §6).
+    provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey, modelHash: record.modelHash},
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),
     // The signed total lives in the channel's file, shared under its lock with every other process using the channel.
@@ -290,9 +296,14 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     finishReason: result.finishReason,
     cost: result.cost,
     total: result.total,
-    provider: {address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint, pricePrompt: record.promptPrice, priceCompletion: record.completionPrice, audit: candidate.audit},
+    provider: {
+      address: record.owner, model: record.model, architecture: record.architecture, endpoint: record.endpoint,
+      pricePrompt: record.promptPrice, priceCompletion: record.completionPrice, nodeKey: record.nodeKey, modelHash: record.modelHash, audit: candidate.audit,
+    },
     channel: Address.parseRaw(channel.channel),
     receipt: {queryId: result.queryId, bytes: Buffer.from(result.receipt.bytes).toString('hex'), signature: Buffer.from(result.receipt.signature).toString('hex')},
+    tokenIds: result.tokenIds,
+    sampling: result.sampling,
     voucherPosted,
     trust: result.trust,
   };

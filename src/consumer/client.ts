@@ -6,10 +6,10 @@ import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderE
 import {signCancel, signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
-import {decodeReceipt, verifyReceipt} from '../protocol/receipt.js';
+import {decodeReceipt, inputHash, samplingAsSigned, textHash, tokenIdsHash, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
-import {PROTOCOL_VERSION, type ChannelHoldings, type ProviderInfo, type QueryRequest, type ResponseFrame} from '../protocol/wire.js';
+import {PROTOCOL_VERSION, type ChannelHoldings, type ProviderInfo, type QueryRequest, type Receipt, type ResponseFrame} from '../protocol/wire.js';
 import {MemoryVoucherBook, type VoucherBook} from './voucher-book.js';
 import type {ProviderClientOptions, QueryOptions} from './options.js';
 import {QueryStream, type QueryResult} from './query-stream.js';
@@ -162,10 +162,12 @@ export class ProviderClient {
       if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
       if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
       if (r.total < r.cost) problems.push(`total ${r.total} below cost ${r.cost}`);
+      problems.push(...commitmentProblems(final!.tokenIds, text, r, request, this.options.provider.modelHash));
       if (problems.length > 0) {
         throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
           phase: 'after-text',
-          details: {problems},
+          // What was signed and sent, so an auditor can keep a refused answer as evidence (src/audit).
+          details: {problems, receipt: hex(signed.bytes), signature: hex(signed.signature), tokenIds: final!.tokenIds, text},
         });
       }
       // Counted (and saved) before the voucher exists: a crash after this never underpays or double-signs.
@@ -174,7 +176,7 @@ export class ProviderClient {
       const voucher = this.voucher(total);
       const result: QueryResult = {
         trust: 'provider-visible', queryId: id, text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total,
-        receipt: signed, voucher, voucherPosted: false,
+        receipt: signed, tokenIds: final!.tokenIds, sampling: r.sampling, voucher, voucherPosted: false,
       };
       if (this.options.autoPay ?? true) {
         try {
@@ -300,6 +302,27 @@ export class ProviderClient {
     }
     throw wireError(parsed.data.error.code, parsed.data.error.message, {status: res.status, retryAfterMs: parsed.data.error.retryAfterMs});
   }
+}
+
+/**
+ * What the receipt commits to, checked against what arrived and what was
+ * asked (docs/protocol.md §6): the token ids it hashes are the ones in the
+ * final frame, as many as it bills; the text is the text received; the
+ * request is this one; the model is the registered one; the sampler is the
+ * one requested wherever the request set it.
+ */
+function commitmentProblems(tokenIds: number[], text: string, r: Receipt, q: QueryRequest, modelHash: Uint8Array | undefined): string[] {
+  const problems: string[] = [];
+  if (tokenIds.length !== r.usage.completionTokens) problems.push(`${tokenIds.length} token ids for ${r.usage.completionTokens} completion tokens`);
+  if (!tokenIdsHash(tokenIds).equals(r.outputHash)) problems.push('token ids do not match the receipt’s hash');
+  if (!textHash(text).equals(r.textHash)) problems.push('the text received does not match the receipt’s hash');
+  if (!inputHash(q).equals(r.inputHash)) problems.push('the receipt answers another request');
+  if (modelHash && !Buffer.from(modelHash).equals(Buffer.from(r.modelHash))) problems.push('another model than the registered one');
+  const asked = q.params ?? {};
+  const want = samplingAsSigned({temperature: asked.temperature ?? r.sampling.temperature, topP: asked.topP ?? r.sampling.topP, topK: asked.topK ?? r.sampling.topK, seed: asked.seed ?? r.sampling.seed});
+  if (want.temperature !== r.sampling.temperature || want.seed !== r.sampling.seed) problems.push('another temperature or seed than requested');
+  else if (r.sampling.temperature > 0 && (want.topP !== r.sampling.topP || want.topK !== r.sampling.topK)) problems.push('another top-p or top-k than requested');
+  return problems;
 }
 
 function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {

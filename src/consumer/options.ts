@@ -9,6 +9,8 @@ export interface ProviderKeys {
   x25519PublicKey: Uint8Array;
   /** Ed25519 key that signs receipts and info. */
   ed25519PublicKey: Uint8Array;
+  /** SHA-256 of the model the record registers: a receipt naming another model is refused. Default: not checked. */
+  modelHash?: Uint8Array;
 }
 
 /** Options of a ProviderClient: one consumer, one provider, one channel. */

@@ -1,6 +1,6 @@
 import {CocoonError} from '../errors.js';
 import type {FinishReason, Usage} from '../protocol/messages.js';
-import type {SignedReceipt} from '../protocol/wire.js';
+import type {SamplingUsed, SignedReceipt} from '../protocol/wire.js';
 
 /**
  * What the consumer can believe about who could read the query
@@ -26,6 +26,10 @@ export interface QueryResult {
   total: bigint;
   /** The provider-signed receipt. */
   receipt: SignedReceipt;
+  /** The completion's token ids from the final frame, checked against the receipt's hash: what an auditor re-scores. */
+  tokenIds: number[];
+  /** The sampler the provider says it ran (from the signed receipt), its seed included. */
+  sampling: SamplingUsed;
   /** The voucher for `total` signed by the consumer. */
   voucher: {amount: bigint; signature: Uint8Array};
   /** Whether the provider acknowledged the voucher (false: autoPay off, or posting failed; see paymentError). */

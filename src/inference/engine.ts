@@ -3,7 +3,8 @@
  * serving N generations at once, a bounded queue, streamed events and exact
  * token metering.
  */
-import type {ChatWrapper, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel} from 'node-llama-cpp';
+import {randomInt} from 'node:crypto';
+import type {ChatWrapper, ControlledEvaluateInputItem, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel, Token} from 'node-llama-cpp';
 import {CocoonError, isCocoonError} from '../errors.js';
 import {Channel} from './channel.js';
 import {checkGgufFile, readGgufModelInfo} from './gguf.js';
@@ -13,7 +14,8 @@ import {errorMark, importLlamaCpp, llamaErrorsSince, loadLlama, type GpuOption, 
 import {SlotPool} from './pool.js';
 import {beginningToken, copyInput, renderPrompt, sameInput, tokenizePlain, type PromptInput, type RenderedPrompt} from './prompt.js';
 import {defaultThreads} from './threads.js';
-import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine, PreparedPrompt} from './types.js';
+import type {SamplingUsed} from '../protocol/wire.js';
+import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine, PreparedPrompt, ScoreRequest, TokenScores} from './types.js';
 
 /** Options for createEngine. */
 export interface LlamaEngineOptions {
@@ -35,6 +37,8 @@ export interface LlamaEngineOptions {
   temperature?: number;
   /** Top-p when a request gives none. Default: 0.9. */
   topP?: number;
+  /** Top-k when a request gives none; 0 = the whole vocabulary. Default: 40. */
+  topK?: number;
   /** Hash the model file for EngineModelInfo.sha256 (cached by path, size and mtime). Default: true. */
   hash?: boolean;
   /** Model name reported in EngineModelInfo. Default: the GGUF's general.name or the file name. */
@@ -77,7 +81,7 @@ export class LlamaEngine implements InferenceEngine {
     private readonly context: LlamaContext,
     private readonly pool: SlotPool<Slot>,
     private readonly chatWrapper: ChatWrapper | null,
-    private readonly defaults: {temperature: number; topP: number},
+    private readonly defaults: {temperature: number; topP: number; topK: number},
     private readonly grammars: GrammarCache,
   ) {}
 
@@ -130,14 +134,20 @@ export class LlamaEngine implements InferenceEngine {
         return;
       }
       let completionTokens = 0;
+      const outputTokenIds: number[] = [];
+      const sampling = this.samplingFor(request);
+      const trace = () => ({promptTokenIds: rendered.promptTokenIds, outputTokenIds, sampling});
       try {
-        const temperature = request.temperature ?? this.defaults.temperature;
+        const temperature = sampling.temperature;
         const result = await slot.completion.generateCompletionWithMeta(rendered.tokens, {
           maxTokens: request.maxTokens,
           temperature,
-          // Greedy decoding ignores top-p; not passing it keeps the sampler chain minimal.
-          topP: temperature > 0 ? (request.topP ?? this.defaults.topP) : undefined,
-          seed: request.seed,
+          // Greedy decoding ignores top-p and top-k; not passing them keeps the sampler chain minimal.
+          topP: temperature > 0 ? sampling.topP : undefined,
+          topK: temperature > 0 ? sampling.topK : undefined,
+          seed: sampling.seed,
+          // No repeat penalty: the receipt's sampler (docs/protocol.md §6) is all an auditor needs to re-score the answer.
+          repeatPenalty: false,
           customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
           grammar,
           signal: abort.signal,
@@ -147,16 +157,19 @@ export class LlamaEngine implements InferenceEngine {
           // LlamaCompletion cuts its input to contextSize - contextShiftSize (default a tenth of the
           // context) from the left, silently: 1 keeps every prompt the check above lets through whole.
           contextShiftSize: 1,
-          onToken: (tokens) => (completionTokens += tokens.length),
+          onToken: (tokens) => {
+            completionTokens += tokens.length;
+            outputTokenIds.push(...tokens);
+          },
           onTextChunk: (text) => {
             if (text) channel.push({type: 'text', text});
           },
         });
         const finishReason = abort.signal.aborted ? 'abort' : (STOP_REASONS[result.metadata.stopReason] ?? 'stop');
-        channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason});
+        channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason, trace: trace()});
       } catch (error) {
         if (abort.signal.aborted) {
-          channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason: 'abort'});
+          channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason: 'abort', trace: trace()});
         } else {
           channel.fail(
             isCocoonError(error)
@@ -190,6 +203,65 @@ export class LlamaEngine implements InferenceEngine {
         };
       },
     };
+  }
+
+  /** The sampler a request runs with: its own values, else the engine's defaults, and a fresh seed when it gave none. */
+  private samplingFor(request: GenerateRequest): SamplingUsed {
+    return {
+      temperature: request.temperature ?? this.defaults.temperature,
+      topP: request.topP ?? this.defaults.topP,
+      topK: request.topK ?? this.defaults.topK,
+      seed: request.seed ?? randomInt(0, 2 ** 32 - 1),
+    };
+  }
+
+  /**
+   * Re-score a completion by prefill (src/audit): prompt and output go through
+   * one controlledEvaluate on a sequence borrowed from the generation pool, and
+   * every output position gets the model's `listSize` most likely next tokens
+   * (probabilities over that list, as llama.cpp's top-K then softmax gives them)
+   * and the rank of the token the completion has there. No second copy of the model.
+   */
+  async score(request: ScoreRequest): Promise<TokenScores> {
+    if (this.disposed) throw new CocoonError('MODEL_ERROR', 'The engine has been disposed.');
+    const rendered = renderPrompt(this.llamaModel, this.chatWrapper, request);
+    const output = request.outputTokenIds;
+    const input: Token[] = [...rendered.promptTokenIds, ...output] as Token[];
+    if (input.length > this.model.contextSize) {
+      throw new CocoonError('INVALID_INPUT', `Prompt and completion are ${input.length} tokens; this engine's context holds ${this.model.contextSize}.`, {
+        hint: 'Load the model with a context at least as large as the provider’s.',
+      });
+    }
+    const vocabulary = this.vocabularySize();
+    for (const id of output) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabulary) throw new CocoonError('INVALID_INPUT', `Token id ${id} is not in this model's vocabulary.`);
+    }
+    const listSize = request.listSize ?? 40;
+    const first = rendered.promptTokenIds.length - 1;
+    // Temperature 1 with top-K = listSize and top-p = 1: the candidates are the listSize largest logits, softmaxed.
+    const next = {generateNext: {probabilities: true, options: {temperature: 1, topK: listSize, topP: 1, minP: 0, seed: 0}}};
+    const items: ControlledEvaluateInputItem[] = input.slice(0, input.length - 1).map((t, i) => (i >= first ? [t, next] : t));
+    const slot = await this.pool.acquire(request.signal);
+    let results;
+    try {
+      await slot.sequence.clearHistory();
+      results = output.length === 0 ? [] : await slot.sequence.controlledEvaluate(items);
+    } finally {
+      this.pool.release(slot);
+    }
+    const positions = output.map((token, k) => {
+      const probabilities = results[first + k]?.next.probabilities;
+      if (!probabilities) throw new CocoonError('MODEL_ERROR', `The model gave no probabilities at output position ${k}.`);
+      const list = [...probabilities.entries()] as [number, number][];
+      return {token, rank: list.findIndex(([id]) => id === token), list};
+    });
+    return {promptTokenIds: [...rendered.promptTokenIds], positions, text: this.llamaModel.detokenize(output as Token[])};
+  }
+
+  /** Tokens in the vocabulary (the GGUF's token list), so a forged id is refused before llama.cpp reads it. */
+  private vocabularySize(): number {
+    const tokens = (this.llamaModel.fileInfo.metadata as unknown as {tokenizer?: {ggml?: {tokens?: unknown[]}}}).tokenizer?.ggml?.tokens;
+    return Array.isArray(tokens) ? tokens.length : Infinity;
   }
 
   /** Current load. */
@@ -322,7 +394,7 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     context,
     new SlotPool(slots, options.maxQueue ?? 4 * parallel),
     chatWrapper,
-    {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9},
+    {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9, topK: options.topK ?? 40},
     new GrammarCache(llama, LlamaJsonSchemaGrammar, {}, LlamaGrammar),
   );
 }

@@ -16,6 +16,8 @@ export interface RenderedPrompt {
   tokens: Token[];
   /** Tokens the model reads, beginning token included: what usage reports. */
   promptTokens: number;
+  /** Those tokens' ids, beginning token included (what a receipt's prompt hash covers). */
+  promptTokenIds: readonly number[];
   /**
    * Texts of the chat template (or the plain transcript) that end generation.
    * The request's own `stop` strings are not in here: generation adds them, so
@@ -93,5 +95,5 @@ export function renderPrompt(model: LlamaModel, chatWrapper: ChatWrapper | null,
     tokens = tokenizePlain(model, plainTranscript(request.messages as ChatMessage[]));
     templateStops.push(PLAIN_CHAT_STOP);
   }
-  return {tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), templateStops};
+  return {tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), promptTokenIds: bos !== null ? [bos, ...tokens] : [...tokens], templateStops};
 }

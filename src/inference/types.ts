@@ -5,6 +5,7 @@
 
 import type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 import type {ResponseFormat} from '../protocol/response-format.js';
+import type {SamplingUsed} from '../protocol/wire.js';
 
 export type {ChatMessage, FinishReason, Usage} from '../protocol/messages.js';
 
@@ -24,6 +25,8 @@ export interface GenerateRequest {
   temperature?: number;
   /** Nucleus sampling. */
   topP?: number;
+  /** Keep the K most likely tokens before top-p; 0 = the whole vocabulary. Default: engine's (40). */
+  topK?: number;
   /** Sampling seed, for reproducible output. */
   seed?: number;
   /** Generation ends before any of these strings. */
@@ -51,10 +54,56 @@ export interface PreparedPrompt {
   readonly handle: unknown;
 }
 
+/**
+ * What a generation committed to, for its receipt (docs/protocol.md §6) and
+ * for an auditor who re-scores it (src/audit): the exact token ids read and
+ * written, and the sampler it ran with.
+ */
+export interface GenerationTrace {
+  /** Tokens the model read, beginning token included (`usage.promptTokens` of them). */
+  promptTokenIds: readonly number[];
+  /** Tokens it generated and was billed for, in order (`usage.completionTokens` of them). */
+  outputTokenIds: readonly number[];
+  /** The sampler used, the seed included (chosen by the engine when the request gave none). */
+  sampling: SamplingUsed;
+}
+
 /** One event of a generation stream: text chunks, then exactly one `done`. */
 export type EngineEvent =
   | {type: 'text'; text: string}
-  | {type: 'done'; usage: Usage; finishReason: FinishReason};
+  | {type: 'done'; usage: Usage; finishReason: FinishReason; trace?: GenerationTrace};
+
+/** Options of InferenceEngine.score: a prompt and a completion to re-score in one forward pass. */
+export interface ScoreRequest {
+  /** The input, rendered exactly as generation renders it (chat template applied). */
+  prompt?: string;
+  messages?: ChatMessage[];
+  /** The completion's token ids, as generated. */
+  outputTokenIds: readonly number[];
+  /** How many of the most likely tokens to list per position (their probabilities renormalised over the list, as top-K does); 0 = the whole vocabulary. Default: 40. */
+  listSize?: number;
+  signal?: AbortSignal;
+}
+
+/** One output position as the model scores it. */
+export interface TokenScore {
+  /** The token the completion has here. */
+  token: number;
+  /** Its rank among the listed tokens (0 = the model's top choice), or -1 when it is not in the list. */
+  rank: number;
+  /** The listed tokens and their probabilities (softmax over the list at temperature 1), most likely first. */
+  list: [token: number, probability: number][];
+}
+
+/** What InferenceEngine.score returns. */
+export interface TokenScores {
+  /** The prompt's token ids, beginning token included: what a generation from it reads. */
+  promptTokenIds: number[];
+  /** One per output token. */
+  positions: TokenScore[];
+  /** The model's own text for the output tokens. */
+  text: string;
+}
 
 /** What an engine serves. */
 export interface EngineModelInfo {
@@ -115,6 +164,12 @@ export interface InferenceEngine {
    * plain generate(request).
    */
   prepare?(request: Pick<GenerateRequest, 'prompt' | 'messages'>): Promise<PreparedPrompt>;
+  /**
+   * Re-score a completion by prefill: one forward pass over prompt and output
+   * on a borrowed context sequence (it waits for a free one like a generation,
+   * BUSY past the queue). Optional: only engines with a real model have it.
+   */
+  score?(request: ScoreRequest): Promise<TokenScores>;
   /** Free the model and its contexts. */
   dispose(): Promise<void>;
 }

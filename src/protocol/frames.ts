@@ -1,6 +1,6 @@
 import type {FinishReason} from './messages.js';
 import {malformed} from './errors.js';
-import {decodeReceipt} from './receipt.js';
+import {decodeReceipt, encodeTokenIds} from './receipt.js';
 import {ErrorFrameSchema} from './schemas.js';
 import {
   FINISH_CODES,
@@ -23,12 +23,12 @@ import {
  *   preamble: "COCR" | version u8 | 3 zero bytes | secretstream header (24)
  *   frames:   u32 BE ciphertext length | secretstream ciphertext
  * Frame plaintexts: 0x01 | UTF-8 text
- *                   0x02 | finish u8 | receipt (118) | Ed25519 signature (64)
+ *                   0x02 | finish u8 | receipt (294) | Ed25519 signature (64) | output token ids (u32 BE each)
  *                   0x03 | UTF-8 JSON {code, message, outstanding?}
  * Text frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.
  */
 
-const FINAL_PAYLOAD_BYTES = 2 + RECEIPT_BYTES + 64;
+const FINAL_FIXED_BYTES = 2 + RECEIPT_BYTES + 64;
 const utf8 = new TextDecoder('utf-8', {fatal: true});
 
 /** The 32-byte response preamble around a secretstream header. */
@@ -60,13 +60,15 @@ export function encodeTextPayload(text: string): Uint8Array {
   return out;
 }
 
-/** Plaintext of the final frame. */
-export function encodeFinalPayload(finishReason: FinishReason, signed: SignedReceipt): Uint8Array {
-  const out = new Uint8Array(FINAL_PAYLOAD_BYTES);
+/** Plaintext of the final frame: the signed receipt and the output token ids it hashes. */
+export function encodeFinalPayload(finishReason: FinishReason, signed: SignedReceipt, tokenIds: readonly number[]): Uint8Array {
+  const ids = encodeTokenIds(tokenIds);
+  const out = new Uint8Array(FINAL_FIXED_BYTES + ids.length);
   out[0] = FRAME_TYPE.final;
   out[1] = FINISH_CODES[finishReason];
   out.set(signed.bytes, 2);
   out.set(signed.signature, 2 + RECEIPT_BYTES);
+  out.set(ids, FINAL_FIXED_BYTES);
   return out;
 }
 
@@ -91,11 +93,13 @@ export function decodeFramePayload(payload: Uint8Array): ResponseFrame {
     }
   }
   if (type === FRAME_TYPE.final) {
-    if (payload.length !== FINAL_PAYLOAD_BYTES) throw malformed('final frame (length)');
+    if (payload.length < FINAL_FIXED_BYTES || (payload.length - FINAL_FIXED_BYTES) % 4 !== 0) throw malformed('final frame (length)');
     const finish = (Object.keys(FINISH_CODES) as FinishReason[]).find((k) => FINISH_CODES[k] === payload[1]);
     if (!finish) throw malformed('final frame (finish reason)');
     const bytes = payload.slice(2, 2 + RECEIPT_BYTES);
-    return {type: 'final', finishReason: finish, signed: {receipt: decodeReceipt(bytes), bytes, signature: payload.slice(2 + RECEIPT_BYTES)}};
+    const ids = new DataView(payload.buffer, payload.byteOffset + FINAL_FIXED_BYTES, payload.length - FINAL_FIXED_BYTES);
+    const tokenIds = Array.from({length: ids.byteLength / 4}, (_, i) => ids.getUint32(4 * i));
+    return {type: 'final', finishReason: finish, signed: {receipt: decodeReceipt(bytes), bytes, signature: payload.slice(2 + RECEIPT_BYTES, FINAL_FIXED_BYTES)}, tokenIds};
   }
   if (type === FRAME_TYPE.error) {
     let json: unknown;

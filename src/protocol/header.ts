@@ -4,7 +4,7 @@ import {PROTOCOL_VERSION, REQUEST_HEADER_BYTES, REQUEST_MAGIC, type RequestHeade
 /*
  * Request header, 128 bytes, all integers big-endian (docs/protocol.md §3):
  *   0  magic "COCQ"          4
- *   4  version u8 = 2        1
+ *   4  version u8 = 3        1
  *   5  flags u8 = 0          1
  *   6  reserved u16 = 0      2
  *   8  timestamp u64 (ms)    8

@@ -14,7 +14,7 @@ const UTF8 = new TextDecoder('utf-8', {fatal: true});
  */
 export function encodeQueryRequest(r: QueryRequest): Uint8Array {
   const json: QueryRequestJson = {
-    v: 2,
+    v: 3,
     queryId: hex(r.queryId),
     timestamp: r.timestamp,
     channel: r.channel.toRawString(),

@@ -30,7 +30,7 @@ export const ResponseFormatSchema = z
 /** The decrypted request plaintext (JSON). */
 export const QueryRequestSchema = z
   .object({
-    v: z.literal(2),
+    v: z.literal(3),
     queryId: hex(16),
     timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     channel: RawAddressSchema,
@@ -42,6 +42,7 @@ export const QueryRequestSchema = z
       .object({
         temperature: z.number().min(0).max(10).optional(),
         topP: z.number().gt(0).max(1).optional(),
+        topK: z.number().int().min(0).max(2 ** 32 - 1).optional(),
         seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
         // Structured output (docs/protocol.md §4.1): any JSON object, or one JSON Schema of the grammar subset.
@@ -90,7 +91,7 @@ export const ErrorBodySchema = z.object({
 /** Body of POST /v1/voucher. */
 export const VoucherPostSchema = z
   .object({
-    v: z.literal(2),
+    v: z.literal(3),
     channel: RawAddressSchema,
     amount: NanoSchema,
     signature: hex(64),
@@ -100,7 +101,7 @@ export const VoucherPostSchema = z
   .strict();
 
 /** Body of POST /v1/cancel: stop one running answer of the channel, signed by its voucher key. */
-export const CancelPostSchema = z.object({v: z.literal(2), channel: RawAddressSchema, queryId: hex(16), signature: hex(64)}).strict();
+export const CancelPostSchema = z.object({v: z.literal(3), channel: RawAddressSchema, queryId: hex(16), signature: hex(64)}).strict();
 
 /** Body of a successful POST /v1/voucher. */
 export const VoucherAckSchema = z.object({ok: z.literal(true), paid: NanoSchema, owed: NanoSchema});
@@ -131,7 +132,7 @@ export const SignedInfoSchema = z.object({info: z.string().max(1 << 16), signatu
 
 /** The provider info inside SignedInfo. */
 export const ProviderInfoSchema = z.object({
-  protocol: z.literal(2),
+  protocol: z.literal(3),
   software: z.string().max(128),
   time: z.number().int().nonnegative(),
   models: z

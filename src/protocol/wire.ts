@@ -1,5 +1,5 @@
 /**
- * Wire types and constants of the private query protocol, version 2.
+ * Wire types and constants of the private query protocol, version 3.
  * docs/protocol.md is the normative description; this file is its one source
  * of truth in code. Nothing here does I/O.
  */
@@ -8,7 +8,7 @@ import type {ChatMessage, FinishReason, Usage} from './messages.js';
 import type {ResponseFormat} from './response-format.js';
 
 /** Protocol version carried in every binary header. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** "COCQ": first four bytes of every request body. */
 export const REQUEST_MAGIC = Uint8Array.of(0x43, 0x4f, 0x43, 0x51);
@@ -30,25 +30,27 @@ export const AEAD_ABYTES = 16;
 
 /** HKDF-SHA256 `info` labels: one key per direction, so neither side's ciphertext is valid in the other direction. */
 export const KDF_LABELS = {
-  request: 'cocoon/v2 request',
-  response: 'cocoon/v2 response',
+  request: 'cocoon/v3 request',
+  response: 'cocoon/v3 response',
 } as const;
 
 /** "rcpt": tag that starts every receipt, so a receipt signature can sign nothing else. */
 export const RECEIPT_TAG = 0x72637074;
-/** Size of an encoded receipt. */
-export const RECEIPT_BYTES = 118;
+/** Size of an encoded receipt (docs/protocol.md §6). */
+export const RECEIPT_BYTES = 294;
+/** Largest completion a final frame can carry: its token ids (4 bytes each) and the rest fit one frame. */
+export const MAX_FINAL_TOKENS = Math.floor((MAX_FRAME_BYTES - 17 - 2 - 294 - 64) / 4);
 /** Prefix of the bytes the provider signs in GET /v1/info. */
-export const INFO_SIGNING_PREFIX = 'cocoon/v2 info\n';
+export const INFO_SIGNING_PREFIX = 'cocoon/v3 info\n';
 /** Prefix of the bytes a consumer's voucher key signs to ask POST /v1/channel (then `channel ‖ "\n" ‖ timestamp`). */
-export const CHANNEL_REQUEST_SIGNING_PREFIX = 'cocoon/v2 channel request\n';
+export const CHANNEL_REQUEST_SIGNING_PREFIX = 'cocoon/v3 channel request\n';
 /** Prefix of the bytes the provider signs in a POST /v1/channel answer. */
-export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v2 channel state\n';
+export const CHANNEL_STATE_SIGNING_PREFIX = 'cocoon/v3 channel state\n';
 
 /** Prefix of the bytes a consumer's voucher key signs to decline a charge (then `channel ‖ "\n" ‖ query id hex`). */
-export const WAIVE_SIGNING_PREFIX = 'cocoon/v2 waive\n';
+export const WAIVE_SIGNING_PREFIX = 'cocoon/v3 waive\n';
 /** Prefix of what a voucher key signs to stop one of its channel's answers early (docs/protocol.md §7, POST /v1/cancel). */
-export const CANCEL_SIGNING_PREFIX = 'cocoon/v2 cancel\n';
+export const CANCEL_SIGNING_PREFIX = 'cocoon/v3 cancel\n';
 
 /** Frame payload types (first plaintext byte of a frame). */
 export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;
@@ -57,9 +59,9 @@ export const FINISH_CODES: Record<FinishReason, number> = {stop: 0, length: 1, a
 
 /** The cleartext, authenticated header of a request (docs/protocol.md §3). */
 export interface RequestHeader {
-  /** Protocol version (1). */
+  /** Protocol version (PROTOCOL_VERSION). */
   version: number;
-  /** Reserved flags; 0 in version 1. */
+  /** Reserved flags; 0. */
   flags: number;
   /** Consumer's clock at sealing, Unix milliseconds. */
   timestamp: number;
@@ -87,10 +89,28 @@ export interface Prices {
 export interface SamplingParams {
   temperature?: number;
   topP?: number;
+  /** Keep only the K most likely tokens before top-p; 0 = the whole vocabulary. */
+  topK?: number;
   seed?: number;
   stop?: string[];
   /** Structured output: generation constrained to any JSON object or to a JSON Schema (docs/protocol.md §4.1). Default: free text. */
   format?: ResponseFormat;
+}
+
+/**
+ * The sampler a generation actually ran with, as its receipt commits to it
+ * (docs/protocol.md §6): repeat penalties off, then top-K, top-p, temperature,
+ * and a seeded draw. At temperature 0 it is greedy and topP/topK have no effect.
+ */
+export interface SamplingUsed {
+  /** As an IEEE-754 float32 (the engine's own precision). */
+  temperature: number;
+  /** float32. */
+  topP: number;
+  /** 0 = the whole vocabulary. */
+  topK: number;
+  /** u32; chosen by the provider when the request gave none. */
+  seed: number;
 }
 
 /** The decrypted request (docs/protocol.md §4). Exactly one of prompt or messages. */
@@ -130,6 +150,18 @@ export interface Receipt {
   total: bigint;
   /** Provider clock, Unix milliseconds. */
   timestamp: number;
+  /** SHA-256 of the GGUF file that answered (the registered model hash), 32 bytes. */
+  modelHash: Uint8Array;
+  /** The sampler the answer was generated with. */
+  sampling: SamplingUsed;
+  /** inputHash of the request's prompt or messages, params and maxTokens, as the provider read them. */
+  inputHash: Uint8Array;
+  /** tokenIdsHash of the prompt tokens the model read (beginning token included; promptTokens of them). */
+  promptHash: Uint8Array;
+  /** tokenIdsHash of the completion tokens (completionTokens of them, as in the final frame). */
+  outputHash: Uint8Array;
+  /** SHA-256 of the UTF-8 text the text frames carried, all of it in order. */
+  textHash: Uint8Array;
 }
 
 /** A receipt with the provider's Ed25519 signature over its exact bytes. */
@@ -167,7 +199,7 @@ export type WireErrorCode =
 /** One decoded response frame. */
 export type ResponseFrame =
   | {type: 'text'; text: string}
-  | {type: 'final'; finishReason: FinishReason; signed: SignedReceipt}
+  | {type: 'final'; finishReason: FinishReason; signed: SignedReceipt; tokenIds: number[]}
   | {type: 'error'; code: WireErrorCode; message: string; outstanding?: OutstandingReceipt[]};
 
 /** A receipt the provider holds as not yet paid (hex), as sent with CREDIT_LIMIT and in POST /v1/channel. */

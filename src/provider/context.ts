@@ -11,6 +11,8 @@ import type {VoucherCheck} from './voucher-check.js';
 /** State shared by the request handlers of one provider server (options resolved to their defaults). */
 export interface ServerContext {
   engine: InferenceEngine;
+  /** SHA-256 (hex) of the served model file, as checked against the registration: what receipts and info name. */
+  modelSha256: string;
   nodeKey: NodeKey;
   /** Current prices; replaced (never mutated) when the registration changes, so a query keeps the prices it was admitted at. */
   prices: Prices;

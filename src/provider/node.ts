@@ -137,6 +137,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   try {
     server = await createProviderServer({
       engine,
+      modelSha256: sha,
       nodeKey: options.nodeKey,
       prices: {prompt: record.promptPrice, completion: record.completionPrice},
       guard: new ChainChannelGuard({client: options.client, provider: options.wallet, minCloseDelay: options.minCloseDelay, staleMs: options.channelStaleMs}),

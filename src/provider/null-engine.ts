@@ -123,9 +123,14 @@ export class NullEngine implements InferenceEngine {
         if (request.signal?.aborted) break;
         yield {type: 'text', text: WORDS[(offset + produced) % WORDS.length]!};
       }
+      const outputTokenIds = Array.from({length: produced}, (_, i) => (offset + i) % WORDS.length);
+      // Its "token ids": word indices out, a hash per prompt word in, so receipts commit to something checkable.
+      const promptTokenIds = input.split(/\s+/).filter(Boolean).map((w) => createHash('sha256').update(w).digest().readUInt32BE(0));
+      const sampling = {temperature: request.temperature ?? 0, topP: request.topP ?? 1, topK: request.topK ?? 0, seed: request.seed ?? 0};
       yield {
         type: 'done',
         usage: {promptTokens, completionTokens: produced},
+        trace: {promptTokenIds, outputTokenIds, sampling},
         finishReason: request.signal?.aborted ? 'abort' : produced >= request.maxTokens ? 'length' : 'stop',
       };
     } finally {

@@ -66,6 +66,8 @@ export interface ProviderServerOptions {
   maxGenerationMs?: number;
   /** Text after the first piece is batched into one frame per this many ms (0: a frame per engine chunk). Default: 10. */
   coalesceMs?: number;
+  /** SHA-256 (hex) of the model file the engine loaded, as the node checked it against its registration; receipts and /v1/info name it. Default: the engine's own (`model.sha256`). */
+  modelSha256?: string;
   /** Software string in /v1/info. Default: 'cocoon/0.1.0'. */
   software?: string;
   /** Clock, Unix ms. Default: Date.now. */

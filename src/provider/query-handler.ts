@@ -3,12 +3,12 @@ import {performance} from 'node:perf_hooks';
 import {openRequest, type OpenedRequest} from '../protocol/envelope.js';
 import {StreamSealer} from '../crypto/response-stream.js';
 import {isCocoonError} from '../errors.js';
-import type {FinishReason, GenerateRequest, PreparedPrompt, Usage} from '../inference/types.js';
+import type {FinishReason, GenerateRequest, GenerationTrace, PreparedPrompt, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
 import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, queryCost, worstCaseCost} from '../protocol/pricing.js';
-import {signReceipt} from '../protocol/receipt.js';
+import {inputHash, signReceipt, textHash, tokenIdsHash} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
 import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
 import {applyVoucher, withinWaiverBudget} from './credit.js';
@@ -250,6 +250,9 @@ async function generate(
   let sentText = false;
   const request: GenerateRequest = {prompt: q.prompt, messages: q.messages, maxTokens: q.maxTokens, signal: abort.signal, ...q.params};
   let usage: Usage | undefined;
+  let trace: GenerationTrace | undefined;
+  // Everything the text frames carry, for the receipt's text hash.
+  let text = '';
   let finishReason: FinishReason = 'abort';
   try {
     let events;
@@ -279,12 +282,14 @@ async function generate(
       for await (const event of events) {
         if (event.type === 'done') {
           usage = event.usage;
+          trace = event.trace;
           finishReason = event.finishReason;
           break;
         }
         // Gone: nothing more is sent, but the engine's own end (it was aborted) says how much it generated.
         if (clientGone) continue;
         pending += event.text;
+        text += event.text;
         if (performance.now() - lastFlush >= ctx.coalesceMs || pending.length >= 4096) {
           if (!flush()) await drained(res);
         } else {
@@ -312,7 +317,7 @@ async function generate(
     const signed = await ctx.credit.exclusive(slot.channel, async () => {
       const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
       const total = account.owed + cost;
-      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now()}, ctx.nodeKey.ed25519Seed);
+      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now(), ...commitments(ctx, q, trace, text)}, ctx.nodeKey.ed25519Seed);
       const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
       durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
       slot.release();
@@ -328,11 +333,31 @@ async function generate(
     ctx.metrics.inc('cocoon_tokens_total', COMPLETION_TOKENS, usage.completionTokens);
     ctx.metrics.inc('cocoon_charged_nanoton_total', undefined, Number(cost));
     const tail = pending === '' ? [] : [lengthPrefixed(sealer.push(encodeTextPayload(pending), false))];
-    out.end(...tail, lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed), true)));
+    out.end(...tail, lengthPrefixed(sealer.push(encodeFinalPayload(finishReason, signed, trace?.outputTokenIds ?? []), true)));
   } finally {
     clearTimeout(deadline);
     ctx.generations.delete(abort);
     if (ctx.running.get(runningKey) === entry) ctx.running.delete(runningKey);
     res.off('close', onClose);
   }
+}
+
+const NO_HASH = new Uint8Array(32);
+
+/**
+ * What a receipt commits to beyond money (docs/protocol.md §6): the model
+ * file's SHA-256, the sampler the engine ran (its seed included), the
+ * request it answered, the hashes of the token ids read and written, and of the text sent. An engine without a trace (none
+ * generated anything) commits to the request's sampling and empty lists.
+ */
+function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined, text: string) {
+  const p = q.params;
+  return {
+    modelHash: /^[0-9a-f]{64}$/.test(ctx.modelSha256) ? Buffer.from(ctx.modelSha256, 'hex') : NO_HASH,
+    sampling: trace?.sampling ?? {temperature: p.temperature ?? 0, topP: p.topP ?? 1, topK: p.topK ?? 0, seed: p.seed ?? 0},
+    inputHash: inputHash(q),
+    promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),
+    outputHash: tokenIdsHash(trace?.outputTokenIds ?? []),
+    textHash: textHash(text),
+  };
 }

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {CocoonError} from '../errors.js';
 import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
-import {PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
+import {MAX_FINAL_TOKENS, PROTOCOL_VERSION, type Prices, type ProviderInfo} from '../protocol/wire.js';
 import {Admission, ReplayCache} from './admission.js';
 import type {ServerContext} from './context.js';
 import {sendError, sendJson} from './http-util.js';
@@ -109,12 +109,14 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   if (!(maxPromptBytesPerToken >= 1)) throw new CocoonError('INVALID_INPUT', `maxPromptBytesPerToken must be ≥ 1, got ${maxPromptBytesPerToken}.`);
   const ctx: ServerContext = {
     engine: options.engine,
+    modelSha256: options.modelSha256 || options.engine.model.sha256,
     nodeKey: options.nodeKey,
     prices: {...options.prices},
     guard: options.guard,
     ledger: options.ledger ?? new MemoryChannelLedger(),
     maxBodyBytes: options.maxBodyBytes ?? defaultBodyLimit(options.engine.model.contextSize * maxPromptBytesPerToken),
-    maxTokens: options.maxTokens ?? 4096,
+    // The final frame carries every output token id: no answer may outgrow one frame (docs/protocol.md §5).
+    maxTokens: Math.min(options.maxTokens ?? 4096, MAX_FINAL_TOKENS),
     maxPromptBytesPerToken,
     timestampWindowMs,
     powDifficulty: pow,
@@ -143,7 +145,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       protocol: PROTOCOL_VERSION,
       software: ctx.software,
       time: ctx.now(),
-      models: [{name: m.name, architecture: m.architecture, sha256: m.sha256, contextSize: m.contextSize}],
+      models: [{name: m.name, architecture: m.architecture, sha256: ctx.modelSha256, contextSize: m.contextSize}],
       prices: {prompt: ctx.prices.prompt.toString(), completion: ctx.prices.completion.toString()},
       load: ctx.engine.load(),
       keys: {x25519: hex(ctx.nodeKey.x25519PublicKey), ed25519: hex(ctx.nodeKey.ed25519PublicKey)},

@@ -32,8 +32,10 @@ export async function handleVoucher(ctx: ServerContext, req: IncomingMessage, re
   } catch {
     return refuse('Voucher body is not JSON.', 'BAD_REQUEST');
   }
-  if (typeof json === 'object' && json !== null && !('v' in json)) {
-    return refuse(`This is a protocol version 1 voucher; this provider speaks version ${PROTOCOL_VERSION}. Update cocoon (npm install -g cocoon-cli@latest).`, 'BAD_REQUEST');
+  // Version 1 vouchers had no "v"; any other version is named, so the sender knows to update (docs/protocol.md §16).
+  const version = typeof json === 'object' && json !== null ? ('v' in json ? (json as {v: unknown}).v : 1) : undefined;
+  if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
+    return refuse(`This is a protocol version ${version} voucher; this provider speaks version ${PROTOCOL_VERSION}. ${version < PROTOCOL_VERSION ? 'Update cocoon (npm install -g cocoon-cli@latest).' : 'This provider runs an older cocoon.'}`, 'BAD_REQUEST');
   }
   const parsed = VoucherPostSchema.safeParse(json);
   if (!parsed.success) return refuse(`Voucher body does not match the schema (${firstIssue(parsed.error)}).`, 'BAD_REQUEST');

@@ -126,7 +126,7 @@ describe('credit window', () => {
   it('advertises the window in /v1/info', async () => {
     rig = await startRig({credit: {queries: 3, nano: 5000n}});
     const info = await rig.client().info();
-    expect(info).toMatchObject({protocol: 2, credit: {queries: 3, nano: '5000'}});
+    expect(info).toMatchObject({protocol: 3, credit: {queries: 3, nano: '5000'}});
     expect((await startRig().then(async (r) => {
       try {
         return await r.client().info();
@@ -195,7 +195,25 @@ describe('versions (docs/protocol.md §16)', () => {
     expect(res.status).toBe(400);
     const json = (await res.json()) as {error: {code: string; message: string}};
     expect(json.error.code).toBe('BAD_REQUEST');
-    expect(json.error.message).toMatch(/protocol version 1; this provider speaks version 2/);
+    expect(json.error.message).toMatch(/protocol version 1; this provider speaks version 3/);
+    expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(0);
+  });
+
+  it('refuses a version-2 request header the same way: the receipts of v3 commit to what was generated', async () => {
+    rig = await startRig();
+    const queryId = bytes('v2 query', 16);
+    const timestamp = Date.now();
+    const {body} = await sealRequest({
+      recipientKey: rig.nodeKey.x25519PublicKey,
+      queryId,
+      timestamp,
+      plaintext: encodeQueryRequest({queryId, timestamp, channel: CHANNEL, model: 'null', prompt: 'hi', params: {}, maxTokens: 5, maxPrice: MAX_PRICE}),
+    });
+    body[4] = 2;
+    const res = await fetch(`${rig.server.url}/v1/query`, {method: 'POST', body});
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as {error: {code: string; message: string}};
+    expect(json.error).toMatchObject({code: 'BAD_REQUEST', message: expect.stringMatching(/protocol version 2; this provider speaks version 3\. Update cocoon/)});
     expect(rig.server.metrics.get('cocoon_decrypt_attempts_total')).toBe(0);
   });
 
@@ -206,9 +224,12 @@ describe('versions (docs/protocol.md §16)', () => {
     const res = await post({channel: CHANNEL.toRawString(), amount: '0', signature});
     expect(res.status).toBe(400);
     const json = (await res.json()) as {error: {code: string; message: string}};
-    expect(json.error).toMatchObject({code: 'BAD_REQUEST', message: expect.stringMatching(/protocol version 1 voucher; this provider speaks version 2/)});
-    // The same body as version 2 is taken (amount 0: nothing charged, nothing paid).
-    const ok = await post({v: 2, channel: CHANNEL.toRawString(), amount: '0', signature});
+    expect(json.error).toMatchObject({code: 'BAD_REQUEST', message: expect.stringMatching(/protocol version 1 voucher; this provider speaks version 3/)});
+    // A version-2 body is refused naming its version; the same body as version 3 is taken (amount 0: nothing charged, nothing paid).
+    const v2 = await post({v: 2, channel: CHANNEL.toRawString(), amount: '0', signature});
+    expect(v2.status).toBe(400);
+    expect(((await v2.json()) as {error: {message: string}}).error.message).toMatch(/protocol version 2 voucher; this provider speaks version 3/);
+    const ok = await post({v: 3, channel: CHANNEL.toRawString(), amount: '0', signature});
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ok: true, paid: '0', owed: '0'});
   });

@@ -26,11 +26,11 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
     const na = await sodium();
     const shared = na.crypto_scalarmult(buf(r.ephemeralSecret), buf(fixture.nodeKey.x25519PublicKey));
     expect(Buffer.from(shared).toString('hex')).toBe(r.sharedSecret);
-    expect(buf(r.header)[4]).toBe(2); // version byte (docs/protocol.md §3.1)
-    expect(JSON.parse(r.plaintext).v).toBe(2);
+    expect(buf(r.header)[4]).toBe(3); // version byte (docs/protocol.md §3.1)
+    expect(JSON.parse(r.plaintext).v).toBe(3);
     const salt = createHash('sha256').update(buf(r.header)).digest();
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 request', 32)).toString('hex')).toBe(r.requestKey);
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 response', 32)).toString('hex')).toBe(r.responseKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v3 request', 32)).toString('hex')).toBe(r.requestKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v3 response', 32)).toString('hex')).toBe(r.responseKey);
     const body = buf(r.body);
     const plain = na.crypto_aead_xchacha20poly1305_ietf_decrypt(null, body.subarray(128), body.subarray(0, 128), buf(r.nonce), buf(r.requestKey));
     expect(Buffer.from(plain).toString('utf8')).toBe(r.plaintext);
@@ -44,8 +44,8 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
     expect(body.subarray(16, 32).toString('hex')).toBe(r.queryId);
     const shared = na.crypto_scalarmult(buf(fixture.request.ephemeralSecret), buf(fixture.nodeKey.x25519PublicKey));
     const salt = createHash('sha256').update(body.subarray(0, 128)).digest();
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 request', 32)).toString('hex')).toBe(r.requestKey);
-    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v2 response', 32)).toString('hex')).toBe(r.responseKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v3 request', 32)).toString('hex')).toBe(r.requestKey);
+    expect(Buffer.from(hkdfSync('sha256', shared, salt, 'cocoon/v3 response', 32)).toString('hex')).toBe(r.responseKey);
     const plain = na.crypto_aead_xchacha20poly1305_ietf_decrypt(null, body.subarray(128), body.subarray(0, 128), buf(r.nonce), buf(r.requestKey));
     expect(Buffer.from(plain).toString('utf8')).toBe(r.plaintext);
     // The rider is exactly the voucher of §7: amount and signature over the voucher cell's hash, by the consumer key.
@@ -60,11 +60,11 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
   it('the waiver signature is Ed25519 over the documented bytes, recomputed with bare primitives', async () => {
     const w = fixture.waiver;
     const na = await sodium();
-    const message = Buffer.from(`cocoon/v2 waive\n${w.channel}\n${w.queryId}`, 'utf8');
+    const message = Buffer.from(`cocoon/v3 waive\n${w.channel}\n${w.queryId}`, 'utf8');
     expect(message.toString('utf8')).toBe(w.message);
     const consumer = na.crypto_sign_seed_keypair(buf(w.consumerSeed));
     expect(na.crypto_sign_verify_detached(buf(w.signature), message, consumer.publicKey)).toBe(true);
-    expect(na.crypto_sign_verify_detached(buf(w.signature), Buffer.from(message.toString().replace('v2', 'v1')), consumer.publicKey)).toBe(false);
+    expect(na.crypto_sign_verify_detached(buf(w.signature), Buffer.from(message.toString().replace('v3', 'v2')), consumer.publicKey)).toBe(false);
   });
 
   it('the provider opens the request vector and the consumer reads the response vector', async () => {
@@ -78,7 +78,31 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
     if (final.type !== 'final') return;
     expect(Buffer.from(final.signed.bytes).toString('hex')).toBe(fixture.receipt.bytes);
     expect(verifyReceipt(buf(fixture.receipt.bytes), buf(fixture.receipt.signature), buf(fixture.nodeKey.ed25519PublicKey))).toBe(true);
-    expect(decodeReceipt(buf(fixture.receipt.bytes))).toMatchObject({cost: 210n, total: 1210n, usage: {promptTokens: 12, completionTokens: 3}});
+    expect(decodeReceipt(buf(fixture.receipt.bytes))).toMatchObject({cost: 390n, total: 1210n, usage: {promptTokens: 24, completionTokens: 5}});
+    expect(final.tokenIds).toEqual(fixture.response.tokenIds);
+  });
+
+  it('the receipt commits to the model, the sampler and both token lists, recomputed with bare primitives', () => {
+    const r = buf(fixture.receipt.bytes);
+    expect(r.length).toBe(294);
+    expect(r[4]).toBe(3);
+    const u32s = (ids: number[]) => Buffer.concat(ids.map((id) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(id);
+      return b;
+    }));
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+    expect(r.subarray(118, 150).toString('hex')).toBe(fixture.receipt.modelHash);
+    expect([r.readFloatBE(150), r.readFloatBE(154), r.readUInt32BE(158), r.readUInt32BE(162)]).toEqual([0, Math.fround(0.9), 40, 42]);
+    // The input is the request's messages, params and maxTokens, as the plaintext of the request vector has them.
+    const plain = JSON.parse(fixture.request.plaintext);
+    expect(fixture.receipt.input).toBe(JSON.stringify({messages: plain.messages, params: plain.params, maxTokens: plain.maxTokens}));
+    expect(r.subarray(166, 198).toString('hex')).toBe(sha(fixture.receipt.input));
+    expect(r.subarray(198, 230).toString('hex')).toBe(sha(u32s(fixture.receipt.promptTokenIds)));
+    expect(r.subarray(230, 262).toString('hex')).toBe(sha(u32s(fixture.receipt.outputTokenIds)));
+    expect(r.subarray(262, 294).toString('hex')).toBe(sha(fixture.response.texts.join('')));
+    expect(r.readUInt32BE(54)).toBe(fixture.receipt.promptTokenIds.length);
+    expect(r.readUInt32BE(58)).toBe(fixture.receipt.outputTokenIds.length);
   });
 });
 

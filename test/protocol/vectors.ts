@@ -1,4 +1,4 @@
-// Builds the golden vectors of protocol v2 from fixed keys, nonces and clock.
+// Builds the golden vectors of protocol v3 from fixed keys, nonces and clock.
 // `node --import tsx test/protocol/vectors.ts --write` regenerates
 // test/fixtures/protocol-vectors.json; vectors.test.ts checks the code against it.
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import {sealRequest} from '../../src/protocol/envelope.js';
 import {StreamSealer} from '../../src/crypto/response-stream.js';
 import {x25519} from '../../src/crypto/x25519.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../../src/protocol/frames.js';
-import {signReceipt} from '../../src/protocol/receipt.js';
+import {inputHash, signReceipt, textHash, tokenIdsHash} from '../../src/protocol/receipt.js';
 import {encodeQueryRequest} from '../../src/protocol/request.js';
 import type {QueryRequest} from '../../src/protocol/wire.js';
 import {bytes} from './setup.js';
@@ -31,6 +31,10 @@ export const INPUTS = {
   ridingQueryId: bytes('riding query', 16),
   ridingNonce: bytes('riding nonce', 24),
   texts: ['Once upon', ' a time.'],
+  /** stories260K.gguf's token ids for the texts above and for the request's rendered messages (beginning token first), and that file's SHA-256. */
+  outputTokenIds: [403, 407, 261, 378, 426],
+  promptTokenIds: [1, 318, 419, 285, 467, 274, 411, 306, 284, 411, 261, 349, 304, 422, 426, 13, 412, 419, 419, 293, 413, 303, 413, 467],
+  modelHash: Buffer.from('270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d', 'hex'),
 };
 
 /** Compute every vector from INPUTS. */
@@ -42,7 +46,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     channel: INPUTS.channel,
     model: 'stories260K',
     messages: [{role: 'user', content: 'Tell me a story.'}],
-    params: {temperature: 0, seed: 42},
+    params: {temperature: 0, topK: 40, seed: 42},
     maxTokens: 64,
     maxPrice: {prompt: 100n, completion: 200n},
   };
@@ -77,15 +81,21 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   const receipt = {
     queryId: INPUTS.queryId,
     channel: INPUTS.channel,
-    usage: {promptTokens: 12, completionTokens: 3},
+    usage: {promptTokens: 24, completionTokens: 5},
     prices: {prompt: 10n, completion: 30n},
-    cost: 210n,
+    cost: 390n,
     total: 1210n,
     timestamp: INPUTS.timestamp + 1000,
+    modelHash: INPUTS.modelHash,
+    sampling: {temperature: 0, topP: 0.9, topK: 40, seed: 42},
+    inputHash: inputHash(request),
+    promptHash: tokenIdsHash(INPUTS.promptTokenIds),
+    outputHash: tokenIdsHash(INPUTS.outputTokenIds),
+    textHash: textHash(INPUTS.texts.join('')),
   };
   const signed = signReceipt(receipt, node.ed25519Seed);
   const sealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
-  const frames = [...INPUTS.texts.map((t) => sealer.push(encodeTextPayload(t), false)), sealer.push(encodeFinalPayload('stop', signed), true)];
+  const frames = [...INPUTS.texts.map((t) => sealer.push(encodeTextPayload(t), false)), sealer.push(encodeFinalPayload('stop', signed, INPUTS.outputTokenIds), true)];
   const response = Buffer.concat([encodeResponsePreamble(INPUTS.streamHeader), ...frames.map(lengthPrefixed)]);
   const errSealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
   const errorResponse = Buffer.concat([
@@ -95,7 +105,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
   const waiverQueryId = hex(INPUTS.queryId);
 
   return {
-    description: 'Cocoon private query protocol v2 golden vectors; see docs/protocol.md. Inputs are SHA-256 chains of labels (test/protocol/setup.ts bytes()).',
+    description: 'Cocoon private query protocol v3 golden vectors; see docs/protocol.md. Inputs are SHA-256 chains of labels (test/protocol/setup.ts bytes()).',
     nodeKey: {
       secret: hex(INPUTS.nodeSecret),
       x25519PublicKey: hex(node.x25519PublicKey),
@@ -123,8 +133,19 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       responseKey: hex(withVoucher.keys.responseKey),
       body: hex(withVoucher.body),
     },
-    receipt: {bytes: hex(signed.bytes), signature: hex(signed.signature)},
-    response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', body: hex(response)},
+    receipt: {
+      bytes: hex(signed.bytes),
+      signature: hex(signed.signature),
+      modelHash: hex(INPUTS.modelHash),
+      input: JSON.stringify({messages: request.messages, params: {temperature: 0, topK: 40, seed: 42}, maxTokens: 64}),
+      inputHash: hex(receipt.inputHash),
+      promptTokenIds: INPUTS.promptTokenIds,
+      promptHash: hex(receipt.promptHash),
+      outputTokenIds: INPUTS.outputTokenIds,
+      outputHash: hex(receipt.outputHash),
+      textHash: hex(receipt.textHash),
+    },
+    response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', tokenIds: INPUTS.outputTokenIds, body: hex(response)},
     errorResponse: {code: 'BUSY', message: 'The provider is at capacity.', body: hex(errorResponse)},
     voucher: {
       channel: INPUTS.channel.toRawString(),

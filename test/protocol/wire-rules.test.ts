@@ -20,7 +20,7 @@ async function rawQuery(r: Rig, fields: Record<string, unknown>): Promise<Respon
   const queryId = bytes(`q${Math.random()}`, 16);
   const timestamp = Date.now();
   const json: Record<string, unknown> = {
-    v: 2, queryId: queryId.toString('hex'), timestamp, channel: CHANNEL.toRawString(), model: 'null', prompt: 'hi there',
+    v: 3, queryId: queryId.toString('hex'), timestamp, channel: CHANNEL.toRawString(), model: 'null', prompt: 'hi there',
     params: {}, maxTokens: 5, maxPrice: {prompt: '100', completion: '100'}, ...fields,
   };
   for (const [k, v] of Object.entries(json)) if (v === undefined) delete json[k];
@@ -51,9 +51,9 @@ describe('request plaintext', () => {
     expect(frames[0]).toMatchObject({type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('maxPrice')});
     const bad = await rawQuery(rig, {params: {temperature: 99}});
     expect(bad[0]).toMatchObject({type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('params.temperature')});
-    // A version-1 plaintext inside a version-2 envelope: the `v` field is named.
+    // A version-1 plaintext inside a version-3 envelope: the `v` field is named.
     const old = await rawQuery(rig, {v: 1});
-    expect(old[0]).toMatchObject({type: 'error', code: 'BAD_REQUEST', message: expect.stringMatching(/\(v: .*expected 2/)});
+    expect(old[0]).toMatchObject({type: 'error', code: 'BAD_REQUEST', message: expect.stringMatching(/\(v: .*expected 3/)});
     const rider = await rawQuery(rig, {voucher: {amount: '01', signature: 'ab'.repeat(64)}});
     expect(rider[0]).toMatchObject({type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('voucher.amount')});
   });
@@ -68,7 +68,7 @@ describe('POST /v1/voucher', () => {
     const second = await unpaid.query({model: 'null', prompt: 'two', maxTokens: 5, maxPrice: {prompt: 100n, completion: 100n}}).result();
     expect(second.voucherPosted).toBe(false);
     // The first voucher, posted again (a retry whose acknowledgement was lost).
-    const again = await postVoucher(rig, JSON.stringify({v: 2, channel: CHANNEL.toRawString(), amount: first.total.toString(), signature: Buffer.from(first.voucher.signature).toString('hex')}));
+    const again = await postVoucher(rig, JSON.stringify({v: 3, channel: CHANNEL.toRawString(), amount: first.total.toString(), signature: Buffer.from(first.voucher.signature).toString('hex')}));
     expect(again).toMatchObject({status: 200, json: {ok: true, paid: first.total.toString(), owed: second.total.toString()}});
     expect(await rig.ledger.get(CHANNEL.toRawString())).toMatchObject({paid: first.total, owed: second.total, outstanding: [{queryId: second.queryId}]});
     await unpaid.postVoucher(second.total, second.voucher.signature);
@@ -81,14 +81,14 @@ describe('POST /v1/voucher', () => {
 
   it('answers 400 BAD_REQUEST naming the field, 413 over 4 KiB, BAD_VOUCHER for an unknown channel, a forged waiver or nothing to waive', async () => {
     rig = await startRig();
-    const offSchema = await postVoucher(rig, JSON.stringify({v: 2, channel: CHANNEL.toRawString(), amount: '1'}));
+    const offSchema = await postVoucher(rig, JSON.stringify({v: 3, channel: CHANNEL.toRawString(), amount: '1'}));
     expect(offSchema).toMatchObject({status: 400, json: {error: {code: 'BAD_REQUEST', message: expect.stringContaining('signature')}}});
     expect((await postVoucher(rig, 'x'.repeat(5000))).status).toBe(413);
     const stranger = bytes('stranger', 32);
     const other = new (CHANNEL.constructor as typeof import('@ton/core').Address)(0, stranger);
-    const unknown = await postVoucher(rig, JSON.stringify({v: 2, channel: other.toRawString(), amount: '0', signature: Buffer.from(signVoucher({channel: other, amount: 0n}, CONSUMER_SEED)).toString('hex')}));
+    const unknown = await postVoucher(rig, JSON.stringify({v: 3, channel: other.toRawString(), amount: '0', signature: Buffer.from(signVoucher({channel: other, amount: 0n}, CONSUMER_SEED)).toString('hex')}));
     expect(unknown).toMatchObject({status: 400, json: {error: {code: 'BAD_VOUCHER'}}});
-    const zero = {v: 2, channel: CHANNEL.toRawString(), amount: '0', signature: Buffer.from(signVoucher({channel: CHANNEL, amount: 0n}, CONSUMER_SEED)).toString('hex')};
+    const zero = {v: 3, channel: CHANNEL.toRawString(), amount: '0', signature: Buffer.from(signVoucher({channel: CHANNEL, amount: 0n}, CONSUMER_SEED)).toString('hex')};
     const queryId = 'ab'.repeat(16);
     // v1's bare query id is off the v2 schema: a waiver must be signed.
     expect(await postVoucher(rig, JSON.stringify({...zero, waive: queryId}))).toMatchObject({status: 400, json: {error: {code: 'BAD_REQUEST', message: expect.stringContaining('waive')}}});

@@ -43,6 +43,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'credit-limit': Flags.string({description: 'GRAM one channel may owe, unpaid plus the worst case of running answers [default: 0.1]'}),
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
     renew: Flags.boolean({description: 'Renew the record\'s rent from the wallet when 30 days or less are left (unlocks the wallet at start; without it the node only warns, and `cocoon provide renew` does it by hand)', default: false}),
+    'audit-peers': Flags.integer({description: 'Audit peers serving the same model hash in the background, this many challenges per hour on average, re-scored with this node\'s engine and paid from the wallet (unlocked on the first channel; docs/audit.md) [default: off]', min: 1}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
@@ -76,7 +77,11 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     log.info(`serving ${node.record.model} (${node.engine.backend}) at ${node.url}; registered endpoint ${node.record.endpoint}`);
     const pow = node.server.info().pow.difficulty;
     if (pow > 0) log.info(`asking ${pow} bits of proof of work per query`);
+    const perHour = this.flags['audit-peers'];
+    const auditor = perHour ? (await import('../../app/peer-audit.js')).startPeerAudits(app, {node, perHour, wallet: this.flags.wallet, onResult: (line) => log.info(line)}) : undefined;
+    if (perHour) log.info(`auditing peers that serve the same model: ${perHour} challenges per hour`);
     const signal = await waitForStopSignal();
+    await auditor?.stop();
     log.info(`${signal}: finishing answers in flight, then settling every channel (Ctrl-C again to quit at once)`);
     const settled = provide.claimViews(await node.close());
     for (const r of settled) log.info(`${r.channel}: ${r.outcome}${r.outcome === 'claimed' ? ` ${r.claimed} GRAM` : ''}`);
