@@ -14,7 +14,7 @@ import type {ChainClient} from '../chain/client.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {formatTon, parseAddress} from '../chain/units.js';
 import {auditStanding, describeStanding, reportFails, type AuditStanding} from '../consumer/audit-standing.js';
-import {readRegistry} from '../consumer/discovery.js';
+import {forgetCachedAccount, readRegistry} from '../consumer/discovery.js';
 import type {AppContext} from './context.js';
 import {evidenceDir, keepEvidence} from './evidence-host.js';
 
@@ -152,6 +152,7 @@ export async function joinBoard(app: AppContext, options: {wallet?: string; stak
   await ensureFunds(client, sender.address, quote.value, 'Joining the audit board');
   await open.sendJoin(sender, {value: quote.value, stake, url: options.url});
   paid += quote.value;
+  forgetCachedAccount(await app.chainAccess(), board.address);
   const after = await client.call(() => open.getSnapshot());
   const me = after?.auditors.find((a) => a.address.equals(sender.address));
   if (!me) throw new CocoonError('CHAIN_ERROR', 'The join was sent but the board does not list this wallet.', {hint: 'Check `cocoon audit reports` in a minute; the chain may be slow.'});
@@ -201,6 +202,7 @@ export async function publishReport(app: AppContext, options: {wallet?: string; 
   const quote = await client.call(() => open.getPublishQuote({auditor: me, reports: me.reports.length + (replaced ? 0 : 1), now}));
   await ensureFunds(client, sender.address, quote.value, 'Publishing the report');
   await open.sendPublish(sender, {value: quote.value, nodeKey: summary.nodeKey, report: summary});
+  forgetCachedAccount(await app.chainAccess(), open.address);
   const after = (await client.call(() => open.getSnapshot()))!;
   const mine = after.auditors.find((a) => a.address.equals(sender.address));
   const report = mine?.reports.find((r) => r.nodeKey.equals(summary.nodeKey) && r.evidence.equals(summary.evidence));
@@ -264,6 +266,7 @@ export async function leaveBoard(app: AppContext, options: {wallet?: string} = {
   if (me.status !== 'active') throw new CocoonError('USAGE', `This auditor is already leaving; it may withdraw from ${iso(me.unlockAt)}.`);
   await ensureFunds(client, sender.address, toNano('0.05'), 'Leaving the board');
   await open.sendLeave(sender, {value: toNano('0.05')});
+  forgetCachedAccount(await app.chainAccess(), open.address);
   const after = (await client.call(() => open.getSnapshot()))?.auditors.find((a) => a.address.equals(sender.address));
   return {auditor: formatAddress(sender.address, app.network), ...(after ? {unlockAt: iso(after.unlockAt)} : {}), balance: formatTon(await client.balance(sender.address))};
 }
@@ -276,5 +279,6 @@ export async function withdrawBoard(app: AppContext, options: {wallet?: string} 
   if (now < me.unlockAt) throw new CocoonError('USAGE', `The stake unlocks at ${iso(me.unlockAt)}.`, {hint: 'Withdraw then.'});
   await ensureFunds(client, sender.address, toNano('0.05'), 'Withdrawing');
   await open.sendWithdraw(sender, {value: toNano('0.05')});
+  forgetCachedAccount(await app.chainAccess(), open.address);
   return {auditor: formatAddress(sender.address, app.network), balance: formatTon(await client.balance(sender.address))};
 }

@@ -96,9 +96,9 @@ function cachePath(options: DiscoveryOptions, address: Address): string {
 }
 
 // Cached account data as parsed in this process (a BoC parse per warm ask shows in profiles), and what was read from each cell.
-const accounts = new FileMemo<{at: number; data: Cell}>((text) => {
-  const cached = JSON.parse(text) as {at: number; data: string};
-  return {at: cached.at, data: Cell.fromBase64(cached.data)};
+const accounts = new FileMemo<{at: number; data: Cell | null}>((text) => {
+  const cached = JSON.parse(text) as {at: number; data: string | null};
+  return {at: cached.at, data: cached.data === null ? null : Cell.fromBase64(cached.data)};
 });
 const registryData = new WeakMap<Cell, ReturnType<typeof readRegistryData>>();
 const parsedRegistry = (data: Cell) => {
@@ -107,27 +107,33 @@ const parsedRegistry = (data: Cell) => {
   return parsed;
 };
 
-// One account's data cell (a shard or the index), cached as a BoC per address:
-// parsing it again is cheap and exact. Undefined when the account is not active.
+// One account's data cell (a shard, the index or the audit board), cached as a
+// BoC per address: parsing it again is cheap and exact. Undefined when the
+// account is not active; that is cached too (a board nobody deployed yet must
+// not cost a warm ask a chain read).
 async function accountData(options: DiscoveryOptions, address: Address): Promise<Cell | undefined> {
   const cacheMs = options.cacheMs ?? 15_000;
   const file = cachePath(options, address);
   if (cacheMs > 0) {
     try {
       const cached = accounts.read(file);
-      if (cached && Date.now() - cached.at < cacheMs) return cached.data;
+      if (cached && Date.now() - cached.at < cacheMs) return cached.data ?? undefined;
     } catch {
       // no cache, or an unreadable one: read the chain
     }
   }
   const state = await options.client.call((ton) => ton.getContractState(address));
-  if (state.state !== 'active' || !state.data) return undefined;
-  const data = Cell.fromBoc(state.data)[0]!;
+  const data = state.state === 'active' && state.data ? Cell.fromBoc(state.data)[0]! : undefined;
   if (cacheMs > 0) {
     fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
-    writeFileAtomic(file, JSON.stringify({at: Date.now(), data: data.toBoc().toString('base64')}));
+    writeFileAtomic(file, JSON.stringify({at: Date.now(), data: data ? data.toBoc().toString('base64') : null}));
   }
   return data;
+}
+
+/** Forget the cached data of one account (a shard, the index or the audit board) this process just changed: the next discovery reads it. */
+export function forgetCachedAccount(options: Pick<DiscoveryOptions, 'registry' | 'cacheFile'>, address: Address): void {
+  fs.rmSync(cachePath(options as DiscoveryOptions, address), {force: true});
 }
 
 /** Which accounts a discovery read, for tests and benches. */

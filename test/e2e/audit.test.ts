@@ -71,7 +71,7 @@ describe.runIf(model)('cocoon audit, through the CLI on the devnet', () => {
   it('`ask --json` reports the audit standing beside the trust level; answers kept with --keep are audited later without a query', async () => {
     const kept = path.join(auditorHome, 'kept.jsonl');
     const answer = await ok(auditorHome, ['ask', 'Once upon a time', '--provider', owner, '--max-tokens', '8', '--yes', '--keep', kept]);
-    expect(answer).toMatchObject({trust: 'provider-visible', audit: 'unaudited'});
+    expect(answer).toMatchObject({trust: 'provider-visible', audit: {standing: 'unaudited'}});
     await ok(auditorHome, ['ask', 'Tell me a story.', '--system', 'You are a storyteller.', '--temperature', '0.8', '--provider', owner, '--max-tokens', '12', '--yes', '--keep', kept]);
     expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
     const before = await ok(auditorHome, ['channel', 'status', owner]);

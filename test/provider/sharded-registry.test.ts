@@ -18,6 +18,7 @@ import {registryIndexData} from '../../src/chain/contracts/registry-index-codec.
 import {readIndexGenesis, RegistryIndex} from '../../src/chain/contracts/registry-index.js';
 import {readRegistryData} from '../../src/chain/contracts/registry-reader.js';
 import {contractCode} from '../../src/chain/contracts/code.js';
+import {auditBoardOf} from '../../src/chain/contracts/audit-board.js';
 import {discoverProviders, readRegistry} from '../../src/consumer/discovery.js';
 import {
   getRegistration,
@@ -160,15 +161,18 @@ describe('discovery over shards', () => {
     const betaShard = index.shard('beta', 0).address.toRawString();
     const {result, reads: r} = await countReads(() => discoverProviders({client: chain.client, registry: chain.registry, filter: {model: 'BETA'}, liveness: false, cacheMs: 0}));
     expect(result.map((p) => p.record.nodeKey.toString('hex'))).toEqual([beta.profile.nodeKey.toString('hex')]);
+    // The audit board is read beside the shards: one account, derived from the index.
+    const board = auditBoardOf(index.address, index.genesis!).address.toRawString();
     expect(r).toEqual([
       {kind: 'state', address: chain.registry.toRawString()},
       {kind: 'state', address: index.address.toRawString()},
       {kind: 'state', address: betaShard},
+      {kind: 'state', address: board},
     ]);
-    console.log(`discovery of "beta": ${r.length} chain reads (general shard, index, 1 model shard)`);
+    console.log(`discovery of "beta": ${r.length} chain reads (general shard, index, 1 model shard, audit board)`);
 
     const alphaRead = await countReads(() => readRegistry({client: chain.client, registry: chain.registry, model: 'alpha', cacheMs: 0}));
-    expect(alphaRead.reads.map((x) => x.address)).toEqual([chain.registry, index.address, index.shard('alpha', 0).address, index.shard('alpha', 1).address].map((a) => a.toRawString()));
+    expect(alphaRead.reads.map((x) => x.address)).toEqual([chain.registry, index.address, index.shard('alpha', 0).address, index.shard('alpha', 1).address].map((a) => a.toRawString()).concat(board));
     expect(alphaRead.result.records.filter((x) => x.model === 'alpha')).toHaveLength(CAP + 1);
     console.log(`discovery of "alpha": ${alphaRead.reads.length} chain reads (general shard, index, 2 model shards), ${alphaRead.result.records.length} records parsed`);
   });
@@ -176,20 +180,21 @@ describe('discovery over shards', () => {
   it('reads the index and every shard it lists without a model, and finds records in each', async () => {
     const {result, reads: r} = await countReads(() => discoverProviders({client: chain.client, registry: chain.registry, liveness: false, cacheMs: 0}));
     const read = new Set(r.map((x) => x.address));
-    for (const a of [chain.registry, index.address, index.shard('alpha', 0).address, index.shard('alpha', 1).address, index.shard('beta', 0).address]) expect(read.has(a.toRawString())).toBe(true);
-    expect(r).toHaveLength(5);
+    for (const a of [chain.registry, index.address, index.shard('alpha', 0).address, index.shard('alpha', 1).address, index.shard('beta', 0).address, auditBoardOf(index.address, index.genesis!).address]) expect(read.has(a.toRawString())).toBe(true);
+    expect(r).toHaveLength(6);
     const models = new Map<string, number>();
     for (const p of result) models.set(p.record.model, (models.get(p.record.model) ?? 0) + 1);
     expect(Object.fromEntries(models)).toEqual({'seed-model': CAP, alpha: CAP + 1, beta: 1});
-    console.log(`discovery without a model: ${r.length} chain reads (general shard, index, 3 model shards), ${result.length} records`);
+    console.log(`discovery without a model: ${r.length} chain reads (general shard, index, 3 model shards, audit board), ${result.length} records`);
   });
 
   it('caches each shard apart: a second discovery within the cache age reads nothing', async () => {
     const cacheFile = path.join(tempHome(), 'cache', 'registry.json');
     const options = {client: chain.client, registry: chain.registry, filter: {model: 'alpha'}, liveness: false, cacheMs: 60_000, cacheFile};
     const first = await countReads(() => discoverProviders(options));
-    expect(first.reads).toHaveLength(4);
-    expect(fs.readdirSync(path.dirname(cacheFile))).toHaveLength(4);
+    // General shard, index, alpha's two shards and the (not yet deployed) audit board: its absence is cached too.
+    expect(first.reads).toHaveLength(5);
+    expect(fs.readdirSync(path.dirname(cacheFile))).toHaveLength(5);
     const second = await countReads(() => discoverProviders(options));
     expect(second.reads).toHaveLength(0);
     expect(second.result).toHaveLength(first.result.length);
