@@ -2,6 +2,7 @@ import {parseTon} from '../chain/units.js';
 import {CocoonError} from '../errors.js';
 import {startGateway, type Gateway, type GatewayOptions} from '../gateway/server.js';
 import type {FundingEvent} from '../consumer/funding.js';
+import {closeSharedP2pDialer} from '../consumer/p2p-transport.js';
 import type {AppContext} from './context.js';
 
 /** How `cocoon gateway` runs, beyond what the context gives. */
@@ -22,7 +23,9 @@ export async function startAppGateway(app: AppContext, options: GatewayRequestOp
     refusalHint: () => 'Ask for fewer max_tokens, or have the gateway operator top the channel up (`cocoon channel topup`) or start the gateway with --auto-topup.',
     onEvent: options.onFunding,
   });
-  return startGateway({...(await app.chainAccess()), store: app.channels, funding, ...options});
+  const gateway = await startGateway({...(await app.chainAccess()), store: app.channels, funding, ...options});
+  // libp2p providers' warm connections live as long as the gateway (consumer/p2p-transport.ts).
+  return {...gateway, close: () => gateway.close().finally(closeSharedP2pDialer)};
 }
 
 /**

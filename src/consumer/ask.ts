@@ -13,6 +13,7 @@ import type {AuditStanding} from './audit-standing.js';
 import {discoverProviders, forgetLiveness, rankProviders, refreshLiveness, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 import {sleep, withFailover} from './failover.js';
 import {StoredVoucherBook} from './voucher-book.js';
+import {transportForRecord} from './p2p-transport.js';
 import type {VoucherFlusher} from './voucher-flusher.js';
 
 
@@ -246,6 +247,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   const provider = record.owner.toRawString();
   const client = new ProviderClient({
     endpoint: record.endpoint,
+    transport: transportForRecord(record),
     provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey},
     channel: Address.parseRaw(channel.channel),
     voucherKey: Buffer.from(channel.voucherKey, 'hex'),

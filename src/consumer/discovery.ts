@@ -15,6 +15,7 @@ import {FileMemo} from '../config/file-memo.js';
 import {verifyInfo} from '../protocol/info.js';
 import type {ProviderInfo} from '../protocol/wire.js';
 import {auditStanding, standingRank, type AuditStanding} from './audit-standing.js';
+import {transportForRecord} from './p2p-transport.js';
 
 /** What to look for. */
 export interface ProviderFilter {
@@ -208,7 +209,9 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
   }
   const started = performance.now();
   try {
-    const res = await doFetch(new URL('/v1/info', record.endpoint), {signal: AbortSignal.timeout(timeoutMs)});
+    const url = new URL('/v1/info', record.endpoint).toString();
+    const viaP2p = transportForRecord(record);
+    const res = await (viaP2p ? viaP2p(url, {method: 'GET', signal: AbortSignal.timeout(timeoutMs)}) : doFetch(url, {signal: AbortSignal.timeout(timeoutMs)}));
     if (!res.ok) return {down: `HTTP ${res.status}`};
     const body = await res.json();
     const info = checkInfo(record, body);

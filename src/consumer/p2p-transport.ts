@@ -217,11 +217,29 @@ export function sharedP2pDialer(): P2pDialer {
   return shared;
 }
 
-/** Stop the process's dialer, if one was made (commands call it before they return). */
+/** Stop the process's dialer, if one was made: its node's sockets and timers keep a process alive. */
 export async function closeSharedP2pDialer(): Promise<void> {
   const d = shared;
   shared = undefined;
+  holds = 0;
   await d?.close();
+}
+
+let holds = 0;
+
+/**
+ * Run `work` with the process's dialer held, and stop the dialer once nothing
+ * holds it (what a one-shot caller such as `cocoon ask` needs to exit). A
+ * long-lived caller (the gateway) keeps its warm connections by not using this.
+ */
+export async function withSharedP2pDialer<T>(work: () => Promise<T>): Promise<T> {
+  holds += 1;
+  try {
+    return await work();
+  } finally {
+    holds -= 1;
+    if (holds <= 0) await closeSharedP2pDialer();
+  }
 }
 
 /** The transport a record needs: libp2p for `libp2p://` endpoints, else undefined (the client's HTTP default). */

@@ -38,7 +38,7 @@ export interface P2pEndpoint {
   close(): Promise<void>;
 }
 
-/** A relay multiaddr checked: it must name the relay's peer id, since the reservation is made with that peer. */
+/** A relay multiaddr checked. Its /p2p/<relay id> may be left out (a record keeps several that way): the handshake tells it. */
 export function parseRelayAddr(text: string): Multiaddr {
   let ma: Multiaddr;
   try {
@@ -46,13 +46,13 @@ export function parseRelayAddr(text: string): Multiaddr {
   } catch (error) {
     throw new CocoonError('INVALID_INPUT', `"${text}" is not a multiaddr.`, {cause: error, hint: 'Pass what `cocoon relay start` prints, e.g. /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW….'});
   }
-  if (!ma.getComponents().some((c) => c.name === 'p2p') || text.includes('/p2p-circuit')) {
-    throw new CocoonError('INVALID_INPUT', `The relay address "${text}" does not end in /p2p/<relay peer id>.`, {hint: 'Pass what `cocoon relay start` prints, e.g. /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW….'});
+  if (text.includes('/p2p-circuit')) {
+    throw new CocoonError('INVALID_INPUT', `"${text}" is a circuit address, not a relay's.`, {hint: 'Pass what `cocoon relay start` prints, e.g. /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW….'});
   }
   return ma;
 }
 
-const relayIdOf = (ma: Multiaddr) => ma.getComponents().find((c) => c.name === 'p2p')!.value!;
+const relayIdOf = (ma: Multiaddr) => ma.getComponents().find((c) => c.name === 'p2p')?.value;
 
 /**
  * Make a provider reachable through libp2p: reserve a slot on every relay
@@ -81,30 +81,37 @@ export async function startP2pEndpoint(options: P2pEndpointOptions): Promise<P2p
   const isReserved = (relayId: string) => node.getMultiaddrs().some((a) => a.toString().includes(`/p2p/${relayId}/p2p-circuit`));
   const state = new Map<string, boolean>();
   const busy = new Set<string>();
+  // Relay ids as named or learnt from the handshake (by the relay's address as given).
+  const ids = new Map<string, string>(relays.flatMap((r) => (relayIdOf(r) ? [[r.toString(), relayIdOf(r)!] as [string, string]] : [])));
+  const reservedAt = (relay: Multiaddr) => {
+    const id = ids.get(relay.toString());
+    return id !== undefined && isReserved(id);
+  };
   let stopped = false;
   // libp2p drops a configured relay's reservation when its connection closes and never makes it again:
   // every relay without one is dialed (cheap to fail) and, once it answers, listened on again.
   const check = async () => {
     await Promise.all(
       relays.map(async (relay) => {
-        const id = relayIdOf(relay);
-        const now = isReserved(id);
-        if (state.get(id) !== now && (now || state.has(id))) options.onEvent?.({type: 'relay', relay: relay.toString(), state: now ? 'reserved' : 'lost'});
-        state.set(id, now);
-        if (now || busy.has(id) || stopped) return;
-        busy.add(id);
+        const key = relay.toString();
+        const now = reservedAt(relay);
+        if (state.get(key) !== now && (now || state.has(key))) options.onEvent?.({type: 'relay', relay: key, state: now ? 'reserved' : 'lost'});
+        state.set(key, now);
+        if (now || busy.has(key) || stopped) return;
+        busy.add(key);
         try {
-          await node.dial(relay, {signal: AbortSignal.timeout(5_000)});
-          await transportManager.listen([relay.encapsulate('/p2p-circuit')]);
-          if (isReserved(id) && !state.get(id)) {
-            state.set(id, true);
-            options.onEvent?.({type: 'relay', relay: relay.toString(), state: 'reserved'});
+          const conn = await node.dial(relay, {signal: AbortSignal.timeout(5_000)});
+          const id = conn.remotePeer.toString();
+          ids.set(key, id);
+          await transportManager.listen([(relayIdOf(relay) ? relay : relay.encapsulate(`/p2p/${id}`)).encapsulate('/p2p-circuit')]);
+          if (reservedAt(relay) && !state.get(key)) {
+            state.set(key, true);
+            options.onEvent?.({type: 'relay', relay: key, state: 'reserved'});
           }
-        } catch (error) {
-          if (process.env.COCOON_P2P_DEBUG) console.error('relay', id, error);
+        } catch {
           // down or full: tried again on the next pass
         } finally {
-          busy.delete(id);
+          busy.delete(key);
         }
       }),
     );
@@ -113,7 +120,7 @@ export async function startP2pEndpoint(options: P2pEndpointOptions): Promise<P2p
   const timer = setInterval(() => void check(), options.retryMs ?? 3_000);
   timer.unref();
   const peerId = node.peerId.toString();
-  const reserved = () => relays.filter((r) => isReserved(relayIdOf(r))).map((r) => r.toString());
+  const reserved = () => relays.filter(reservedAt).map((r) => r.toString());
   return {
     node,
     peerId,

@@ -17,6 +17,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     '<%= config.bin %> provide start',
     'COCOON_NODE_PASSWORD=… <%= config.bin %> provide start --threads 8 --parallel 4 --claim-threshold 0.5',
     '<%= config.bin %> provide start --node gpu2',
+    '<%= config.bin %> provide start --node home   # registered with --relay: no inbound port, reached through its relays',
   ];
   static override flags = {
     node: nodeFlag('Node of this machine to serve: its own node key, registration, model and port [default: default]'),
@@ -37,6 +38,8 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'credit-limit': Flags.string({description: 'GRAM one channel may owe, unpaid plus the worst case of running answers [default: 0.1]'}),
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
     renew: Flags.boolean({description: 'Renew the record\'s rent from the wallet when 30 days or less are left (unlocks the wallet at start; without it the node only warns, and `cocoon provide renew` does it by hand)', default: false}),
+    relay: Flags.string({description: 'Reserve this libp2p relay (repeatable) [default: the relays the node registered with `provide register --relay`]', multiple: true}),
+    'p2p-listen': Flags.string({description: 'Also listen for libp2p directly on this multiaddr (a forwarded port; lets consumers upgrade from the relay with DCUtR), e.g. /ip4/0.0.0.0/tcp/4001 (repeatable) [default: none, dial out only]', multiple: true}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
@@ -63,6 +66,9 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       renew: this.flags.renew,
       onChecking: (wallet) => log.info(`checking the registration of ${provide.shownAddress(app, wallet)} on ${app.network}`),
       onEvent: (event) => nodeEventLines(event).forEach(({level, line}) => log[level](line)),
+      relays: this.flags.relay,
+      p2pListen: this.flags['p2p-listen'],
+      onP2p: (event) => (event.type === 'relay' ? log[event.state === 'lost' ? 'warn' : 'info'](`relay ${event.relay}: ${event.state === 'lost' ? 'reservation lost, trying it again' : 'reserved'}`) : log.warn(event.message)),
     });
     log.info(`serving ${node.record.model} (${node.engine.backend}) at ${node.url}; registered endpoint ${node.record.endpoint}`);
     const pow = node.server.info().pow.difficulty;
