@@ -62,6 +62,12 @@ export class StreamDuplex extends Duplex {
     }
   }
 
+  // node:http writes a chunk as size line, data and CRLF, corked: one libp2p message (one yamux frame, one
+  // Noise frame) for the three instead of three.
+  override _writev(chunks: Array<{chunk: Buffer}>, callback: (error?: Error | null) => void): void {
+    this._write(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.stream.close().then(() => callback(), callback);
   }
@@ -83,7 +89,11 @@ export class StreamDuplex extends Duplex {
   setTimeout(ms: number, onTimeout?: () => void): this {
     clearTimeout(this.idleTimer);
     this.idleMs = ms;
-    if (onTimeout) this.once('timeout', onTimeout);
+    // As net.Socket: 0 removes the callback instead of adding it (node:http calls this once per request).
+    if (onTimeout) {
+      if (ms === 0) this.removeListener('timeout', onTimeout);
+      else this.once('timeout', onTimeout);
+    }
     if (ms > 0) {
       this.idleTimer = setTimeout(() => this.emit('timeout'), ms);
       this.idleTimer.unref();
