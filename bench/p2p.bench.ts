@@ -42,6 +42,7 @@ async function main() {
   const modelPath = findBenchModel();
   if (!modelPath) throw new Error('p2p bench: no model (COCOON_BENCH_MODEL or COCOON_TEST_MODELS)');
   const relayProc = fork(fileURLToPath(new URL('./lib/p2p-relay.ts', import.meta.url)), {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+  process.once('exit', () => relayProc.kill());
   const ask = <T>(m: string) => new Promise<T>((resolve) => relayProc.once('message', (r) => resolve(r as T)) && relayProc.send(m));
   const {addrs} = await new Promise<{addrs: string[]}>((resolve) => relayProc.once('message', (m) => resolve(m as {addrs: string[]})));
   const relayAddr = addrs[0]!;

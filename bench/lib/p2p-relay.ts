@@ -4,6 +4,8 @@ import {startRelay} from '../../src/p2p/relay.js';
 
 const relay = await startRelay();
 process.send!({addrs: relay.multiaddrs});
+// The bench may die before it says stop: never outlive it.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
   if (m === 'cpu') {
     const u = process.cpuUsage();

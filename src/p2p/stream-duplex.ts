@@ -65,7 +65,7 @@ export class StreamDuplex extends Duplex {
   // node:http writes a chunk as size line, data and CRLF, corked: one libp2p message (one yamux frame, one
   // Noise frame) for the three instead of three.
   override _writev(chunks: Array<{chunk: Buffer}>, callback: (error?: Error | null) => void): void {
-    this._write(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+    this._write(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
