@@ -52,7 +52,7 @@ export interface P2pDialerOptions {
  */
 export class P2pDialer {
   private node?: Promise<P2pNode>;
-  private readonly agents = new Map<string, http.Agent>();
+  private readonly agents = new Map<string, P2pAgent>();
   private readonly dialing = new Map<string, Promise<Connection>>();
 
   constructor(private readonly options: P2pDialerOptions = {}) {}
@@ -117,6 +117,8 @@ export class P2pDialer {
 
   private agent(peer: P2pPeer): http.Agent {
     const agent = this.agents.get(peer.peerId) ?? new P2pAgent(this, peer);
+    // A record read again may name other relays: the next connection uses them.
+    agent.peer = peer;
     this.agents.set(peer.peerId, agent);
     return agent;
   }
@@ -155,7 +157,7 @@ async function circuitAddr(node: P2pNode, relay: string, peerId: string, signal:
 class P2pAgent extends http.Agent {
   constructor(
     private readonly dialer: P2pDialer,
-    private readonly peer: P2pPeer,
+    public peer: P2pPeer,
   ) {
     super({keepAlive: true, timeout: 4_000});
   }
