@@ -1,13 +1,19 @@
 import http from 'node:http';
 import type {Duplex} from 'node:stream';
-import {multiaddr, type Multiaddr} from '@multiformats/multiaddr';
+import type {Multiaddr} from '@multiformats/multiaddr';
 import type {Connection} from '@libp2p/interface';
-import {peerIdFromString} from '@libp2p/peer-id';
 import {CocoonError} from '../errors.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
-import {createP2pNode, HTTP_PROTOCOL, type P2pNode} from '../p2p/node.js';
-import {StreamDuplex} from '../p2p/stream-duplex.js';
+import type {P2pNode} from '../p2p/node.js';
 import type {Transport, TransportResponse} from './http-transport.js';
+
+// js-libp2p takes ~1 s to import on this machine: it is loaded on the first libp2p dial, never by
+// `ask`, discovery or the gateway for HTTP providers.
+const lib = () =>
+  Promise.all([import('../p2p/node.js'), import('../p2p/stream-duplex.js'), import('@multiformats/multiaddr'), import('@libp2p/peer-id')]).then(
+    ([node, duplex, ma, peerId]) => ({...node, ...duplex, ...ma, ...peerId}),
+  );
+type Lib = Awaited<ReturnType<typeof lib>>;
 
 /** Where a provider reached through libp2p can be dialed (its registry record's extension). */
 export interface P2pPeer {
@@ -52,13 +58,20 @@ export interface P2pDialerOptions {
  */
 export class P2pDialer {
   private node?: Promise<P2pNode>;
+  private libp2p?: Promise<Lib>;
   private readonly agents = new Map<string, P2pAgent>();
   private readonly dialing = new Map<string, Promise<Connection>>();
 
   constructor(private readonly options: P2pDialerOptions = {}) {}
 
+  private lib(): Promise<Lib> {
+    this.libp2p ??= lib();
+    return this.libp2p;
+  }
+
   private start(): Promise<P2pNode> {
-    this.node ??= createP2pNode().then(async (node) => {
+    this.node ??= this.lib().then(async (l) => {
+      const node = await l.createP2pNode();
       await node.start();
       return node;
     });
@@ -68,6 +81,7 @@ export class P2pDialer {
   /** An open connection to the peer: the best one there is (direct first), or a new one through its relays. */
   async connection(peer: P2pPeer, signal?: AbortSignal): Promise<Connection> {
     const node = await this.start();
+    const {peerIdFromString} = await this.lib();
     const id = peerIdFromString(peer.peerId);
     const usable = node
       .getConnections(id)
@@ -83,6 +97,8 @@ export class P2pDialer {
   }
 
   private async dial(node: P2pNode, peer: P2pPeer, signal?: AbortSignal): Promise<Connection> {
+    const l = await this.lib();
+    const {multiaddr, peerIdFromString} = l;
     const timeout = () => AbortSignal.any([AbortSignal.timeout(this.options.dialTimeoutMs ?? 10_000), ...(signal ? [signal] : [])]);
     const errors: string[] = [];
     const stale = node.getConnections(peerIdFromString(peer.peerId)).length > 0;
@@ -96,7 +112,7 @@ export class P2pDialer {
     }
     for (const relay of peer.relays) {
       try {
-        const circuit = await circuitAddr(node, relay, peer.peerId, timeout());
+        const circuit = await circuitAddr(l, node, relay, peer.peerId, timeout());
         return await node.dial(circuit, {signal: timeout(), force: stale});
       } catch (error) {
         errors.push(`${relay}: ${(error as Error).message}`);
@@ -110,6 +126,7 @@ export class P2pDialer {
   /** A new HTTP connection to the peer: a `/cocoon/http/1` stream on its warm libp2p connection. */
   async openStream(peer: P2pPeer, signal?: AbortSignal): Promise<Duplex> {
     const conn = await this.connection(peer, signal);
+    const {HTTP_PROTOCOL, StreamDuplex} = await this.lib();
     const stream = await conn.newStream(HTTP_PROTOCOL, {runOnLimitedConnection: true, signal: signal ?? AbortSignal.timeout(10_000)});
     stream.inactivityTimeout = 0;
     return new StreamDuplex(stream, {remoteAddress: `p2p:${peer.peerId}`});
@@ -143,8 +160,8 @@ function nearLimit(c: Connection): boolean {
   return (c.limits.seconds !== undefined && c.limits.seconds < MIN_SECONDS_LEFT) || (c.limits.bytes !== undefined && c.limits.bytes < MIN_BYTES_LEFT);
 }
 
-async function circuitAddr(node: P2pNode, relay: string, peerId: string, signal: AbortSignal): Promise<Multiaddr> {
-  let ma = multiaddr(relay);
+async function circuitAddr(l: Lib, node: P2pNode, relay: string, peerId: string, signal: AbortSignal): Promise<Multiaddr> {
+  let ma = l.multiaddr(relay);
   if (!ma.getComponents().some((c) => c.name === 'p2p')) {
     // The record may name a relay without its id (to fit several): the relay's Noise handshake tells it.
     const conn = await node.dial(ma, {signal});
