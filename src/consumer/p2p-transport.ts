@@ -78,6 +78,11 @@ export class P2pDialer {
     return this.node;
   }
 
+  /** Load js-libp2p and start the node (a probe's clock should not count the imports). */
+  async ready(): Promise<void> {
+    await this.start();
+  }
+
   /** An open connection to the peer: the best one there is (direct first), or a new one through its relays. */
   async connection(peer: P2pPeer, signal?: AbortSignal): Promise<Connection> {
     const node = await this.start();
