@@ -1,6 +1,7 @@
 import {parseAddress, parsePricePerMillion, parseTon, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {ask, type AskResult} from '../consumer/ask.js';
+import {withSharedP2pDialer} from '../consumer/p2p-transport.js';
 import {describeStanding, type AuditStanding} from '../consumer/audit-standing.js';
 import type {ProviderFilter} from '../consumer/discovery.js';
 import type {FundingEvent, FundingMode, LowBalance} from '../consumer/funding.js';
@@ -113,7 +114,8 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
       `Top it up with \`cocoon channel topup ${formatAddress(parseAddress(low.record.provider), network)} ${formatTon(low.amount)}\`, pass --yes to top up automatically, or lower --max-tokens.`,
     onOpening: (provider, amount) => request.onNote?.(`opening a channel to ${formatAddress(provider, network)} with ${formatTon(amount)} GRAM`),
   });
-  const result = await ask({
+  // A libp2p provider's connection is made on demand; it must not keep a one-shot process alive afterwards.
+  const result = await withSharedP2pDialer(async () => ask({
     ...(await app.chainAccess()),
     store: app.channels,
     prompt: request.messages || request.system ? undefined : request.prompt,
@@ -126,7 +128,7 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     onFallback: (p, error) => request.onNote?.(`provider ${formatAddress(p.owner, network)} failed (${error.message}); trying the next one`),
     signal: request.signal,
     stop: request.stop,
-  });
+  }));
   if (request.keep) await keepAnswer(request.keep, request, result);
   return result;
 }

@@ -3,6 +3,7 @@ import {CocoonError} from '../errors.js';
 import {startGateway, type Gateway, type GatewayOptions} from '../gateway/server.js';
 import type {FundingEvent} from '../consumer/funding.js';
 import {auditPolicy} from './ask.js';
+import {closeSharedP2pDialer} from '../consumer/p2p-transport.js';
 import type {AppContext} from './context.js';
 
 /** How `cocoon gateway` runs, beyond what the context gives. */
@@ -30,7 +31,9 @@ export async function startAppGateway(app: AppContext, options: GatewayRequestOp
   const policy = auditPolicy(app);
   const {includeFlagged, allowUnaudited, ...rest} = options;
   const audit = {includeFlagged: Boolean(includeFlagged), requireAudited: policy.requireAudited && !allowUnaudited, quorum: policy.quorum};
-  return startGateway({...(await app.chainAccess()), store: app.channels, funding, audit, ...rest});
+  const gateway = await startGateway({...(await app.chainAccess()), store: app.channels, funding, audit, ...rest});
+  // libp2p providers' warm connections live as long as the gateway (consumer/p2p-transport.ts).
+  return {...gateway, close: () => gateway.close().finally(closeSharedP2pDialer)};
 }
 
 /**

@@ -10,6 +10,7 @@ import {FileChannelLedger} from '../provider/file-ledger.js';
 import {checkNodeName, DEFAULT_NODE} from '../config/paths.js';
 import {configuredNodes, ledgerDir, readProviderConfig, writeProviderConfig, type ProviderConfig} from '../provider/local-config.js';
 import {startProviderNode, type NodeEvent, type ProviderNode} from '../provider/node.js';
+import type {P2pEndpoint, P2pEndpointEvent} from '../provider/p2p-endpoint.js';
 import {probeEndpoint} from '../provider/probe.js';
 import {buildProfile, getRegistration, registerProvider, unregisterProvider, updateProvider, withdrawStake, type OfferInput} from '../provider/registration.js';
 import {Settler, type ClaimReport} from '../provider/settlement.js';
@@ -28,6 +29,8 @@ export interface ProviderOffer {
   stake: bigint;
   host: string;
   port: number;
+  /** libp2p relays to publish instead of an HTTP endpoint (`--relay`): the endpoint becomes libp2p://<peer id>. */
+  relays?: string[];
 }
 
 /** Which of this machine's nodes a call means. */
@@ -109,6 +112,13 @@ export async function currentRegistration(app: AppContext, options: NodeOption =
   return record;
 }
 
+/** The offer with its libp2p endpoint and relays when `--relay` was given (the peer id comes from the node key). */
+async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array): Promise<OfferInput> {
+  if (!resolved.relays) return resolved.offer;
+  const {p2pProfile} = await import('../provider/p2p-offer.js');
+  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: resolved.relays}))};
+}
+
 function saveLocal(app: AppContext, node: string, wallet: string, resolved: ProviderOffer): string {
   return writeProviderConfig({
     version: 1,
@@ -127,9 +137,11 @@ export async function register(app: AppContext, resolved: ProviderOffer, options
   const name = nodeName(options.node);
   const wallet = app.walletName(options.wallet);
   const node = await app.nodeKey({create: true, node: name});
-  const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(resolved.offer, node.key), stake: resolved.stake});
-  const config = saveLocal(app, name, wallet, resolved);
-  const endpointReachable = await probeEndpoint(resolved.offer.endpoint);
+  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key), stake: resolved.stake});
+  const config = saveLocal(app, name, wallet, {...resolved, offer});
+  // A libp2p node is reachable only once `provide start` has reserved its relays: there is no URL to probe.
+  const endpointReachable = resolved.relays ? false : await probeEndpoint(resolved.offer.endpoint);
   const samePort = configuredNodes(app.network).filter((other) => other !== name && localProvider(app, other)?.port === resolved.port);
   return {node: name, record: recordView(record, app.network), nodeKeyCreated: node.created, nodeKeyPath: node.path, endpointReachable, config, samePort};
 }
@@ -139,8 +151,9 @@ export async function update(app: AppContext, resolved: ProviderOffer, options: 
   const name = nodeName(options.node);
   const wallet = providerWallet(app, options.wallet, name);
   const node = await app.nodeKey({node: name});
-  const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(resolved.offer, node.key)});
-  saveLocal(app, name, wallet, resolved);
+  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key)});
+  saveLocal(app, name, wallet, {...resolved, offer});
   return recordView(record, app.network);
 }
 
@@ -258,6 +271,12 @@ export interface StartOptions extends NodeOption {
   onEvent?: (event: NodeEvent) => void;
   /** Told before the registration is checked. */
   onChecking?: (wallet: Address) => void;
+  /** Relays to reserve, for a node registered with --relay. Default: the relays its record names. */
+  relays?: string[];
+  /** libp2p addresses to listen on directly besides the relays (a forwarded port; lets DCUtR upgrade consumers). Default: none. */
+  p2pListen?: string[];
+  /** Relay reservations made and lost. */
+  onP2p?: (event: P2pEndpointEvent) => void;
 }
 
 /** Check a node's registration against this machine's model and that node's key, then serve it (one node per process). */
@@ -278,7 +297,9 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
   options.onChecking?.(wallet);
   const gpu = app.settings.get('inference.gpu');
   const threads = app.settings.get('inference.threads') || undefined;
-  return startProviderNode({
+  // A node registered with --relay (endpoint libp2p://…) binds no HTTP port unless one is asked for.
+  const p2p = Boolean(local?.endpoint.startsWith('libp2p://') || options.relays?.length);
+  const node = await startProviderNode({
     ...(await app.chainAccess()),
     wallet,
     nodeKey,
@@ -287,7 +308,7 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     hashModel: (p) => modelSha256(p),
     ledgerDir: ledgerDir(app.network, name),
     host: options.host ?? local?.host,
-    port: options.port ?? local?.port ?? 8740,
+    port: p2p && options.port === undefined ? null : (options.port ?? local?.port ?? 8740),
     claimThreshold,
     settleIntervalMs: options.settleIntervalMs ?? 30_000,
     minCloseDelay: options.minCloseDelay,
@@ -299,6 +320,43 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     ...(access ? {renewRent: async (record: ProviderRecord) => (await renewRent(access, {nodeKey: record.nodeKey})).record} : {}),
     onEvent: options.onEvent,
   });
+  return p2p ? serveThroughRelays(node, nodeKey.ed25519Seed, options) : node;
+}
+
+/** Reserve the node's relays and hand their streams to its HTTP server; the node's url becomes its libp2p endpoint. */
+async function serveThroughRelays(node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
+  const {startP2pEndpoint} = await import('../provider/p2p-endpoint.js');
+  let endpoint: P2pEndpoint | undefined;
+  try {
+    endpoint = await startP2pEndpoint({
+      nodeSeed,
+      relays: options.relays ?? node.record.extension?.relays ?? [],
+      listen: options.p2pListen,
+      accept: (socket) => node.server.accept(socket),
+      onEvent: options.onP2p,
+    });
+    await endpoint.ready({count: 1, timeoutMs: 20_000});
+  } catch (error) {
+    await endpoint?.close();
+    await node.close();
+    throw error;
+  }
+  const p2p = endpoint;
+  if (node.record.endpoint !== p2p.endpoint) {
+    options.onEvent?.({type: 'warning', message: `the record names ${node.record.endpoint}, but this node's libp2p endpoint is ${p2p.endpoint}: run \`cocoon provide update --relay …\``});
+  }
+  return {
+    url: p2p.endpoint,
+    server: node.server,
+    settler: node.settler,
+    get record() {
+      return node.record;
+    },
+    engine: node.engine,
+    refresh: () => node.refresh(),
+    // Answers in flight finish over their streams first; then libp2p stops.
+    close: () => node.close().finally(() => p2p.close()),
+  };
 }
 
 /** A wallet address as the provider commands print it. */

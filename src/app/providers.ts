@@ -2,6 +2,7 @@ import {formatPricePerMillion, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {describeStanding, type AuditStanding} from '../consumer/audit-standing.js';
 import {discoverProviders, rankProviders} from '../consumer/discovery.js';
+import {withSharedP2pDialer} from '../consumer/p2p-transport.js';
 import {auditPolicy, parseFilter, type FilterInput} from './ask.js';
 import type {AppContext} from './context.js';
 import {noSpin, type Spin} from './wallets.js';
@@ -45,7 +46,8 @@ export async function listProviders(app: AppContext, request: ListProvidersReque
   const network = app.network;
   const chain = await app.chainAccess();
   const filter = parseFilter(request.filter, auditPolicy(app));
-  const found = await (request.spin ?? noSpin)('Reading the registry', discoverProviders({...chain, filter, liveness: request.check ?? true}));
+  // Probing a libp2p provider dials it; the dialer must not keep the process alive afterwards.
+  const found = await (request.spin ?? noSpin)('Reading the registry', withSharedP2pDialer(() => discoverProviders({...chain, filter, liveness: request.check ?? true})));
   const providers: ProviderRow[] = rankProviders(found).map(({record, live, down, audit}) => ({
     provider: formatAddress(record.owner, network),
     nodeKey: record.nodeKey.toString('hex'),

@@ -17,10 +17,11 @@ export const offerFlags = {
   endpoint: Flags.string({description: 'URL consumers reach the node at [default: http://127.0.0.1:PORT]'}),
   port: Flags.integer({description: 'Port the node listens on [default: 8740]', min: 0, max: 65_535}),
   host: Flags.string({description: 'Address the node listens on [default: 127.0.0.1]'}),
+  relay: Flags.string({description: 'Serve behind NAT through this libp2p relay instead of an HTTP endpoint: its multiaddr from `cocoon relay start` (repeatable, several for redundancy; the endpoint becomes libp2p://<peer id>) [default: none]', multiple: true}),
 };
 
 /** Parsed offer flags. */
-export type OfferFlagValues = {[K in keyof typeof offerFlags]?: K extends 'avg-queries' | 'port' ? number : string};
+export type OfferFlagValues = {[K in keyof typeof offerFlags]?: K extends 'avg-queries' | 'port' ? number : K extends 'relay' ? string[] : string};
 
 /** A resolved offer plus where to listen and what to stake. */
 export interface ResolvedOffer {
@@ -29,6 +30,8 @@ export interface ResolvedOffer {
   stake: bigint;
   host: string;
   port: number;
+  /** Relays to publish (the endpoint is then made from the node key: app/provide.ts). */
+  relays?: string[];
 }
 
 /** Suggested volume from a cached benchmark: half the measured generation throughput, 256-token answers. */
@@ -64,14 +67,19 @@ export async function resolveOffer(flags: OfferFlagValues, options: {interactive
   const pricePrompt = parsePricePerMillion(await pick(flags['price-prompt'], prev ? formatPricePerMillion(prev.promptPrice) : '0.05', 'Price, GRAM per 1M prompt tokens:'));
   const priceCompletion = parsePricePerMillion(await pick(flags['price-completion'], prev ? formatPricePerMillion(prev.completionPrice) : '0.2', 'Price, GRAM per 1M completion tokens:'));
   const port = flags.port ?? 8740;
-  const endpoint = await pick(flags.endpoint, prev?.endpoint ?? `http://127.0.0.1:${port}`, 'Endpoint consumers reach the node at:');
+  const relays = flags.relay?.length ? flags.relay : undefined;
+  if (relays && flags.endpoint) throw new CocoonError('USAGE', '--endpoint and --relay name two ways to reach the node.', {hint: 'Use --relay for a node behind NAT (its endpoint becomes libp2p://<peer id>), or --endpoint for a public URL.'});
+  // With relays the endpoint is made from the node key later; an update without flags keeps a libp2p node's fields.
+  const endpoint = relays ? 'libp2p://' : await pick(flags.endpoint, prev?.endpoint ?? `http://127.0.0.1:${port}`, 'Endpoint consumers reach the node at:');
+  const keepP2p = !relays && !flags.endpoint && prev?.endpoint.startsWith('libp2p://') && prev.extension ? {extension: prev.extension} : {};
   const stake = parseTon(await pick(flags.stake, formatTon(options.minStake), `Stake in GRAM (minimum ${formatTon(options.minStake)}):`));
   if (!Number.isInteger(queries) || queries < 1) throw new CocoonError('INVALID_INPUT', `"${queries}" is not a number of queries a day.`);
   return {
-    offer: {model: name, architecture, modelSha256: details.sha256, contextSize: details.contextLength, queriesPerDay: queries, promptPrice: pricePrompt, completionPrice: priceCompletion, endpoint},
+    offer: {model: name, architecture, modelSha256: details.sha256, contextSize: details.contextLength, queriesPerDay: queries, promptPrice: pricePrompt, completionPrice: priceCompletion, endpoint, ...keepP2p},
     modelPath: details.path,
     stake,
     host: flags.host ?? '127.0.0.1',
     port,
+    ...(relays ? {relays} : {}),
   };
 }

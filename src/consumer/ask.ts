@@ -13,6 +13,7 @@ import type {AuditStanding} from './audit-standing.js';
 import {discoverProviders, forgetLiveness, rankProviders, refreshLiveness, type DiscoveredProvider, type ProviderFilter} from './discovery.js';
 import {sleep, withFailover} from './failover.js';
 import {StoredVoucherBook} from './voucher-book.js';
+import {transportForRecord} from './p2p-transport.js';
 import type {VoucherFlusher} from './voucher-flusher.js';
 
 
@@ -251,6 +252,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   const provider = record.owner.toRawString();
   const client = new ProviderClient({
     endpoint: record.endpoint,
+    transport: transportForRecord(record),
     // The receipt must name the registered model file (docs/protocol.md §6).
     provider: {x25519PublicKey: record.encryptionKey, ed25519PublicKey: record.nodeKey, modelHash: record.modelHash},
     channel: Address.parseRaw(channel.channel),

@@ -44,7 +44,7 @@ export class ProviderClient {
   private newest: {amount: bigint; signature: Uint8Array} = {amount: -1n, signature: new Uint8Array(0)};
 
   constructor(private readonly options: ProviderClientOptions) {
-    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport;
+    this.transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? ((n) => randomBytes(n));
     this.book = options.book ?? new MemoryVoucherBook(options.paid ?? 0n);

@@ -15,6 +15,7 @@ import {FileMemo} from '../config/file-memo.js';
 import {verifyInfo} from '../protocol/info.js';
 import type {ProviderInfo} from '../protocol/wire.js';
 import {auditStanding, standingRank, type AuditStanding} from './audit-standing.js';
+import {sharedP2pDialer, transportForRecord} from './p2p-transport.js';
 
 /** What to look for. */
 export interface ProviderFilter {
@@ -212,9 +213,13 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
       // none cached, or unreadable: ask the node
     }
   }
+  const viaP2p = transportForRecord(record);
+  // The first libp2p record of a process loads js-libp2p (~1 s here): not the provider's latency.
+  if (viaP2p) await sharedP2pDialer().ready().catch(() => undefined);
   const started = performance.now();
   try {
-    const res = await doFetch(new URL('/v1/info', record.endpoint), {signal: AbortSignal.timeout(timeoutMs)});
+    const url = new URL('/v1/info', record.endpoint).toString();
+    const res = await (viaP2p ? viaP2p(url, {method: 'GET', signal: AbortSignal.timeout(timeoutMs)}) : doFetch(url, {signal: AbortSignal.timeout(timeoutMs)}));
     if (!res.ok) return {down: `HTTP ${res.status}`};
     const body = await res.json();
     const info = checkInfo(record, body);

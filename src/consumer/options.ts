@@ -2,6 +2,7 @@ import type {Address} from '@ton/core';
 import type {ChatMessage} from '../protocol/messages.js';
 import type {Prices, SamplingParams} from '../protocol/wire.js';
 import type {VoucherBook} from './voucher-book.js';
+import type {Transport} from './http-transport.js';
 
 /** The provider's keys, from its registry record. */
 export interface ProviderKeys {
@@ -36,6 +37,8 @@ export interface ProviderClientOptions {
   globalId?: number;
   /** HTTP client. Default: node:http with a keep-alive agent (http-transport.ts), cheaper per request than globalThis.fetch. */
   fetch?: typeof fetch;
+  /** What requests go through, before `fetch`: a `libp2p://` endpoint's is p2p-transport.ts transportForRecord. Default: as `fetch` says. */
+  transport?: Transport;
   /** Limit on a whole query, first byte to final frame, ms. Default: 300,000. */
   timeoutMs?: number;
   /** Proof-of-work bits to solve. Default: the difficulty in the provider's info once info() was called, else 0. */

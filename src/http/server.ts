@@ -1,5 +1,6 @@
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
+import type {Duplex} from 'node:stream';
 import {CocoonError} from '../errors.js';
 
 /** One route's handler: the parsed path, and a signal that aborts when the client leaves or the server is closed past its grace. */
@@ -23,8 +24,8 @@ export interface HttpServerOptions {
   onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
   /** Listen address. Default: 127.0.0.1. */
   host?: string;
-  /** Port; 0 picks a free one. Required. */
-  port: number;
+  /** Port; 0 picks a free one; null listens on nothing (connections come only through accept(), e.g. libp2p streams). Required. */
+  port: number | null;
   /** What a listen failure becomes (the caller knows the hint). Default: a PROVIDER_UNAVAILABLE naming the address. */
   listenError?: (error: NodeJS.ErrnoException) => Error;
   /** The client must send all headers within this, ms (slow-loris guard). Default: 10 s. */
@@ -41,7 +42,7 @@ export interface HttpServerOptions {
 
 /** A listening HTTP server. */
 export interface HttpServer {
-  /** Base URL, e.g. http://127.0.0.1:43125 or http://[::1]:43125. */
+  /** Base URL, e.g. http://127.0.0.1:43125 or http://[::1]:43125; empty when it listens on nothing. */
   readonly url: string;
   readonly port: number;
   /** True once close() was called. */
@@ -53,6 +54,8 @@ export interface HttpServer {
    * grace period, then abort their signals and cut what is left. Idempotent.
    */
   close(options?: {graceMs?: number}): Promise<void>;
+  /** Serve HTTP on a connection made elsewhere (any Duplex with net.Socket's few methods: src/p2p/stream-duplex.ts). */
+  accept(socket: Duplex): void;
 }
 
 /** The URL of a listening socket, with IPv6 hosts bracketed. */
@@ -129,19 +132,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
+  if (options.port !== null) await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(options.listenError?.(error) ?? new CocoonError('PROVIDER_UNAVAILABLE', `Cannot listen on ${host}:${options.port}: ${error.message}`, {cause: error}));
     });
-    server.listen(options.port, host, () => resolve());
+    server.listen(options.port as number, host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo | null;
 
+  const accepted = new Set<Duplex>();
   let closed: Promise<void> | undefined;
   const close = (opts: {graceMs?: number} = {}): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       server.closeIdleConnections();
       const graceMs = opts.graceMs ?? options.closeGraceMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
@@ -151,6 +155,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       for (const r of inflight) r.abort(new CocoonError('ABORTED', 'The server is shutting down.'));
       await Promise.race([Promise.all([...inflight].map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       server.closeAllConnections();
+      // node:http tracks only the connections of a listening socket: accepted ones are cut here.
+      for (const socket of accepted) socket.destroy();
       await stopped;
     })();
     return closed;
@@ -158,8 +164,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   options.signal?.addEventListener('abort', () => void close(), {once: true});
   if (options.signal?.aborted) await close();
   return {
-    url: serverUrl(address),
-    port: address.port,
+    url: address ? serverUrl(address) : '',
+    port: address?.port ?? 0,
     get closing() {
       return closing;
     },
@@ -167,5 +173,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return inflight.size;
     },
     close,
+    accept(socket) {
+      if (closing) return void socket.destroy();
+      accepted.add(socket);
+      socket.once('close', () => accepted.delete(socket));
+      server.emit('connection', socket);
+    },
   };
 }

@@ -46,8 +46,8 @@ export interface ProviderNodeOptions {
   ledgerDir: string;
   /** Listen address. Default: 127.0.0.1. */
   host?: string;
-  /** Port. Default: 0 (any). */
-  port?: number;
+  /** Port. Default: 0 (any); null binds no HTTP port (the node is reached through libp2p: app/provide.ts). */
+  port?: number | null;
   /** Claim when a channel's unclaimed vouchers reach this, nanoGRAM. */
   claimThreshold: bigint;
   /** Settlement pass interval, ms; the registration is re-read on the same timer. Default: 30 s. */
@@ -143,7 +143,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       guard: new ChainChannelGuard({client: options.client, provider: options.wallet, minCloseDelay: options.minCloseDelay, staleMs: options.channelStaleMs}),
       ledger,
       host: options.host ?? '127.0.0.1',
-      port: options.port ?? 0,
+      port: options.port === null ? null : (options.port ?? 0),
       rateLimit: options.rateLimit,
       trustedProxies: options.trustedProxies,
       maxWaived: options.maxWaived,

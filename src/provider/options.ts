@@ -25,8 +25,8 @@ export interface ProviderServerOptions {
   ledger?: ChannelLedger;
   /** Interface to bind. Default: '127.0.0.1' (put a TLS reverse proxy in front to expose it). */
   host?: string;
-  /** TCP port. Default: 0 (an ephemeral port; read it from `url`). */
-  port?: number;
+  /** TCP port. Default: 0 (an ephemeral port; read it from `url`); null binds none (libp2p only, through accept()). */
+  port?: number | null;
   /** Largest request body accepted, bytes; larger ones get 413 before any decryption. Default: what a prompt at the byte bound can take (6 × context × maxPromptBytesPerToken + 64 KiB), at most 1 MiB. */
   maxBodyBytes?: number;
   /** Largest maxTokens a request may ask for. Default: 4096. */

@@ -13,6 +13,10 @@ import {isEvictable} from '../chain/contracts/registry-rent.js';
 import {formatTon} from '../chain/units.js';
 import type {NodeKey} from '../crypto/node-key.js';
 import type {WalletSender} from '../wallet/wallet-sender.js';
+import type {ProviderExtension} from '../chain/contracts/registry-extension.js';
+
+/** A `libp2p://<peer id>` endpoint (p2p-offer.ts): a non-special URL scheme keeps the id's case. */
+export const P2P_ENDPOINT = /^libp2p:\/\/12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/;
 
 /** nanoGRAM attached to update, unregister and withdraw; the registry refunds what gas does not use. */
 const OPERATION_VALUE = toNano('0.05');
@@ -30,14 +34,16 @@ export interface OfferInput {
   /** nanoGRAM per token. */
   promptPrice: bigint;
   completionPrice: bigint;
-  /** URL consumers reach the node at. */
+  /** URL consumers reach the node at: http(s), or `libp2p://<peer id>` for a node reached through relays (p2p-offer.ts). */
   endpoint: string;
+  /** Later record fields (registry-extension.ts): a libp2p node's peer and relays. Default: none. */
+  extension?: ProviderExtension;
 }
 
 /** The on-chain profile for an offer and a node key. */
 export function buildProfile(offer: OfferInput, nodeKey: NodeKey): ProviderProfile {
-  if (!/^https?:\/\/[^\s/]+/.test(offer.endpoint)) {
-    throw new CocoonError('INVALID_INPUT', `The endpoint "${offer.endpoint}" is not an http(s) URL.`, {hint: 'Use e.g. http://203.0.113.7:8080.'});
+  if (!/^https?:\/\/[^\s/]+/.test(offer.endpoint) && !P2P_ENDPOINT.test(offer.endpoint)) {
+    throw new CocoonError('INVALID_INPUT', `The endpoint "${offer.endpoint}" is not an http(s) URL.`, {hint: 'Use e.g. http://203.0.113.7:8080, or --relay MULTIADDR for a node behind NAT.'});
   }
   return {
     nodeKey: Buffer.from(nodeKey.ed25519PublicKey),
@@ -50,6 +56,7 @@ export function buildProfile(offer: OfferInput, nodeKey: NodeKey): ProviderProfi
     queriesPerDay: offer.queriesPerDay,
     promptPrice: offer.promptPrice,
     completionPrice: offer.completionPrice,
+    ...(offer.extension ? {extension: offer.extension} : {}),
   };
 }
 

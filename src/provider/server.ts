@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto';
+import type {Duplex} from 'node:stream';
 import {CocoonError} from '../errors.js';
 import {startHttpServer, type HttpServer, type RouteHandler} from '../http/server.js';
 import {signInfo} from '../protocol/info.js';
@@ -24,6 +25,8 @@ export interface ProviderServer {
   readonly url: string;
   /** Counters (also served at /metrics). */
   readonly metrics: ProviderMetrics;
+  /** Serve a connection made elsewhere (a libp2p stream: src/provider/p2p-endpoint.ts), with the same routes and limits. */
+  accept(socket: Duplex): void;
   /** The live info this node signs for GET /v1/info. */
   info(): ProviderInfo;
   /** New prices for /v1/info and for queries admitted from now on (queries in flight keep theirs). */
@@ -181,7 +184,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
   };
   server = await startHttpServer({
     host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    port: options.port === null ? null : (options.port ?? 0),
     // Streams get a moment to write their final frame after their generation is stopped, then everything left is cut.
     closeGraceMs: 2_000,
     handle: (req, res, request) => {
@@ -222,6 +225,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
     metrics: ctx.metrics,
     info,
     close,
+    accept: (socket) => http.accept(socket),
     setPrices(prices) {
       checkPrices(prices);
       ctx.prices = {...prices};

@@ -21,6 +21,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     '<%= config.bin %> provide start --node gpu2',
     '<%= config.bin %> provide start --all --device auto',
     '<%= config.bin %> provide start --node a --node b --device a=0 --device b=1',
+    '<%= config.bin %> provide start --node home   # registered with --relay: no inbound port, reached through its relays',
   ];
   static override flags = {
     node: Flags.string({description: 'Node of this machine to serve: its own node key, registration, model and port; repeat it to serve several as a rig [default: default]', helpValue: 'NAME', multiple: true}),
@@ -44,6 +45,8 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
     renew: Flags.boolean({description: 'Renew the record\'s rent from the wallet when 30 days or less are left (unlocks the wallet at start; without it the node only warns, and `cocoon provide renew` does it by hand)', default: false}),
     'audit-peers': Flags.integer({description: 'Audit peers serving the same model hash in the background, this many challenges per hour on average, re-scored with this node\'s engine and paid from the wallet (unlocked on the first channel; docs/audit.md) [default: off]', min: 1}),
+    relay: Flags.string({description: 'Reserve this libp2p relay (repeatable) [default: the relays the node registered with `provide register --relay`]', multiple: true}),
+    'p2p-listen': Flags.string({description: 'Also listen for libp2p directly on this multiaddr (a forwarded port; lets consumers upgrade from the relay with DCUtR), e.g. /ip4/0.0.0.0/tcp/4001 (repeatable) [default: none, dial out only]', multiple: true}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };
 
@@ -73,6 +76,9 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       renew: this.flags.renew,
       onChecking: (wallet) => log.info(`checking the registration of ${provide.shownAddress(app, wallet)} on ${app.network}`),
       onEvent: (event) => nodeEventLines(event).forEach(({level, line}) => log[level](line)),
+      relays: this.flags.relay,
+      p2pListen: this.flags['p2p-listen'],
+      onP2p: (event) => (event.type === 'relay' ? log[event.state === 'lost' ? 'warn' : 'info'](`relay ${event.relay}: ${event.state === 'lost' ? 'reservation lost, trying it again' : 'reserved'}`) : log.warn(event.message)),
     });
     log.info(`serving ${node.record.model} (${node.engine.backend}) at ${node.url}; registered endpoint ${node.record.endpoint}`);
     const pow = node.server.info().pow.difficulty;
