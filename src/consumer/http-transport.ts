@@ -15,6 +15,26 @@ export interface TransportResponse {
 /** What the provider client sends a request through. */
 export type Transport = (url: string, init: {method: string; body?: Uint8Array | string; headers?: Record<string, string>; signal?: AbortSignal}) => Promise<TransportResponse>;
 
+/** A node:http response as the client reads it (shared by every node:http-based transport). */
+export function transportResponse(res: http.IncomingMessage): TransportResponse {
+  const status = res.statusCode ?? 0;
+  const header = (name: string) => {
+    const v = res.headers[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
+  };
+  return {
+    ok: status >= 200 && status < 300,
+    status,
+    headers: {get: header, has: (name) => header(name) !== null},
+    body: res,
+    json: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    },
+  };
+}
+
 /** A fetch function as a Transport (a Response has every field it reads). */
 export function fetchTransport(doFetch: typeof fetch): Transport {
   return (url, init) => doFetch(url, init) as Promise<TransportResponse>;
@@ -40,24 +60,7 @@ export const nodeHttpTransport: Transport = (url, init) =>
     const request = (target.protocol === 'https:' ? https : http).request(
       target,
       {method: init.method, agent, signal: init.signal, headers: {...init.headers, ...(body ? {'content-length': String(body.byteLength)} : {})}},
-      (res) => {
-        const status = res.statusCode ?? 0;
-        const header = (name: string) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
-        };
-        resolve({
-          ok: status >= 200 && status < 300,
-          status,
-          headers: {get: header, has: (name) => header(name) !== null},
-          body: res,
-          json: async () => {
-            const chunks: Buffer[] = [];
-            for await (const chunk of res) chunks.push(chunk as Buffer);
-            return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          },
-        });
-      },
+      (res) => resolve(transportResponse(res)),
     );
     request.on('error', reject);
     request.end(body);

@@ -5,7 +5,7 @@ import type {Connection} from '@libp2p/interface';
 import {CocoonError} from '../errors.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {P2pNode} from '../p2p/node.js';
-import type {Transport, TransportResponse} from './http-transport.js';
+import {transportResponse, type Transport, type TransportResponse} from './http-transport.js';
 
 // js-libp2p takes ~1 s to import on this machine: it is loaded on the first libp2p dial, never by
 // `ask`, discovery or the gateway for HTTP providers.
@@ -209,24 +209,7 @@ function request(agent: http.Agent, peer: P2pPeer, url: string, init: Parameters
         signal: init.signal,
         headers: {host: peer.peerId, ...init.headers, ...(body ? {'content-length': String(body.byteLength)} : {})},
       },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        const header = (name: string) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
-        };
-        resolve({
-          ok: status >= 200 && status < 300,
-          status,
-          headers: {get: header, has: (name) => header(name) !== null},
-          body: res,
-          json: async () => {
-            const chunks: Buffer[] = [];
-            for await (const chunk of res) chunks.push(chunk as Buffer);
-            return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          },
-        });
-      },
+      (res) => resolve(transportResponse(res)),
     );
     req.on('error', reject);
     req.end(body);
