@@ -182,7 +182,7 @@ export async function publishReport(app: AppContext, options: {wallet?: string; 
   try {
     bytes = fs.readFileSync(options.evidenceFile);
   } catch (err) {
-    throw new CocoonError('NOT_FOUND', `Cannot read the evidence file ${options.evidenceFile}: ${(err as Error).message}.`, {hint: 'Pass the file `cocoon audit run --evidence FILE` wrote.'});
+    throw new CocoonError('NOT_FOUND', `Cannot read the evidence file ${options.evidenceFile}: ${(err as Error).message}.`, {hint: 'Pass the file `cocoon audit run --out FILE` wrote.'});
   }
   const summary = evidenceSummary(bytes);
   const {sender} = await app.sender(options.wallet);

@@ -15,9 +15,11 @@ export function secretFromEnv(name: string, env: NodeJS.ProcessEnv = process.env
   let text: string;
   try {
     if (!env[`${name}_FILE`] && !fs.existsSync(file)) return undefined;
-    const mode = fs.statSync(file).mode & 0o077;
-    if (mode !== 0 && !env.CREDENTIALS_DIRECTORY) {
-      throw new CocoonError('INVALID_INPUT', `${file} (${name}_FILE) can be read by other users (mode ${(fs.statSync(file).mode & 0o777).toString(8)}).`, {hint: `chmod 600 ${file}`});
+    // systemd's credentials directory is the service's own; any other file must be the owner's alone.
+    const mode = fs.statSync(file).mode;
+    const credential = env.CREDENTIALS_DIRECTORY !== undefined && path.dirname(file) === path.resolve(env.CREDENTIALS_DIRECTORY);
+    if ((mode & 0o077) !== 0 && !credential) {
+      throw new CocoonError('INVALID_INPUT', `${file} (${name}_FILE) can be read by other users (mode ${(mode & 0o777).toString(8)}).`, {hint: `chmod 600 ${file}`});
     }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {

@@ -5,7 +5,7 @@ import {sharedFlags} from '../../cli/flags.js';
 
 export default class AuditPublish extends BaseCommand<typeof AuditPublish> {
   static override description =
-    'Publish the summary of an evidence bundle (`cocoon audit run --evidence FILE`) on the audit board: node, model hash, challenges, failures, period and the bundle\'s SHA-256. Serve the bundle at <your url>/<digest>.json so anyone can re-verify it';
+    'Publish the summary of an evidence bundle (`cocoon audit run --out FILE`) on the audit board: node, model hash, challenges, failures, period and the bundle\'s SHA-256. Serve the bundle at <your url>/<digest>.json so anyone can re-verify it';
   static override examples = ['<%= config.bin %> audit publish evidence.json'];
   static override args = {file: Args.string({description: 'Evidence bundle written by `cocoon audit run`', required: true})};
   static override flags = {wallet: sharedFlags.wallet};
