@@ -97,23 +97,29 @@ export function fundingNote(event: FundingEvent, network: AppContext['network'])
   return event.type === 'channel-opened' ? `opened a channel to ${provider} with ${formatTon(event.amount)} GRAM` : `topped up the channel to ${provider} with ${formatTon(event.amount)} GRAM`;
 }
 
+/** How a consumer command pays: channels opened and topped up by the setting or flag, asking first in 'confirm' mode. */
+export async function networkFunding(app: AppContext, request: Pick<AskRequest, 'deposit' | 'funding' | 'confirm' | 'onNote'>, lastResort: string) {
+  const network = app.network;
+  const deposit = parseTon(request.deposit ?? app.settings.get('channel.deposit'));
+  const question = (low: LowBalance) =>
+    `The channel has ${formatTon(low.remaining)} GRAM left; this query may cost up to ${formatTon(low.needed)} GRAM. Top up ${formatTon(low.amount)} GRAM?`;
+  return app.funding({
+    mode: request.funding ?? 'never',
+    deposit,
+    confirm: request.confirm && ((low) => request.confirm!(question(low))),
+    refusalHint: (low) =>
+      `Top it up with \`cocoon channel topup ${formatAddress(parseAddress(low.record.provider), network)} ${formatTon(low.amount)}\`, pass --yes to top up automatically, ${lastResort}.`,
+    onOpening: (provider, amount) => request.onNote?.(`opening a channel to ${formatAddress(provider, network)} with ${formatTon(amount)} GRAM`),
+  });
+}
+
 /** One paid, end-to-end encrypted question through the context's chain, channels and wallet. */
 export async function askNetwork(app: AppContext, request: AskRequest): Promise<AskResult> {
   if (!request.prompt.trim()) throw new CocoonError('USAGE', 'No prompt given.', {hint: 'Pass it as an argument, or pipe it in with `-`.'});
   if (request.temperature !== undefined && !(request.temperature >= 0 && request.temperature <= 2)) throw new CocoonError('INVALID_INPUT', '--temperature must be between 0 and 2.');
   const network = app.network;
   const filter = parseFilter(request.filter, auditPolicy(app));
-  const deposit = parseTon(request.deposit ?? app.settings.get('channel.deposit'));
-  const question = (low: LowBalance) =>
-    `The channel has ${formatTon(low.remaining)} GRAM left; this query may cost up to ${formatTon(low.needed)} GRAM. Top up ${formatTon(low.amount)} GRAM?`;
-  const funding = await app.funding({
-    mode: request.funding ?? 'never',
-    deposit,
-    confirm: request.confirm && ((low) => request.confirm!(question(low))),
-    refusalHint: (low) =>
-      `Top it up with \`cocoon channel topup ${formatAddress(parseAddress(low.record.provider), network)} ${formatTon(low.amount)}\`, pass --yes to top up automatically, or lower --max-tokens.`,
-    onOpening: (provider, amount) => request.onNote?.(`opening a channel to ${formatAddress(provider, network)} with ${formatTon(amount)} GRAM`),
-  });
+  const funding = await networkFunding(app, request, 'or lower --max-tokens');
   // A libp2p provider's connection is made on demand; it must not keep a one-shot process alive afterwards.
   const result = await withSharedP2pDialer(async () => ask({
     ...(await app.chainAccess()),

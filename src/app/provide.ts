@@ -4,6 +4,7 @@ import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {formatTon, parseTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {CocoonError} from '../errors.js';
+import {createEmbedder} from '../inference/embedder.js';
 import {createEngine} from '../inference/engine.js';
 import {modelSha256} from '../inference/hash.js';
 import {FileChannelLedger} from '../provider/file-ledger.js';
@@ -116,7 +117,9 @@ export async function currentRegistration(app: AppContext, options: NodeOption =
 async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array): Promise<OfferInput> {
   if (!resolved.relays) return resolved.offer;
   const {p2pProfile} = await import('../provider/p2p-offer.js');
-  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: resolved.relays}))};
+  const profile = await p2pProfile({nodeSeed, relays: resolved.relays});
+  // The record's other extension fields (its kind) stay.
+  return {...resolved.offer, endpoint: profile.endpoint, extension: {...resolved.offer.extension, ...profile.extension}};
 }
 
 function saveLocal(app: AppContext, node: string, wallet: string, resolved: ProviderOffer): string {
@@ -304,7 +307,10 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     wallet,
     nodeKey,
     modelPath,
-    createEngine: (o) => createEngine({...o, gpu: gpu === 'off' ? false : gpu, threads, parallel: options.parallel ?? 2}),
+    createEngine: (o) =>
+      o.kind === 'embeddings'
+        ? createEmbedder({modelPath: o.modelPath, name: o.name, gpu: gpu === 'off' ? false : gpu, threads})
+        : createEngine({modelPath: o.modelPath, name: o.name, gpu: gpu === 'off' ? false : gpu, threads, parallel: options.parallel ?? 2}),
     hashModel: (p) => modelSha256(p),
     ledgerDir: ledgerDir(app.network, name),
     host: options.host ?? local?.host,

@@ -1,3 +1,4 @@
+import {servedKind} from '../chain/contracts/registry-extension.js';
 import {formatPricePerMillion, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
 import {describeStanding, type AuditStanding} from '../consumer/audit-standing.js';
@@ -16,6 +17,8 @@ export interface ProviderRow {
   modelHash: string;
   model: string;
   architecture: string;
+  /** What the node serves: chat (chat and completions) or embeddings. */
+  kind: 'chat' | 'embeddings';
   /** GRAM per 1M tokens. */
   pricePrompt: string;
   priceCompletion: string;
@@ -45,7 +48,8 @@ export interface ListProvidersRequest {
 export async function listProviders(app: AppContext, request: ListProvidersRequest = {}): Promise<{providers: ProviderRow[]}> {
   const network = app.network;
   const chain = await app.chainAccess();
-  const filter = parseFilter(request.filter, auditPolicy(app));
+  // Every kind of node is listed (each row says its kind).
+  const filter = {...parseFilter(request.filter, auditPolicy(app)), kind: 'any' as const};
   // Probing a libp2p provider dials it; the dialer must not keep the process alive afterwards.
   const found = await (request.spin ?? noSpin)('Reading the registry', withSharedP2pDialer(() => discoverProviders({...chain, filter, liveness: request.check ?? true})));
   const providers: ProviderRow[] = rankProviders(found).map(({record, live, down, audit}) => ({
@@ -54,6 +58,7 @@ export async function listProviders(app: AppContext, request: ListProvidersReque
     modelHash: record.modelHash.toString('hex'),
     model: record.model,
     architecture: record.architecture,
+    kind: servedKind(record.extension) === 'embeddings' ? 'embeddings' : 'chat',
     pricePrompt: formatPricePerMillion(record.promptPrice),
     priceCompletion: formatPricePerMillion(record.completionPrice),
     stake: formatTon(record.stake),

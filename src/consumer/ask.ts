@@ -30,9 +30,10 @@ export interface AskOptions {
   client: ChainClient;
   registry: Address;
   store: ChannelStore;
-  /** Plain prompt, or chat messages. */
+  /** Plain prompt, or chat messages, or texts to embed (embed.ts: then the filter's kind is 'embeddings' and maxTokens 0). */
   prompt?: string;
   messages?: ChatMessage[];
+  input?: string[];
   maxTokens: number;
   temperature?: number;
   /** More sampling parameters (stop strings, top-p, seed). `temperature` wins over params.temperature. Default: the provider's. */
@@ -65,6 +66,8 @@ export interface AskOptions {
 /** A paid, verified answer. */
 export interface AskResult {
   text: string;
+  /** An embedding's vectors, one per input. */
+  vectors?: Float32Array[];
   usage: Usage;
   finishReason: FinishReason;
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
@@ -88,7 +91,8 @@ export interface AskResult {
  * every completion token that can be generated (no more than the model's
  * context holds, however many were asked for).
  */
-export function queryWorstCase(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'maxTokens'>): bigint {
+export function queryWorstCase(record: ProviderRecord, options: Pick<AskOptions, 'prompt' | 'messages' | 'input' | 'maxTokens'>): bigint {
+  if (options.input) return worstCaseCost(estimatePromptTokens(options), 0, {prompt: record.promptPrice, completion: 0n});
   return worstCaseCost(estimatePromptTokens(options), completionBound(options.maxTokens, record.contextSize), {prompt: record.promptPrice, completion: record.completionPrice});
 }
 
@@ -143,13 +147,13 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
       details: {maxTokens: options.maxTokens, limit: most},
     });
   }
-  // Nor a prompt over its byte bound (docs/protocol.md §10.2): refused here, before a channel is opened or topped up for it.
-  const bytes = promptBytes(options);
+  // Nor a prompt (or one text to embed) over its byte bound (docs/protocol.md §10.2): refused here, before a channel is opened or topped up for it.
+  const bytes = options.input ? Math.max(...options.input.map((t) => Buffer.byteLength(t, 'utf8'))) : promptBytes(options);
   const bound = (p: DiscoveredProvider) => p.live?.info.limits.maxPromptBytes ?? Infinity;
   const taking = fitting.filter((p) => bound(p) >= bytes);
   if (taking.length === 0) {
     const most = Math.max(...fitting.map(bound));
-    throw new CocoonError('INVALID_INPUT', `The prompt is ${bytes} bytes of UTF-8; the matching providers take at most ${most}.`, {
+    throw new CocoonError('INVALID_INPUT', `${options.input ? 'An input' : 'The prompt'} is ${bytes} bytes of UTF-8; the matching providers take at most ${most}.`, {
       hint: 'Shorten the prompt, or choose a provider with a larger context (`cocoon providers list`).',
       details: {promptBytes: bytes, limit: most},
     });
@@ -269,6 +273,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
       model: record.model,
       prompt: options.prompt,
       messages: options.messages,
+      ...(options.input ? {input: options.input, dimensions: candidate.live?.info.models[0]?.dimensions} : {}),
       maxTokens: options.maxTokens,
       maxPrice: {prompt: record.promptPrice, completion: record.completionPrice},
       params: {...options.params, ...(options.temperature === undefined ? {} : {temperature: options.temperature})},
@@ -294,6 +299,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   }
   return {
     text: result.text,
+    ...(result.vectors ? {vectors: result.vectors} : {}),
     usage: result.usage,
     finishReason: result.finishReason,
     cost: result.cost,

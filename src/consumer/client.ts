@@ -6,7 +6,7 @@ import {malformed, ProviderError, wireError, type PendingReceipt, type ProviderE
 import {signCancel, signChannelRequest, signWaiver, verifyChannelState} from '../protocol/channel-state.js';
 import {verifyInfo} from '../protocol/info.js';
 import {queryCost} from '../protocol/pricing.js';
-import {decodeReceipt, inputHash, samplingAsSigned, textHash, tokenIdsHash, verifyReceipt} from '../protocol/receipt.js';
+import {decodeReceipt, inputHash, samplingAsSigned, textHash, tokenIdsHash, vectorsHash, verifyReceipt} from '../protocol/receipt.js';
 import {encodeQueryRequest} from '../protocol/request.js';
 import {ErrorBodySchema, VoucherAckSchema} from '../protocol/schemas.js';
 import {PROTOCOL_VERSION, type ChannelHoldings, type ProviderInfo, type QueryRequest, type Receipt, type ResponseFrame} from '../protocol/wire.js';
@@ -120,8 +120,7 @@ export class ProviderClient {
         model: q.model,
         prompt: q.prompt,
         messages: q.messages,
-        params: q.params ?? {},
-        maxTokens: q.maxTokens,
+        ...(q.input === undefined ? {params: q.params ?? {}, maxTokens: q.maxTokens} : {input: q.input, params: {}, maxTokens: 0}),
         maxPrice: q.maxPrice,
         // The newest voucher rides along: it pays earlier answers on the way (docs/protocol.md §8).
         ...(signedBefore > 0n ? {voucher: {...this.voucher(signedBefore), covers}} : {}),
@@ -137,9 +136,16 @@ export class ProviderClient {
       await begun;
       if (!res.body) throw providerError(malformed('response (no body)'), 'before-text');
       let final: Extract<ResponseFrame, {type: 'final'}> | undefined;
+      const vectors: Extract<ResponseFrame, {type: 'vector'}>[] = [];
       try {
         for await (const frame of readResponseFrames(res.body as AsyncIterable<Uint8Array>, sealed.keys.responseKey)) {
-          if (frame.type === 'text') {
+          // An embedding answer is vectors only, a generated one text only.
+          if ((frame.type === 'vector' || frame.type === 'text') && (frame.type === 'vector') !== (q.input !== undefined)) {
+            throw new CocoonError('PROTOCOL_ERROR', `The provider sent ${frame.type === 'vector' ? 'an embedding vector for a text query' : 'text for an embedding query'}.`);
+          }
+          if (frame.type === 'vector') {
+            vectors.push(frame);
+          } else if (frame.type === 'text') {
             text += frame.text;
             yield frame.text;
           } else if (frame.type === 'error') {
@@ -163,6 +169,7 @@ export class ProviderClient {
       if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
       if (r.total < r.cost) problems.push(`total ${r.total} below cost ${r.cost}`);
       problems.push(...commitmentProblems(final!.tokenIds, text, r, request, this.options.provider.modelHash));
+      if (q.input !== undefined) problems.push(...vectorProblems(vectors, q.input.length, r, q.dimensions));
       if (problems.length > 0) {
         throw new ProviderError('PROTOCOL_ERROR', `The provider's receipt does not check out (${problems.join(', ')}); no voucher was signed.`, {
           phase: 'after-text',
@@ -175,7 +182,7 @@ export class ProviderClient {
       counted = true;
       const voucher = this.voucher(total);
       const result: QueryResult = {
-        trust: 'provider-visible', queryId: id, text, usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total,
+        trust: 'provider-visible', queryId: id, text, ...(q.input === undefined ? {} : {vectors: vectors.map((v) => v.vector)}), usage: r.usage, finishReason: final!.finishReason, cost: r.cost, total,
         receipt: signed, tokenIds: final!.tokenIds, sampling: r.sampling, voucher, voucherPosted: false,
       };
       if (this.options.autoPay ?? true) {
@@ -315,13 +322,25 @@ function commitmentProblems(tokenIds: number[], text: string, r: Receipt, q: Que
   const problems: string[] = [];
   if (tokenIds.length !== r.usage.completionTokens) problems.push(`${tokenIds.length} token ids for ${r.usage.completionTokens} completion tokens`);
   if (!tokenIdsHash(tokenIds).equals(r.outputHash)) problems.push('token ids do not match the receipt’s hash');
-  if (!textHash(text).equals(r.textHash)) problems.push('the text received does not match the receipt’s hash');
+  // An embedding's text hash covers its vectors (vectorProblems checks it).
+  if (q.input === undefined && !textHash(text).equals(r.textHash)) problems.push('the text received does not match the receipt’s hash');
   if (!inputHash(q).equals(r.inputHash)) problems.push('the receipt answers another request');
   if (modelHash && !Buffer.from(modelHash).equals(Buffer.from(r.modelHash))) problems.push('another model than the registered one');
   const asked = q.params ?? {};
   const want = samplingAsSigned({temperature: asked.temperature ?? r.sampling.temperature, topP: asked.topP ?? r.sampling.topP, topK: asked.topK ?? r.sampling.topK, seed: asked.seed ?? r.sampling.seed});
   if (want.temperature !== r.sampling.temperature || want.seed !== r.sampling.seed) problems.push('another temperature or seed than requested');
   else if (r.sampling.temperature > 0 && (want.topP !== r.sampling.topP || want.topK !== r.sampling.topK)) problems.push('another top-p or top-k than requested');
+  return problems;
+}
+
+/** An embedding answer: one vector per input, all of one size (the node's, when known), nothing generated, and the receipt's hash over them. */
+function vectorProblems(vectors: Extract<ResponseFrame, {type: 'vector'}>[], inputs: number, r: Receipt, dimensions: number | undefined): string[] {
+  const problems: string[] = [];
+  if (vectors.length !== inputs) problems.push(`${vectors.length} vectors for ${inputs} inputs`);
+  const size = dimensions ?? vectors[0]?.vector.length;
+  if (vectors.some((v) => v.vector.length !== size)) problems.push(`vectors not all of ${size} values`);
+  if (r.usage.completionTokens !== 0) problems.push('completion tokens billed for an embedding');
+  if (!vectorsHash(vectors.map((v) => v.bytes)).equals(r.textHash)) problems.push('the vectors received do not match the receipt’s hash');
   return problems;
 }
 

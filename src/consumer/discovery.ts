@@ -1,3 +1,4 @@
+import {servedKind} from '../chain/contracts/registry-extension.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {Cell, type Address} from '@ton/core';
@@ -35,6 +36,8 @@ export interface ProviderFilter {
   requireAudited?: boolean;
   /** Distinct failing auditors that flag a node. Default: 2. */
   auditQuorum?: number;
+  /** What the node serves (its record's kind): chat/completions or embeddings. Default: 'chat'; 'any' keeps both (listings). */
+  kind?: 'chat' | 'embeddings' | 'any';
 }
 
 /** A provider as discovery sees it. */
@@ -81,6 +84,8 @@ export function matchesFilter(record: ProviderRecord, filter: ProviderFilter, no
   if (audit?.standing === 'flagged' && !filter.includeFlagged) return false;
   if (filter.requireAudited && audit?.standing !== 'passed') return false;
   if (isEvictable(record, now)) return false;
+  const kind = servedKind(record.extension);
+  if (filter.kind === 'any' ? kind === 'other' : kind !== (filter.kind ?? 'chat')) return false;
   if (filter.architecture && record.architecture.toLowerCase() !== filter.architecture.toLowerCase()) return false;
   if (filter.model && record.model.toLowerCase() !== filter.model.toLowerCase()) return false;
   if (filter.maxCompletionPrice !== undefined && record.completionPrice > filter.maxCompletionPrice) return false;

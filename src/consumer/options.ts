@@ -57,7 +57,11 @@ export interface QueryOptions {
   model: string;
   prompt?: string;
   messages?: ChatMessage[];
-  /** Upper bound on completion tokens. Required. */
+  /** Texts to embed, on an embedding node (docs/protocol.md §4.2): the answer is their vectors, and maxTokens is not sent. */
+  input?: string[];
+  /** An embedding answer's vectors must have this many values each (the node's info says). Default: any, the same for all. */
+  dimensions?: number;
+  /** Upper bound on completion tokens. Required (0 with input). */
   maxTokens: number;
   /** Highest prices accepted, nanoGRAM per token; the provider refuses if its own are higher. Required. */
   maxPrice: Prices;

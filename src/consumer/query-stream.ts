@@ -16,8 +16,10 @@ export interface QueryResult {
   trust: TrustLevel;
   /** Query id, hex. */
   queryId: string;
-  /** The whole answer text. */
+  /** The whole answer text ('' for an embedding). */
   text: string;
+  /** An embedding answer's vectors, one per input in order (unit length, as the node sent them). */
+  vectors?: Float32Array[];
   usage: Usage;
   finishReason: FinishReason;
   /** usage × receipt prices, nanoGRAM. */

@@ -26,8 +26,8 @@ export async function* readResponseFrames(body: AsyncIterable<Uint8Array>, respo
         if (finished) throw new CocoonError('PROTOCOL_ERROR', 'Data after the final frame.');
         const {plaintext, final} = opener.pull(c);
         const frame = decodeFramePayload(plaintext);
-        // The tag and the frame type must agree: text never ends a stream, final and error always do.
-        if (final !== (frame.type !== 'text')) throw new CocoonError('PROTOCOL_ERROR', 'Frame type and stream tag disagree.');
+        // The tag and the frame type must agree: text and vectors never end a stream, final and error always do.
+        if (final !== (frame.type === 'final' || frame.type === 'error')) throw new CocoonError('PROTOCOL_ERROR', 'Frame type and stream tag disagree.');
         finished = final;
         yield frame;
       }

@@ -62,6 +62,22 @@ function toolDeltas(answer: ToolAnswer): Array<{toolCalls: ToolCallDelta[]} | {t
   });
 }
 
+/**
+ * ask()'s `around`: each attempt holds one of its provider node's slots (its
+ * credit window) for the whole query and is paced under its rate limit.
+ */
+export function inProviderSlot(ctx: CompletionContext, signal: AbortSignal, onAttempt: (record: DiscoveredProvider['record']) => void) {
+  return <T>(candidate: DiscoveredProvider, attempt: () => Promise<T>): Promise<T> => {
+    onAttempt(candidate.record);
+    const key = `${candidate.record.owner.toRawString()}.${candidate.record.nodeKey.toString('hex')}`;
+    const window = candidate.live?.info.credit.queries ?? 1;
+    return ctx.locks.run(key, async () => {
+      await ctx.pacer.take(key, REQUESTS_PER_ASK, signal);
+      return attempt();
+    }, signal, window);
+  };
+}
+
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
   if (!(await ctx.directory.knows(request.model))) {
     return new OpenAiError(404, `The model '${request.model}' does not exist or no provider on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
@@ -118,17 +134,11 @@ export async function serveCompletion(ctx: CompletionContext, kind: CompletionKi
       candidates,
       funding: ctx.funding,
       flusher: ctx.flusher,
-      around: (candidate, attempt) => {
-        answering = candidate.record;
-        outcome.provider = candidate.record.owner;
-        outcome.model = candidate.record.model;
-        const key = `${candidate.record.owner.toRawString()}.${candidate.record.nodeKey.toString('hex')}`;
-        const window = candidate.live?.info.credit.queries ?? 1;
-        return ctx.locks.run(key, async () => {
-          await ctx.pacer.take(key, REQUESTS_PER_ASK, signal);
-          return attempt();
-        }, signal, window);
-      },
+      around: inProviderSlot(ctx, signal, (record) => {
+        answering = record;
+        outcome.provider = record.owner;
+        outcome.model = record.model;
+      }),
       onFallback: () => ctx.directory.invalidate(),
       onText: request.stream
         ? (text) => {

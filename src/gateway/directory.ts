@@ -1,6 +1,7 @@
 import type {Address} from '@ton/core';
 import type {ChainClient} from '../chain/client.js';
 import {formatPricePerMillion} from '../chain/units.js';
+import {servedKind} from '../chain/contracts/registry-extension.js';
 import {discoverProviders, matchesFilter, rankProviders, type DiscoveredProvider, type ProviderFilter} from '../consumer/discovery.js';
 
 /** Options of a ProviderDirectory. */
@@ -32,6 +33,8 @@ export interface ModelEntry {
     architectures: string[];
     /** Largest context window offered, tokens. */
     context_length: number;
+    /** What its nodes serve: 'chat' (chat and completions) and/or 'embeddings' (/v1/embeddings). */
+    kinds: Array<'chat' | 'embeddings'>;
     /** GRAM per 1M tokens, lowest and highest across providers. */
     price_per_1m_tokens: {prompt: {min: string; max: string}; completion: {min: string; max: string}};
   };
@@ -60,7 +63,7 @@ export class ProviderDirectory {
     const fresh = this.cached && this.now() - this.cached.at < (this.options.cacheMs ?? 5000);
     if (!fresh) {
       const audit = this.options.audit ?? {};
-      const filter = {...(audit.includeFlagged ? {includeFlagged: true} : {}), ...(audit.quorum ? {auditQuorum: audit.quorum} : {})};
+      const filter = {kind: 'any' as const, ...(audit.includeFlagged ? {includeFlagged: true} : {}), ...(audit.quorum ? {auditQuorum: audit.quorum} : {})};
       const providers = discoverProviders({client: this.options.client, registry: this.options.registry, cacheMs: this.options.registryCacheMs, filter});
       this.cached = {at: this.now(), providers};
       // A failed read must not be served from the cache.
@@ -83,9 +86,9 @@ export class ProviderDirectory {
     return rankProviders((await this.all()).filter((p) => matches(p, withPolicy)));
   }
 
-  /** True when some active provider serves `model`, whatever its price or liveness. */
-  async knows(model: string): Promise<boolean> {
-    return (await this.all()).some((p) => matches(p, {model}));
+  /** True when some active provider serves `model` (for chat and completions, or embeddings), whatever its price or liveness. */
+  async knows(model: string, kind: 'chat' | 'embeddings' = 'chat'): Promise<boolean> {
+    return (await this.all()).some((p) => matches(p, {model, kind}));
   }
 
   /** One entry per distinct model name (case-insensitive), sorted by name. */
@@ -109,6 +112,7 @@ export class ProviderDirectory {
             live_providers: ps.filter((p) => p.live).length,
             architectures: [...new Set(ps.map((p) => p.record.architecture))].sort(),
             context_length: Math.max(...ps.map((p) => p.record.contextSize)),
+            kinds: [...new Set(ps.map((p) => servedKind(p.record.extension)).filter((k) => k !== 'other'))].sort() as Array<'chat' | 'embeddings'>,
             price_per_1m_tokens: {
               prompt: {min: formatPricePerMillion(min(prompt)), max: formatPricePerMillion(max(prompt))},
               completion: {min: formatPricePerMillion(min(completion)), max: formatPricePerMillion(max(completion))},

@@ -45,7 +45,7 @@ export interface RequestDefaults {
 
 // GRAM per 1M tokens, as a string ("0.5") or a number (0.5), like `--max-price`.
 const PriceSchema = z.union([z.string(), z.number().nonnegative()]);
-const CocoonSchema = z
+export const CocoonSchema = z
   .object({architecture: z.string().min(1).optional(), max_price: PriceSchema.optional(), max_prompt_price: PriceSchema.optional(), provider: z.string().optional()})
   .strict();
 const PartSchema = z.object({type: z.string(), text: z.string().optional()}).passthrough();
@@ -101,11 +101,11 @@ const COMPLETION_CHECKS: Check[] = [
   ['best_of', (v) => set(v) && v !== 1, 'Only best_of=1 is supported.'],
 ];
 
-function unsupported(param: string, why: string): OpenAiError {
+export function unsupported(param: string, why: string): OpenAiError {
   return new OpenAiError(400, why, 'invalid_request_error', 'unsupported_parameter', param);
 }
 
-function zodError(error: z.ZodError): OpenAiError {
+export function zodError(error: z.ZodError): OpenAiError {
   const issue = error.issues[0]!;
   const param = issue.path.join('.') || null;
   if (issue.code === 'invalid_type' && issue.received === 'undefined') {
@@ -207,15 +207,6 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
     if (Array.isArray(p) && !(p.length === 1 && typeof p[0] === 'string')) throw unsupported('prompt', 'prompt must be one string (batches and token arrays are not supported).');
     prompt = Array.isArray(p) ? (p[0] as string) : p;
   }
-  const cocoon = data.cocoon ?? {};
-  let provider;
-  if (cocoon.provider !== undefined) {
-    try {
-      provider = parseAddress(cocoon.provider);
-    } catch {
-      throw new OpenAiError(400, `Invalid value for 'cocoon.provider': not a TON address.`, 'invalid_request_error', 'invalid_value', 'cocoon.provider');
-    }
-  }
   const maxTokens = (kind === 'chat' ? (data as z.infer<typeof ChatSchema>).max_completion_tokens : undefined) ?? data.max_tokens;
   return {
     kind,
@@ -234,12 +225,25 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
     ...(tools ? {tools} : {}),
     stream: data.stream ?? false,
     includeUsage: data.stream_options?.include_usage ?? false,
-    filter: {
-      model: data.model,
-      architecture: cocoon.architecture,
-      maxCompletionPrice: price(cocoon.max_price ?? data.max_price, cocoon.max_price === undefined ? 'max_price' : 'cocoon.max_price'),
-      maxPromptPrice: price(cocoon.max_prompt_price, 'cocoon.max_prompt_price'),
-      provider,
-    },
+    filter: routingFilter(data.model, data.cocoon, data.max_price),
+  };
+}
+
+/** The provider filter of a request: its model plus the optional `cocoon` routing fields and `max_price`. */
+export function routingFilter(model: string, cocoon: z.infer<typeof CocoonSchema> = {}, maxPrice?: string | number): ProviderFilter {
+  let provider;
+  if (cocoon.provider !== undefined) {
+    try {
+      provider = parseAddress(cocoon.provider);
+    } catch {
+      throw new OpenAiError(400, `Invalid value for 'cocoon.provider': not a TON address.`, 'invalid_request_error', 'invalid_value', 'cocoon.provider');
+    }
+  }
+  return {
+    model,
+    architecture: cocoon.architecture,
+    maxCompletionPrice: price(cocoon.max_price ?? maxPrice, cocoon.max_price === undefined ? 'max_price' : 'cocoon.max_price'),
+    maxPromptPrice: price(cocoon.max_prompt_price, 'cocoon.max_prompt_price'),
+    provider,
   };
 }

@@ -68,7 +68,7 @@ export class CompletionResponses {
   }
 
   /** Cocoon's extension on the final body or chunk: who answered, on which channel, and the receipt. */
-  cocoon(result: AskResult) {
+  cocoon(result: Pick<AskResult, 'provider' | 'channel' | 'total' | 'receipt' | 'voucherPosted' | 'trust'>) {
     return {
       provider: this.address(result.provider.address),
       architecture: result.provider.architecture,
@@ -88,7 +88,7 @@ export class CompletionResponses {
   }
 
   /** Headers (or stream trailers) with the cost, once it is known. */
-  costHeaders(result: AskResult): Record<string, string> {
+  costHeaders(result: Pick<AskResult, 'cost' | 'total'>): Record<string, string> {
     return {'x-cocoon-cost-ton': formatTon(result.cost), 'x-cocoon-cost-nanoton': result.cost.toString(), 'x-cocoon-channel-total-ton': formatTon(result.total)};
   }
 

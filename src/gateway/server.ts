@@ -5,6 +5,7 @@ import {CocoonError} from '../errors.js';
 import {startHttpServer} from '../http/server.js';
 import {serveCompletion, type CompletionContext, type CompletionOutcome} from './completion.js';
 import {ProviderDirectory} from './directory.js';
+import {serveEmbeddings} from './embeddings.js';
 import {httpIo} from './http-io.js';
 import {KeyedMutex} from '../consumer/keyed-mutex.js';
 import {OpenAiError} from './openai-error.js';
@@ -74,7 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (loopback && !isLoopback(hostName(req.headers.host))) throw new OpenAiError(403, 'Requests must name this machine (localhost) as their Host.', 'invalid_request_error', 'forbidden_host');
     if (path === '/healthz') return httpIo.sendJson(res, 200, {ok: true});
     authorize(req);
-    const known = {'/v1/models': 'GET', '/v1/chat/completions': 'POST', '/v1/completions': 'POST'} as Record<string, string>;
+    const known = {'/v1/models': 'GET', '/v1/chat/completions': 'POST', '/v1/completions': 'POST', '/v1/embeddings': 'POST'} as Record<string, string>;
     if (path.startsWith('/v1/models/') && method === 'GET') {
       let id: string;
       try {
@@ -90,6 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (known[path] !== method) throw new OpenAiError(405, `Use ${known[path]} for ${path}.`, 'invalid_request_error', 'method_not_allowed');
     if (path === '/v1/models') return httpIo.sendJson(res, 200, {object: 'list', data: await directory.models()});
     const body = await httpIo.readJson(req, maxBody);
+    if (path === '/v1/embeddings') return serveEmbeddings(ctx, body, res, signal, outcome);
     await serveCompletion(ctx, path === '/v1/chat/completions' ? 'chat' : 'completion', body, res, signal, outcome);
   };
 

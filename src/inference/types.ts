@@ -115,6 +115,20 @@ export interface EngineModelInfo {
   sha256: string;
   /** Context window in tokens. */
   contextSize: number;
+  /** 'embeddings' for an engine that embeds and does not generate (embedder.ts); absent for a generating one. */
+  kind?: 'embeddings';
+  /** Values per embedding vector, for an embedding engine. */
+  dimensions?: number;
+}
+
+/** Texts to embed, tokenised once (InferenceEngine.prepareEmbedding): the exact count the answer is billed for. */
+export interface PreparedEmbedding {
+  /** Tokens of all inputs, beginning and end tokens included. */
+  readonly promptTokens: number;
+  /** Each input's token ids, in order: what the receipt's prompt hash covers (all of them, concatenated). */
+  readonly tokenIds: readonly (readonly number[])[];
+  /** Engine-private. */
+  readonly handle: unknown;
 }
 
 /** Live load of an engine. */
@@ -170,6 +184,10 @@ export interface InferenceEngine {
    * BUSY past the queue). Optional: only engines with a real model have it.
    */
   score?(request: ScoreRequest): Promise<TokenScores>;
+  /** Tokenise texts to embed (embedding engines only); INVALID_INPUT for one longer than the context. */
+  prepareEmbedding?(input: readonly string[]): Promise<PreparedEmbedding>;
+  /** Embed prepared texts: one unit-length vector of `model.dimensions` floats each, in order (embedding engines only). */
+  embed?(prepared: PreparedEmbedding, signal?: AbortSignal): Promise<Float32Array[]>;
   /** Free the model and its contexts. */
   dispose(): Promise<void>;
 }

@@ -25,7 +25,8 @@ import {
  * Frame plaintexts: 0x01 | UTF-8 text
  *                   0x02 | finish u8 | receipt (294) | Ed25519 signature (64) | output token ids (u32 BE each)
  *                   0x03 | UTF-8 JSON {code, message, outstanding?}
- * Text frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.
+ *                   0x04 | one embedding: float32 BE × dimensions (an embedding answer, one frame per input, in order)
+ * Text and vector frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.
  */
 
 const FINAL_FIXED_BYTES = 2 + RECEIPT_BYTES + 64;
@@ -60,6 +61,15 @@ export function encodeTextPayload(text: string): Uint8Array {
   return out;
 }
 
+/** Plaintext of a vector frame: one embedding, float32 big-endian (docs/protocol.md §5). */
+export function encodeVectorPayload(vector: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(1 + 4 * vector.length);
+  out[0] = FRAME_TYPE.vector;
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(1 + 4 * i, vector[i]!);
+  return out;
+}
+
 /** Plaintext of the final frame: the signed receipt and the output token ids it hashes. */
 export function encodeFinalPayload(finishReason: FinishReason, signed: SignedReceipt, tokenIds: readonly number[]): Uint8Array {
   const ids = encodeTokenIds(tokenIds);
@@ -91,6 +101,14 @@ export function decodeFramePayload(payload: Uint8Array): ResponseFrame {
     } catch (err) {
       throw malformed('text frame (not UTF-8)', err);
     }
+  }
+  if (type === FRAME_TYPE.vector) {
+    if (payload.length < 5 || (payload.length - 1) % 4 !== 0) throw malformed('vector frame (length)');
+    const view = new DataView(payload.buffer, payload.byteOffset + 1, payload.length - 1);
+    const vector = new Float32Array(view.byteLength / 4);
+    for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(4 * i);
+    if (!vector.every(Number.isFinite)) throw malformed('vector frame (a value is not finite)');
+    return {type: 'vector', vector, bytes: payload.slice(1)};
   }
   if (type === FRAME_TYPE.final) {
     if (payload.length < FINAL_FIXED_BYTES || (payload.length - FINAL_FIXED_BYTES) % 4 !== 0) throw malformed('final frame (length)');

@@ -27,7 +27,9 @@ export const TEMPLATE_TOKEN_ALLOWANCE = 64;
  * An upper bound on a prompt's tokens without a tokenizer: every UTF-8 byte a
  * token (no tokenizer makes more tokens than bytes), plus the chat template's.
  */
-export function estimatePromptTokens(input: {prompt?: string; messages?: ReadonlyArray<{role: string; content: string}>}): number {
+export function estimatePromptTokens(input: {prompt?: string; messages?: ReadonlyArray<{role: string; content: string}>; input?: readonly string[]}): number {
+  // Texts to embed: each its bytes and a beginning and an end token.
+  if (input.input !== undefined) return input.input.reduce((n, t) => n + Buffer.byteLength(t) + 2, 0);
   const text = input.prompt ?? (input.messages ?? []).map((m) => `${m.role}: ${m.content}\n`).join('');
   return Buffer.byteLength(text) + TEMPLATE_TOKEN_ALLOWANCE;
 }
@@ -38,8 +40,9 @@ export function priceAccepted(maxPrice: Prices, prices: Prices): boolean {
 }
 
 /** UTF-8 size of what a provider tokenises: the prompt, or every message's role and content (the byte bound, docs/protocol.md §10.2). */
-export function promptBytes(q: {prompt?: string; messages?: readonly {role: string; content: string}[]}): number {
+export function promptBytes(q: {prompt?: string; messages?: readonly {role: string; content: string}[]; input?: readonly string[]}): number {
   if (q.prompt !== undefined) return Buffer.byteLength(q.prompt, 'utf8');
+  if (q.input !== undefined) return q.input.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
   let n = 0;
   for (const m of q.messages ?? []) n += Buffer.byteLength(m.role, 'utf8') + Buffer.byteLength(m.content, 'utf8');
   return n;

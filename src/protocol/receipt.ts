@@ -63,6 +63,8 @@ export function tokenIdsHash(ids: readonly number[]): Buffer {
 export interface RequestInput {
   prompt?: string;
   messages?: readonly {role: string; content: string}[];
+  /** An embedding request's texts: then the hash covers `{"input": […]}` alone. */
+  input?: readonly string[];
   params: SamplingParams;
   maxTokens: number;
 }
@@ -76,6 +78,7 @@ export interface RequestInput {
  * request, so nobody can re-score it against another.
  */
 export function inputHash(r: RequestInput): Buffer {
+  if (r.input !== undefined) return createHash('sha256').update(JSON.stringify({input: r.input}), 'utf8').digest();
   const params: Record<string, unknown> = {};
   for (const key of ['temperature', 'topP', 'topK', 'seed', 'stop'] as const) if (r.params[key] !== undefined) params[key] = r.params[key];
   if (r.params.format !== undefined) params.format = sortedKeys(r.params.format);
@@ -88,6 +91,16 @@ function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+}
+
+/**
+ * The receipt's text hash of an embedding answer: SHA-256 of its vector
+ * frames' payloads (float32 BE, type byte left out) in order.
+ */
+export function vectorsHash(payloads: readonly Uint8Array[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of payloads) h.update(p);
+  return h.digest();
 }
 
 /** SHA-256 of a text's UTF-8 (the receipt's text hash). */

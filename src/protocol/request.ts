@@ -21,8 +21,8 @@ export function encodeQueryRequest(r: QueryRequest): Uint8Array {
     model: r.model,
     ...(r.prompt === undefined ? {} : {prompt: r.prompt}),
     ...(r.messages === undefined ? {} : {messages: r.messages}),
-    params: r.params,
-    maxTokens: r.maxTokens,
+    // An embedding request carries its texts and nothing to sample or bound (docs/protocol.md §4.2).
+    ...(r.input === undefined ? {params: r.params, maxTokens: r.maxTokens} : {input: r.input, params: {}}),
     maxPrice: {prompt: r.maxPrice.prompt.toString(), completion: r.maxPrice.completion.toString()},
     ...(r.voucher ? {voucher: {amount: r.voucher.amount.toString(), signature: hex(r.voucher.signature), ...(r.voucher.covers?.length ? {covers: r.voucher.covers} : {})}} : {}),
   };
@@ -51,9 +51,10 @@ export function decodeQueryRequest(bytes: Uint8Array): QueryRequest {
     model: r.model,
     prompt: r.prompt,
     messages: r.messages,
+    ...(r.input === undefined ? {} : {input: r.input}),
     // The schema's refinement checked that format is one of ResponseFormat's shapes.
     params: r.params as QueryRequest['params'],
-    maxTokens: r.maxTokens,
+    maxTokens: r.maxTokens ?? 0,
     maxPrice: {prompt: BigInt(r.maxPrice.prompt), completion: BigInt(r.maxPrice.completion)},
     ...(r.voucher ? {voucher: {amount: BigInt(r.voucher.amount), signature: Buffer.from(r.voucher.signature, 'hex'), ...(r.voucher.covers ? {covers: r.voucher.covers} : {})}} : {}),
   };

@@ -5,6 +5,7 @@
  */
 import {z} from 'zod';
 import {checkJsonSchema} from './response-format.js';
+import {MAX_EMBED_INPUTS} from './wire.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 /** Decimal string of a non-negative integer up to 2^128 − 1 (nanoGRAM). */
@@ -37,6 +38,8 @@ export const QueryRequestSchema = z
     model: z.string().min(1).max(256),
     prompt: z.string().max(1 << 22).optional(),
     messages: z.array(ChatMessageSchema).min(1).max(1024).optional(),
+    // Texts to embed (docs/protocol.md §4.2), on an embedding node only.
+    input: z.array(z.string().min(1).max(1 << 22)).min(1).max(MAX_EMBED_INPUTS).optional(),
     // Optional: absent means the engine's defaults (docs/protocol.md §4).
     params: z
       .object({
@@ -50,12 +53,22 @@ export const QueryRequestSchema = z
       })
       .strict()
       .default({}),
-    maxTokens: z.number().int().min(1).max(1 << 20),
+    maxTokens: z.number().int().min(1).max(1 << 20).optional(),
     maxPrice: z.object({prompt: NanoSchema, completion: NanoSchema}).strict(),
     voucher: z.object({amount: NanoSchema, signature: hex(64), covers: z.array(hex(16)).max(64).optional()}).strict().optional(),
   })
   .strict()
-  .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), 'exactly one of prompt or messages');
+  .superRefine((r, ctx) => {
+    if ([r.prompt, r.messages, r.input].filter((x) => x !== undefined).length !== 1) return ctx.addIssue({code: z.ZodIssueCode.custom, message: 'exactly one of prompt, messages or input'});
+    if (r.input === undefined) {
+      if (r.maxTokens === undefined) ctx.addIssue({code: z.ZodIssueCode.custom, path: ['maxTokens'], message: 'Required'});
+      return;
+    }
+    // An embedding generates nothing: nothing to sample, nothing to bound.
+    if (r.maxTokens !== undefined) ctx.addIssue({code: z.ZodIssueCode.custom, path: ['maxTokens'], message: 'not with input (an embedding request)'});
+    const key = Object.keys(r.params)[0];
+    if (key !== undefined) ctx.addIssue({code: z.ZodIssueCode.custom, path: ['params', key], message: 'not with input (an embedding request)'});
+  });
 /** JSON form of a request plaintext. */
 export type QueryRequestJson = z.infer<typeof QueryRequestSchema>;
 
@@ -136,7 +149,12 @@ export const ProviderInfoSchema = z.object({
   software: z.string().max(128),
   time: z.number().int().nonnegative(),
   models: z
-    .array(z.object({name: z.string(), architecture: z.string(), sha256: z.string(), contextSize: z.number().int().nonnegative()}))
+    .array(
+      z.object({
+        name: z.string(), architecture: z.string(), sha256: z.string(), contextSize: z.number().int().nonnegative(),
+        kind: z.literal('embeddings').optional(), dimensions: z.number().int().positive().max(1 << 16).optional(),
+      }),
+    )
     .max(64),
   prices: z.object({prompt: NanoSchema, completion: NanoSchema}),
   load: z.object({

@@ -53,7 +53,9 @@ export const WAIVE_SIGNING_PREFIX = 'cocoon/v3 waive\n';
 export const CANCEL_SIGNING_PREFIX = 'cocoon/v3 cancel\n';
 
 /** Frame payload types (first plaintext byte of a frame). */
-export const FRAME_TYPE = {text: 1, final: 2, error: 3} as const;
+export const FRAME_TYPE = {text: 1, final: 2, error: 3, vector: 4} as const;
+/** Most inputs one embedding request may carry (as OpenAI's API). */
+export const MAX_EMBED_INPUTS = 2048;
 /** finishReason codes in the final frame. */
 export const FINISH_CODES: Record<FinishReason, number> = {stop: 0, length: 1, abort: 2};
 
@@ -113,7 +115,7 @@ export interface SamplingUsed {
   seed: number;
 }
 
-/** The decrypted request (docs/protocol.md §4). Exactly one of prompt or messages. */
+/** The decrypted request (docs/protocol.md §4). Exactly one of prompt, messages or input. */
 export interface QueryRequest {
   /** Must equal the header's query id. */
   queryId: Uint8Array;
@@ -125,8 +127,10 @@ export interface QueryRequest {
   model: string;
   prompt?: string;
   messages?: ChatMessage[];
+  /** Texts to embed (an embedding node, docs/protocol.md §4.2): no params, no maxTokens (0 here). */
+  input?: string[];
   params: SamplingParams;
-  /** Upper bound on completion tokens. */
+  /** Upper bound on completion tokens; 0 for an embedding request. */
   maxTokens: number;
   /** The highest prices the consumer accepts. */
   maxPrice: Prices;
@@ -160,7 +164,7 @@ export interface Receipt {
   promptHash: Uint8Array;
   /** tokenIdsHash of the completion tokens (completionTokens of them, as in the final frame). */
   outputHash: Uint8Array;
-  /** SHA-256 of the UTF-8 text the text frames carried, all of it in order. */
+  /** SHA-256 of the UTF-8 text the text frames carried, all of it in order (of an embedding answer: its vectors, vectorsHash). */
   textHash: Uint8Array;
 }
 
@@ -199,6 +203,7 @@ export type WireErrorCode =
 /** One decoded response frame. */
 export type ResponseFrame =
   | {type: 'text'; text: string}
+  | {type: 'vector'; vector: Float32Array; bytes: Uint8Array}
   | {type: 'final'; finishReason: FinishReason; signed: SignedReceipt; tokenIds: number[]}
   | {type: 'error'; code: WireErrorCode; message: string; outstanding?: OutstandingReceipt[]};
 
@@ -258,7 +263,8 @@ export interface ProviderInfo {
   protocol: number;
   software: string;
   time: number;
-  models: {name: string; architecture: string; sha256: string; contextSize: number}[];
+  /** `kind` 'embeddings' (and its vectors' `dimensions`) for an embedding node; absent for a chat/completions one. */
+  models: {name: string; architecture: string; sha256: string; contextSize: number; kind?: 'embeddings'; dimensions?: number}[];
   /** Decimal nanoGRAM strings. */
   prices: {prompt: string; completion: string};
   load: {active: number; queued: number; parallel: number; maxQueue: number};

@@ -5,6 +5,7 @@ import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import type {NodeKey} from '../crypto/node-key.js';
 import type {InferenceEngine} from '../inference/types.js';
 import {ChainChannelGuard} from './chain-guard.js';
+import {servedKind} from '../chain/contracts/registry-extension.js';
 import {FileChannelLedger} from './file-ledger.js';
 import type {RateLimitOptions} from './admission.js';
 import {rentStatus, type RentState} from '../chain/contracts/registry-rent.js';
@@ -39,7 +40,7 @@ export interface ProviderNodeOptions {
   /** The model file to serve: its SHA-256 must match the registration. */
   modelPath: string;
   /** Builds the engine once the registration checks pass (createEngine, or a test double). */
-  createEngine: (options: {modelPath: string; name: string}) => Promise<InferenceEngine>;
+  createEngine: (options: {modelPath: string; name: string; kind: 'chat' | 'embeddings'}) => Promise<InferenceEngine>;
   /** SHA-256 of a file, hex (the inference module's cached modelSha256). */
   hashModel: (path: string) => Promise<string>;
   /** Channel ledger directory. */
@@ -131,7 +132,11 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   if (!record.nodeKey.equals(Buffer.from(options.nodeKey.ed25519PublicKey)) || !record.encryptionKey.equals(Buffer.from(options.nodeKey.x25519PublicKey))) {
     throw mismatch('The node key on this machine', 'Publish this key with `cocoon provide update`, or restore the node key the registration names.');
   }
-  const engine = await options.createEngine({modelPath: options.modelPath, name: record.model});
+  const kind = servedKind(record.extension);
+  if (kind === 'other') {
+    throw new CocoonError('INVALID_INPUT', `This node's record has kind ${record.extension?.kind}, which this version of cocoon does not serve.`, {hint: 'Update cocoon, or re-register the node as a chat or embeddings node (--kind).'});
+  }
+  const engine = await options.createEngine({modelPath: options.modelPath, name: record.model, kind});
   const ledger = new FileChannelLedger(options.ledgerDir);
   let server: ProviderServer;
   try {

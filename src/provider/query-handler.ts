@@ -2,15 +2,16 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {performance} from 'node:perf_hooks';
 import {openRequest, type OpenedRequest} from '../protocol/envelope.js';
 import {StreamSealer} from '../crypto/response-stream.js';
-import {isCocoonError} from '../errors.js';
-import type {FinishReason, GenerateRequest, GenerationTrace, PreparedPrompt, Usage} from '../inference/types.js';
+import type {FinishReason, GenerateRequest, GenerationTrace, PreparedEmbedding, PreparedPrompt, Usage} from '../inference/types.js';
 import {encodeErrorPayload, encodeFinalPayload, encodeResponsePreamble, encodeTextPayload, lengthPrefixed} from '../protocol/frames.js';
 import {decodeRequestHeader} from '../protocol/header.js';
 import {checkPow} from '../protocol/pow.js';
 import {completionBound, estimatePromptTokens, priceAccepted, promptBytes, queryCost, worstCaseCost} from '../protocol/pricing.js';
-import {inputHash, signReceipt, textHash, tokenIdsHash} from '../protocol/receipt.js';
+import {inputHash, textHash, tokenIdsHash} from '../protocol/receipt.js';
 import {decodeQueryRequest} from '../protocol/request.js';
-import type {OutstandingReceipt, Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
+import type {Prices, QueryRequest, WireErrorCode} from '../protocol/wire.js';
+import {chargeAnswer, engineRefusal, modelHashOf, Refusal} from './answer.js';
+import {answerEmbedding, prepareEmbedding} from './embed-answer.js';
 import {applyVoucher, withinWaiverBudget} from './credit.js';
 import type {ServerContext} from './context.js';
 import {drained, readBody} from '../http/body.js';
@@ -25,25 +26,6 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const RIDING = Object.freeze({result: 'riding'});
 const PROMPT_TOKENS = Object.freeze({kind: 'prompt'});
 const COMPLETION_TOKENS = Object.freeze({kind: 'completion'});
-
-/** A query refused with a wire code; thrown inside the handler and answered (encrypted once the request is open). */
-class Refusal extends Error {
-  constructor(
-    readonly code: WireErrorCode,
-    message: string,
-    readonly outstanding?: OutstandingReceipt[],
-  ) {
-    super(message);
-    this.name = 'Refusal';
-  }
-}
-
-/** An engine error as a refusal: BUSY and INVALID_INPUT (e.g. a prompt longer than the context) keep their meaning and message. */
-function engineRefusal(err: unknown, fallback: string): Refusal {
-  if (isCocoonError(err) && err.code === 'BUSY') return new Refusal('BUSY', err.message);
-  if (isCocoonError(err) && err.code === 'INVALID_INPUT') return new Refusal('INVALID_QUERY', err.message);
-  return new Refusal('ENGINE_ERROR', fallback);
-}
 
 /**
  * The prompt rendered and tokenised once (InferenceEngine.prepare), for the
@@ -137,6 +119,11 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     throw new Refusal('BAD_REQUEST', 'Query id or timestamp differ between header and body.');
   }
   if (q.model !== ctx.engine.model.name) throw new Refusal('UNKNOWN_MODEL', `This provider serves ${ctx.engine.model.name}, not ${q.model}.`);
+  // A node serves one kind (its registry record's): texts to embed, or prompts to continue.
+  const embeds = ctx.engine.model.kind === 'embeddings';
+  if ((q.input !== undefined) !== embeds) {
+    throw new Refusal('INVALID_QUERY', embeds ? `This node serves embeddings of ${q.model}: send texts to embed (input), not a prompt.` : `This node generates text with ${q.model}; texts to embed need an embedding node of the model.`);
+  }
   if (q.maxTokens > ctx.maxTokens) throw new Refusal('MAX_TOKENS', `maxTokens is above this provider's limit of ${ctx.maxTokens}.`);
   // The prices this query is admitted at: a price change while it runs does not touch its receipt.
   const prices = ctx.prices;
@@ -174,13 +161,19 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     );
   }
   // Bounded before any tokenising: the tokenizer runs on the event loop, and its cost grows with the bytes.
-  const bytes = promptBytes(q);
+  // Texts to embed are bounded one by one (each must fit the context); together, by the body size.
+  const bytes = q.input ? Math.max(...q.input.map((t) => Buffer.byteLength(t, 'utf8'))) : promptBytes(q);
   const maxBytes = ctx.engine.model.contextSize * ctx.maxPromptBytesPerToken;
   let worst: bigint;
   let prepared: PreparedPrompt | undefined;
+  let embedding: PreparedEmbedding | undefined;
   if (bytes > maxBytes) {
     // The deposit rule still comes first, judged on the consumer's own upper bound (no tokenizer), so a consumer sees the refusals in the order it always did.
     worst = worstCaseCost(estimatePromptTokens(q), 1, prices);
+  } else if (q.input) {
+    // An embedding's cost is known before it runs: every input token, nothing generated.
+    embedding = await prepareEmbedding(ctx, q.input);
+    worst = worstCaseCost(embedding.promptTokens, 0, prices);
   } else {
     const counted = await preparePrompt(ctx, q).catch((err: unknown) => Promise.reject(engineRefusal(err, 'The engine cannot count this prompt.')));
     const promptTokens = counted.promptTokens;
@@ -208,12 +201,13 @@ async function serve(ctx: ServerContext, req: IncomingMessage, opened: OpenedReq
     if (bytes > maxBytes) {
       throw new Refusal(
         'INVALID_QUERY',
-        `The prompt is ${bytes} bytes of UTF-8; this provider takes at most ${maxBytes} (its ${ctx.engine.model.contextSize}-token context × ${ctx.maxPromptBytesPerToken} bytes per token).`,
+        `${q.input ? 'An input' : 'The prompt'} is ${bytes} bytes of UTF-8; this provider takes at most ${maxBytes} (its ${ctx.engine.model.contextSize}-token context × ${ctx.maxPromptBytesPerToken} bytes per token).`,
       );
     }
     const load = ctx.engine.load();
     if (load.active >= load.parallel && load.queued >= load.maxQueue) throw new Refusal('BUSY', 'The provider is at capacity.');
-    await generate(ctx, q, prices, {channel, epoch, release, prepared, consumerKey: terms.consumerKey}, sealer, res, out);
+    if (embedding) await answerEmbedding(ctx, q, prices, {channel, epoch, release, embedding}, sealer, res, out);
+    else await generate(ctx, q, prices, {channel, epoch, release, prepared, consumerKey: terms.consumerKey}, sealer, res, out);
   } finally {
     release();
     // A voucher that rode on a query that ended without a charge reaches the disk now.
@@ -311,19 +305,7 @@ async function generate(
       return;
     }
     const cost = queryCost(usage, prices);
-    // The charge is recorded before the final frame leaves, so a crash can't serve a free answer; the reservation ends with it.
-    // The channel's queue is held only to stage the charge; its fsync is awaited outside it, so queries starting on the channel meanwhile don't wait for the disk.
-    let durable: Promise<void> = Promise.resolve();
-    const signed = await ctx.credit.exclusive(slot.channel, async () => {
-      const account = await ctx.credit.account(ctx.ledger, slot.channel, slot.epoch);
-      const total = account.owed + cost;
-      const receipt = signReceipt({queryId: q.queryId, channel: q.channel, usage: usage!, prices, cost, total, timestamp: ctx.now(), ...commitments(ctx, q, trace, text)}, ctx.nodeKey.ed25519Seed);
-      const outstanding = [...(account.outstanding ?? []), {queryId, receipt: hex(receipt.bytes), signature: hex(receipt.signature)}];
-      durable = ctx.credit.stage(ctx.ledger, slot.channel, {...account, owed: total, outstanding});
-      slot.release();
-      return receipt;
-    });
-    await durable;
+    const signed = await chargeAnswer(ctx, slot, q, usage, prices, commitments(ctx, q, trace, text));
     if (gone) {
       ctx.metrics.inc('cocoon_queries_disconnected_total');
       return;
@@ -342,8 +324,6 @@ async function generate(
   }
 }
 
-const NO_HASH = new Uint8Array(32);
-
 /**
  * What a receipt commits to beyond money (docs/protocol.md §6): the model
  * file's SHA-256, the sampler the engine ran (its seed included), the
@@ -353,7 +333,7 @@ const NO_HASH = new Uint8Array(32);
 function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace | undefined, text: string) {
   const p = q.params;
   return {
-    modelHash: /^[0-9a-f]{64}$/.test(ctx.modelSha256) ? Buffer.from(ctx.modelSha256, 'hex') : NO_HASH,
+    modelHash: modelHashOf(ctx),
     sampling: trace?.sampling ?? {temperature: p.temperature ?? 0, topP: p.topP ?? 1, topK: p.topK ?? 0, seed: p.seed ?? 0},
     inputHash: inputHash(q),
     promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),

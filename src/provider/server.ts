@@ -148,7 +148,7 @@ export async function createProviderServer(options: ProviderServerOptions): Prom
       protocol: PROTOCOL_VERSION,
       software: ctx.software,
       time: ctx.now(),
-      models: [{name: m.name, architecture: m.architecture, sha256: ctx.modelSha256, contextSize: m.contextSize}],
+      models: [{name: m.name, architecture: m.architecture, sha256: ctx.modelSha256, contextSize: m.contextSize, ...(m.kind === 'embeddings' ? {kind: m.kind, dimensions: m.dimensions} : {})}],
       prices: {prompt: ctx.prices.prompt.toString(), completion: ctx.prices.completion.toString()},
       load: ctx.engine.load(),
       keys: {x25519: hex(ctx.nodeKey.x25519PublicKey), ed25519: hex(ctx.nodeKey.ed25519PublicKey)},

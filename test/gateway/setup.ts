@@ -13,7 +13,7 @@ export interface Market {
   home: string;
   /** Environment every CLI call of the suite needs. */
   env: Record<string, string>;
-  /** The providers, cheapest first. */
+  /** The providers, cheapest first (then the embedding node, if asked for). */
   providers: Array<{address: Address; node: Background}>;
   /** Stop the provider and the devnet. */
   stop(): Promise<void>;
@@ -32,12 +32,21 @@ async function ok(home: string, env: Record<string, string>, args: string[]) {
   return r.json;
 }
 
-/** Start a devnet, register and start two providers of one model (the second dearer), fund the consumer wallet `me`. */
-export async function startMarket(): Promise<Market> {
+/** Price of the embedding node (startMarket's `embeddings`), GRAM per 1M input tokens, and per token in nanoGRAM. */
+export const EMBED_PRICE = {perMillion: '3', nano: 3000n};
+
+/**
+ * Start a devnet, register and start two providers of one model (the second
+ * dearer), fund the consumer wallet `me`. With `embeddings`, a third node of
+ * the same model name serves embeddings (registry kind 1) at EMBED_PRICE.
+ */
+export async function startMarket(options: {embeddings?: boolean} = {}): Promise<Market> {
   const home = tempHome();
   const env = {COCOON_DEVNET_PORT: String(await freePort()), COCOON_WALLET_PASSWORD: 'pw', COCOON_NODE_PASSWORD: 'npw', COCOON_INFERENCE_GPU: 'off'};
   await ok(home, env, ['devnet', 'start', '--detach']);
-  const homes = COMPLETION_PRICES.map(() => tempHome());
+  const offers = COMPLETION_PRICES.map((price) => ['--price-prompt', '1', '--price-completion', price]);
+  if (options.embeddings) offers.push(['--kind', 'embeddings', '--price-prompt', EMBED_PRICE.perMillion]);
+  const homes = offers.map(() => tempHome());
   // Both providers' wallets are made at once (each CLI run costs seconds); the faucet funds one at a time (its seqno).
   await Promise.all([ok(home, env, ['wallet', 'create', 'me']), ...homes.map((h) => ok(h, env, ['wallet', 'create', 'gpu']))]);
   await ok(home, env, ['devnet', 'fund', 'me', '20']);
@@ -46,7 +55,7 @@ export async function startMarket(): Promise<Market> {
     homes.map(async (h, i) => {
       const reg = await ok(h, env, [
         'provide', 'register', '--model', testModel(), '--model-name', MODEL, '--stake', '1',
-        '--price-prompt', '1', '--price-completion', COMPLETION_PRICES[i]!, '--port', String(await freePort()), '--yes',
+        ...offers[i]!, '--port', String(await freePort()), '--yes',
       ]);
       const node = await startBackground(['provide', 'start', '--threads', '1', '--settle-interval', '1'], {home: h, env, ready: /serving \S+/});
       return {address: Address.parse(reg.record.owner), node};

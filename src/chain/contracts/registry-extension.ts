@@ -21,6 +21,15 @@ export interface ProviderExtension {
   relays?: string[];
 }
 
+/** Values of ProviderExtension.kind: what a node serves. A record without one is a chat/completions node. */
+export const RECORD_KIND = {chat: 0, embeddings: 1, reranking: 2} as const;
+
+/** What a record's node serves: 'embeddings' for kind 1, else 'chat' (kinds this client does not know are not offered to it). */
+export function servedKind(extension: ProviderExtension | undefined): 'chat' | 'embeddings' | 'other' {
+  const kind = extension?.kind ?? RECORD_KIND.chat;
+  return kind === RECORD_KIND.chat ? 'chat' : kind === RECORD_KIND.embeddings ? 'embeddings' : 'other';
+}
+
 const MAX_REF_BYTES = 127;
 
 function textRef(name: string, text: string): Cell {

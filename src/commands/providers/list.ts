@@ -22,7 +22,7 @@ export default class ProvidersList extends BaseCommand<typeof ProvidersList> {
       spin: (label, work) => this.spin(label, work),
     });
     const status = (p: ProviderRow) => (!check ? '-' : p.live ? `live ${p.latencyMs} ms, load ${p.load!.active}/${p.load!.parallel}` : `down: ${p.down}`);
-    const rows = providers.map((p) => ({provider: p.provider, model: `${p.model} [${p.architecture}]`, 'GRAM/1M in/out': `${p.pricePrompt}/${p.priceCompletion}`, stake: p.stake, 'q/day': p.queriesPerDay, audit: p.auditLabel, status: status(p)}));
+    const rows = providers.map((p) => ({provider: p.provider, model: `${p.model} [${p.architecture}]${p.kind === 'embeddings' ? ' embeddings' : ''}`, 'GRAM/1M in/out': `${p.pricePrompt}/${p.priceCompletion}`, stake: p.stake, 'q/day': p.queriesPerDay, audit: p.auditLabel, status: status(p)}));
     this.log(providers.length === 0 ? 'No provider matches.' : renderTable(rows));
     return {providers};
   }
