@@ -50,17 +50,17 @@ export default class Embed extends BaseCommand<typeof Embed> {
     return view.json;
   }
 
-  /** The texts: the arguments, or stdin (whole, or by line with --lines). */
+  /** The texts: the arguments, or stdin (whole, or by line with --lines); oclif hands piped stdin in as the argument. */
   private async texts(): Promise<string[]> {
-    const args = this.positional;
-    let texts = args;
-    if ((args.length === 1 && args[0] === '-') || (args.length === 0 && !process.stdin.isTTY)) {
-      const piped = (await readStdin()).replace(/\n+$/, '');
-      texts = this.flags.lines ? piped.split('\n').filter((l) => l.trim() !== '') : [piped];
-    } else if (this.flags.lines) {
-      throw new CocoonError('USAGE', '--lines reads texts from stdin.', {hint: 'Pipe the text in, or pass each text as an argument without --lines.'});
+    const piped = !process.stdin.isTTY;
+    let raw = this.positional;
+    if (raw.length === 0 || (raw.length === 1 && raw[0] === '-')) raw = piped ? [await readStdin()] : [];
+    raw = raw.map((t) => t.replace(/\n+$/, ''));
+    if (this.flags.lines) {
+      if (!piped || raw.length !== 1) throw new CocoonError('USAGE', '--lines reads texts from stdin.', {hint: 'Pipe the text in, or pass each text as an argument without --lines.'});
+      raw = raw[0]!.split('\n').filter((l) => l.trim() !== '');
     }
-    if (texts.length === 0 || texts.every((t) => !t.trim())) throw new CocoonError('USAGE', 'No text given.', {hint: 'Pass texts as arguments, or pipe them in with `-` (--lines for one per line).'});
-    return texts;
+    if (raw.length === 0 || raw.every((t) => !t.trim())) throw new CocoonError('USAGE', 'No text given.', {hint: 'Pass texts as arguments, or pipe them in with `-` (--lines for one per line).'});
+    return raw;
   }
 }

@@ -54,14 +54,18 @@ export async function serveEmbeddings(ctx: CompletionContext, body: unknown, res
   const cocoon = data.cocoon ?? {};
   // An embedding has one price, per input token: max_price bounds it.
   const filter = {...routingFilter(data.model, {...cocoon, max_price: undefined, max_prompt_price: cocoon.max_prompt_price ?? cocoon.max_price}), kind: 'embeddings' as const};
-  const candidates = (await ctx.directory.candidates(filter)).filter((p) => p.live);
-  if (candidates.length === 0) {
-    if (!(await ctx.directory.knows(data.model, 'embeddings'))) {
-      const chat = await ctx.directory.knows(data.model);
-      throw new OpenAiError(404, chat ? `The model '${data.model}' is served for chat and completions, not embeddings: no embedding node of it is registered.` : `The model '${data.model}' does not exist or no embedding node on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
+  const matching = await ctx.directory.candidates(filter);
+  const candidates = matching.filter((p) => p.live);
+  if (matching.length === 0) {
+    if (await ctx.directory.knows(data.model, 'embeddings')) {
+      throw new OpenAiError(404, `No embedding node of '${data.model}' serves it within the given limits (max_price, architecture or provider).`, 'invalid_request_error', 'no_matching_provider', 'model');
     }
+    const chat = await ctx.directory.knows(data.model);
+    throw new OpenAiError(404, chat ? `The model '${data.model}' is served for chat and completions, not embeddings: no embedding node of it is registered.` : `The model '${data.model}' does not exist or no embedding node on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
+  }
+  if (candidates.length === 0) {
     ctx.directory.invalidate();
-    throw new OpenAiError(503, `No embedding node of '${data.model}' answers right now${filter.maxPromptPrice !== undefined ? ' within max_price' : ''}.`, 'server_error', 'provider_unavailable');
+    throw new OpenAiError(503, `No embedding node of '${data.model}' answers right now.`, 'server_error', 'provider_unavailable');
   }
   const size = candidates[0]!.live?.info.models[0]?.dimensions;
   if (data.dimensions != null && size !== undefined && data.dimensions !== size) {
