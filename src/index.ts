@@ -28,10 +28,12 @@ export {sendTon, type TransferResult} from './wallet/transfer.js';
 
 // Inference
 export {createEngine, type LlamaEngineOptions} from './inference/engine.js';
+export {createEmbedder, type EmbedderOptions, type LlamaEmbedder} from './inference/embedder.js';
 export type {InferenceEngine, GenerateRequest, EngineEvent, ChatMessage, Usage} from './inference/types.js';
 
 // Protocol: consumer and provider
 export {ask, queryWorstCase, type AskOptions, type AskResult, type ChannelFunding} from './consumer/ask.js';
+export {embed, type EmbedOptions, type EmbedResult} from './consumer/embed.js';
 export {FundingPolicy, type FundingMode, type FundingPolicyOptions, type FundingEvent} from './consumer/funding.js';
 export {withFailover, type FailoverOptions} from './consumer/failover.js';
 export {ProviderError, type ProviderErrorPhase, type PendingReceipt} from './protocol/errors.js';
@@ -60,6 +62,7 @@ export {readBoardData, type BoardSnapshot, type BoardAuditor, type BoardReport} 
 export {AppContext, type AppContextOptions, type SecretSource, type SecretRequest} from './app/context.js';
 export {registryAddress} from './app/registry-address.js';
 export {askNetwork, askView, type AskRequest, type AskView} from './app/ask.js';
+export {embedNetwork, embedView, type EmbedRequest, type EmbedView} from './app/embed.js';
 export {startAppGateway} from './app/gateway.js';
 
 // OpenAI-compatible gateway

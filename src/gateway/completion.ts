@@ -80,7 +80,8 @@ export function inProviderSlot(ctx: CompletionContext, signal: AbortSignal, onAt
 
 async function noProvider(ctx: CompletionContext, request: GatewayRequest): Promise<OpenAiError> {
   if (!(await ctx.directory.knows(request.model))) {
-    return new OpenAiError(404, `The model '${request.model}' does not exist or no provider on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
+    const embeds = await ctx.directory.knows(request.model, 'embeddings');
+    return new OpenAiError(404, embeds ? `The model '${request.model}' is served for embeddings only (/v1/embeddings): no chat node of it is registered.` : `The model '${request.model}' does not exist or no provider on the network serves it.`, 'invalid_request_error', 'model_not_found', 'model');
   }
   const f = request.filter;
   if ((await ctx.directory.candidates(f)).length === 0) {

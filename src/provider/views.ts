@@ -2,6 +2,7 @@ import type {NetworkName} from '../config/settings.js';
 import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
 import {formatPricePerMillion, formatTon} from '../chain/units.js';
 import {formatAddress} from '../chain/wallet-contract.js';
+import {servedKind} from '../chain/contracts/registry-extension.js';
 import {rentStatus, type RentState} from '../chain/contracts/registry-rent.js';
 
 /** A registry record as commands show it (JSON-safe: no bigints). */
@@ -10,6 +11,8 @@ export interface RecordView {
   status: string;
   model: string;
   architecture: string;
+  /** What the node serves (the record's kind): chat (chat and completions), embeddings, or `kind N` for one this version does not know. */
+  kind: string;
   modelSha256: string;
   contextSize: number;
   queriesPerDay: number;
@@ -40,6 +43,7 @@ export function recordView(record: ProviderRecord, network: NetworkName): Record
     status: record.status,
     model: record.model,
     architecture: record.architecture,
+    kind: servedKind(record.extension) === 'other' ? `kind ${record.extension?.kind}` : servedKind(record.extension),
     modelSha256: record.modelHash.toString('hex'),
     contextSize: record.contextSize,
     queriesPerDay: record.queriesPerDay,
