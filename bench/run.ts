@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as render from './lib/render.js';
+import {embed as renderEmbed} from './lib/render-embed.js';
 import type {RunInfo, Stored} from './lib/render.js';
 import {findBenchModel, ROOT} from './lib/result.js';
 
@@ -45,6 +46,7 @@ const benches: Bench[] = [
   {name: 'memory', file: 'memory.bench.ts', full: {COCOON_BENCH_ASKS: '3', COCOON_BENCH_TOKENS: '256'}, quick: {COCOON_BENCH_ASKS: '1', COCOON_BENCH_TOKENS: '256'}},
   {name: 'wan', file: 'wan.bench.ts', full: {COCOON_BENCH_WAN_ROUNDS: '4', COCOON_BENCH_WAN_WINDOW_S: '3'}, quick: {COCOON_BENCH_WAN_ROUNDS: '2', COCOON_BENCH_WAN_WINDOW_S: '2'}},
   {name: 'audit', file: 'audit.bench.ts', full: {AUDIT_BENCH_CHALLENGES: '300', AUDIT_BENCH_TRIALS: '10', AUDIT_BENCH_ROUNDS: '9'}, quick: {AUDIT_BENCH_CHALLENGES: '30', AUDIT_BENCH_TRIALS: '3', AUDIT_BENCH_ROUNDS: '3'}},
+  {name: 'embed', file: 'embed.bench.ts', full: {COCOON_BENCH_EMBED_ROUNDS: '9'}, quick: {COCOON_BENCH_EMBED_ROUNDS: '3'}},
   {name: 'p2p', file: 'p2p.bench.ts', full: {COCOON_BENCH_RUNS: '30', COCOON_BENCH_TOKENS: '256', COCOON_BENCH_P2P_MIB: '64'}, quick: {COCOON_BENCH_RUNS: '6', COCOON_BENCH_TOKENS: '256', COCOON_BENCH_P2P_MIB: '8'}},
   {name: 'flood', file: 'flood.bench.ts', full: {BENCH_FLOOD_SECONDS: '4', BENCH_FLOOD_RATE: '10'}, quick: {BENCH_FLOOD_SECONDS: '2', BENCH_FLOOD_RATE: '10'}},
 ];
@@ -151,6 +153,7 @@ const fills: Record<string, () => string> = {
   wan: () => section('wan', render.wan as any),
   flood: () => section('flood', render.flood as any),
   audit: () => section('audit', render.audit as any),
+  embed: () => section('embed', renderEmbed as any),
 };
 const template = fs.readFileSync(path.join(ROOT, 'bench', 'benchmarks.template.md'), 'utf8');
 const doc = template.replace(/\{\{([\w.]+)\}\}/g, (_, key: string) => {
