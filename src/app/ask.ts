@@ -167,14 +167,21 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
       text: result.text,
       usage: result.usage,
       finishReason: result.finishReason,
-      cost: formatTon(result.cost),
-      costNano: result.cost.toString(),
-      provider: {address: formatAddress(result.provider.address, network), model: result.provider.model, architecture: result.provider.architecture, endpoint: result.provider.endpoint},
-      channel: {address: formatAddress(result.channel, network, {bounceable: true}), spent: formatTon(result.total)},
-      receipt: result.receipt,
-      voucherPosted: result.voucherPosted,
-      trust: result.trust,
-      audit: result.provider.audit,
+      ...paidView(result, network),
     },
+  };
+}
+
+/** What every paid answer's `--json` view shows: its cost, who answered, the channel, the receipt and the standing. */
+export function paidView(result: Pick<AskResult, 'cost' | 'total' | 'provider' | 'channel' | 'receipt' | 'voucherPosted' | 'trust'>, network: AppContext['network']) {
+  return {
+    cost: formatTon(result.cost),
+    costNano: result.cost.toString(),
+    provider: {address: formatAddress(result.provider.address, network), model: result.provider.model, architecture: result.provider.architecture, endpoint: result.provider.endpoint},
+    channel: {address: formatAddress(result.channel, network, {bounceable: true}), spent: formatTon(result.total)},
+    receipt: result.receipt,
+    voucherPosted: result.voucherPosted,
+    trust: result.trust,
+    audit: result.provider.audit,
   };
 }

@@ -4,7 +4,7 @@ import {describeStanding} from '../consumer/audit-standing.js';
 import {embed, type EmbedResult} from '../consumer/embed.js';
 import {withSharedP2pDialer} from '../consumer/p2p-transport.js';
 import {CocoonError} from '../errors.js';
-import {auditPolicy, networkFunding, parseFilter, type AskRequest} from './ask.js';
+import {auditPolicy, networkFunding, paidView, parseFilter, type AskRequest} from './ask.js';
 import type {AppContext} from './context.js';
 
 /** Texts to embed, as the CLI or an SDK user puts them. */
@@ -63,14 +63,7 @@ export function embedView(result: EmbedResult, network: AppContext['network']): 
       dimensions,
       vectors: result.vectors.map((v) => Array.from(v)),
       usage: {promptTokens: result.usage.promptTokens},
-      cost: formatTon(result.cost),
-      costNano: result.cost.toString(),
-      provider: {address: formatAddress(result.provider.address, network), model: result.provider.model, architecture: result.provider.architecture, endpoint: result.provider.endpoint},
-      channel: {address: formatAddress(result.channel, network, {bounceable: true}), spent: formatTon(result.total)},
-      receipt: result.receipt,
-      voucherPosted: result.voucherPosted,
-      trust: result.trust,
-      audit: result.provider.audit,
+      ...paidView(result, network),
     },
   };
 }
