@@ -86,7 +86,7 @@ describe('a provider behind NAT, through libp2p relays', () => {
     expect(listeningSockets(relays[0]!.bg.child.pid!)).toBeGreaterThan(0);
     const list = await ok(consumerHome, ['providers', 'list']);
     expect(list.providers).toHaveLength(1);
-    expect(list.providers[0].live).toBe(true);
+    expect(list.providers[0].live, list.providers[0].down).toBe(true);
     expect(list.providers[0].endpoint).toMatch(/^libp2p:\/\//);
   });
 
