@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import {Cell, toNano, type Address, type OpenedContract} from '@ton/core';
 import {CocoonError} from '../errors.js';
 import {parseEvidence, summarizeEvidence} from '../audit/evidence.js';
-import {auditBoardOf, type AuditBoard} from '../chain/contracts/audit-board.js';
+import {AuditBoard, auditBoardOf} from '../chain/contracts/audit-board.js';
 import type {BoardAuditor, BoardReport, BoardSnapshot, ReportBody} from '../chain/contracts/audit-board-codec.js';
 import {indexFromData} from '../chain/contracts/registry-index.js';
 import {readRegistryData} from '../chain/contracts/registry-reader.js';
@@ -186,11 +186,15 @@ export async function publishReport(app: AppContext, options: {wallet?: string; 
   }
   const summary = evidenceSummary(bytes);
   const {sender} = await app.sender(options.wallet);
-  const {client, open, snapshot} = await openBoard(app);
+  // One registry read gives the node's record and the board's data (a rate-limited endpoint counts every read).
+  const chain = await app.chainAccess();
+  const client = chain.client;
+  const {records, board: snapshot, boardAddress} = await readRegistry({...chain, cacheMs: 0, model: summary.model});
+  if (!boardAddress) throw new CocoonError('NOT_FOUND', 'This registry has no index, so it has no audit board.', {hint: 'Audit boards belong to registry v2 deployments.'});
+  const open = client.ton.open(AuditBoard.createFromAddress(boardAddress));
   const me = snapshot?.auditors.find((a) => a.address.equals(sender.address));
   if (!me) throw new CocoonError('NOT_FOUND', 'This wallet is not an auditor on the board.', {hint: 'Join first: `cocoon audit join --url <where you serve evidence>`.'});
   if (me.status !== 'active') throw new CocoonError('USAGE', 'This wallet is leaving the board (unbonding): it cannot publish.', {hint: 'Withdraw after the unlock time, then join again.'});
-  const {records} = await readRegistry({...(await app.chainAccess()), cacheMs: 0, model: summary.model});
   const record = records.find((r) => r.nodeKey.equals(summary.nodeKey));
   if (!record) throw new CocoonError('NOT_FOUND', `No provider node ${summary.nodeKey.toString('hex').slice(0, 16)}… is registered: there is nothing to report on.`);
   if (!record.modelHash.equals(summary.modelHash)) {

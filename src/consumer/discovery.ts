@@ -152,6 +152,8 @@ export interface RegistryRead {
   index?: Address;
   /** The registry's audit board, when it is deployed. */
   board?: BoardSnapshot;
+  /** Where the registry's audit board lives (derived from its index), deployed or not. */
+  boardAddress?: Address;
 }
 
 const boardData = new WeakMap<Cell, BoardSnapshot>();
@@ -202,7 +204,8 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
   }
   const [shards, board] = await Promise.all([Promise.all(refs.map(async (ref) => ({ref, data: await accountData(options, ref.address)}))), readBoard(options, view)]);
   for (const {data} of shards) if (data) add(parsedRegistry(data).providers);
-  return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory, ...(board ? {board} : {})};
+  const boardAddress = auditBoardOf(view.index.address, view.index.genesis!).address;
+  return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory, boardAddress, ...(board ? {board} : {})};
 }
 
 /** Check one provider's live, signed info. */
