@@ -21,6 +21,8 @@ export interface EmbedView {
   dimensions: number;
   vectors: number[][];
   usage: {promptTokens: number};
+  /** Paid queries it took (texts that do not fit one request body go in several). */
+  queries: number;
   cost: string;
   costNano: string;
   provider: {address: string; model: string; architecture: string; endpoint: string};
@@ -63,6 +65,7 @@ export function embedView(result: EmbedResult, network: AppContext['network']): 
       dimensions,
       vectors: result.vectors.map((v) => Array.from(v)),
       usage: {promptTokens: result.usage.promptTokens},
+      queries: result.queries,
       ...paidView(result, network),
     },
   };

@@ -98,7 +98,8 @@ export async function serveEmbeddings(ctx: CompletionContext, body: unknown, res
       data: result.vectors.map((v, index) => ({object: 'embedding', index, embedding: encoded(v, format)})),
       model: result.provider.model,
       usage: {prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.promptTokens, cost_ton: formatTon(result.cost), cost_nanoton: result.cost.toString()},
-      cocoon: out.cocoon(result),
+      // More than one paid query when the texts did not fit one request body of the node (receipt: the last one's).
+      cocoon: {...out.cocoon(result), queries: result.queries},
     },
     {...out.providerHeaders(result.provider.address, result.provider.model), ...out.costHeaders(result)},
   );

@@ -69,6 +69,26 @@ describe('/v1/embeddings with the openai client', () => {
     expect(floats.data[0]!.embedding).toEqual(r.data[0]!.embedding);
   });
 
+  it('texts that do not fit one request body go in several paid queries to one node: every vector in order, paid exactly', async () => {
+    // Past the node's request body bound (stories260K: a 2,048-token context, so 256 KiB).
+    const texts = Array.from({length: 2000}, (_, i) => `Story ${i}: once upon a time a little cat found a red ball in the park and ran home to tell her mother all about the ball, the park and the big tree.`);
+    expect(texts.reduce((n, t) => n + t.length + 3, 0)).toBeGreaterThan(300_000);
+    const before = paidTo();
+    const r = await openai.embeddings.create({model: MODEL, input: texts, encoding_format: 'float'});
+    expect(r.data).toHaveLength(texts.length);
+    expect(r.data.map((d) => d.index)).toEqual(texts.map((_, i) => i));
+    const cocoon = (r as unknown as {cocoon: {queries: number}}).cocoon;
+    expect(cocoon.queries).toBeGreaterThanOrEqual(2);
+    // In order: the first and last texts alone give the same vectors.
+    const ends = await openai.embeddings.create({model: MODEL, input: [texts[0]!, texts.at(-1)!], encoding_format: 'float'});
+    expect(r.data[0]!.embedding).toEqual(ends.data[0]!.embedding);
+    expect(r.data.at(-1)!.embedding).toEqual(ends.data[1]!.embedding);
+    const usage = r.usage as unknown as CocoonEmbeddingUsage;
+    const endsUsage = ends.usage as unknown as CocoonEmbeddingUsage;
+    expect(BigInt(usage.cost_nanoton)).toBe(BigInt(usage.prompt_tokens) * EMBED_PRICE.nano);
+    expect(paidTo() - before).toBe(BigInt(usage.cost_nanoton) + BigInt(endsUsage.cost_nanoton));
+  }, 120_000);
+
   it('chat goes to the chat nodes and embeddings to the embedding node, under one model name; /v1/models lists both kinds', async () => {
     const chat = await openai.chat.completions.create({model: MODEL, messages: [{role: 'user', content: 'Hi'}], max_tokens: 4}).withResponse();
     expect(chat.response.headers.get('x-cocoon-provider')).not.toBe(formatAddress(embedder(), 'devnet'));

@@ -5,6 +5,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {createEmbedder, type LlamaEmbedder} from '../../src/inference/embedder.js';
 import type {InferenceEngine, PreparedEmbedding} from '../../src/inference/types.js';
+import {batchTexts} from '../../src/consumer/embed.js';
 import {decodeFramePayload, encodeVectorPayload} from '../../src/protocol/frames.js';
 import {decodeQueryRequest, encodeQueryRequest} from '../../src/protocol/request.js';
 import {inputHash} from '../../src/protocol/receipt.js';
@@ -119,6 +120,16 @@ describe('the embedding request and vector frame on the wire', () => {
     expect(() => decodeQueryRequest(json({input: ['']}))).toThrow(/input.0/);
     expect(() => decodeQueryRequest(json({input: []}))).toThrow(/input/);
     expect(() => decodeQueryRequest(json({prompt: 'a'}))).toThrow(/maxTokens: Required/);
+  });
+
+  it('batches texts into request bodies that fit, in order, and refuses a text that fits none', () => {
+    const texts = Array.from({length: 100}, (_, i) => `text ${i} `.repeat(5));
+    const batches = batchTexts(texts, 4096);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual(texts);
+    for (const b of batches) expect(b.reduce((n, t) => n + JSON.stringify(t).length + 1, 0)).toBeLessThanOrEqual(4096 - 2048);
+    expect(batchTexts(['a', 'b'], 4096)).toEqual([['a', 'b']]);
+    expect(() => batchTexts(['a', 'x'.repeat(3000)], 4096)).toThrow(/Input 1 is 3003 bytes as JSON; the embedding nodes take requests of at most 4096 bytes/);
   });
 
   it('a vector frame decodes to the floats it carries and refuses a torn length or a value that is not finite', () => {
