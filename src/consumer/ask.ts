@@ -134,7 +134,9 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
   if (candidates.length === 0) {
     const why = found.length === 0 ? 'No registered provider matches' : `None of the ${found.length} matching providers answers (${found.map((p) => p.down).join('; ')})`;
     throw new CocoonError(found.length === 0 ? 'NOT_FOUND' : 'PROVIDER_UNAVAILABLE', `${why}.`, {
-      hint: 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list` (nodes that independent auditors flagged are left out unless --include-flagged).',
+      hint: options.input
+        ? 'Embeddings need a node registered with --kind embeddings for this model: see `cocoon providers list` (nodes that independent auditors flagged are left out unless --include-flagged).'
+        : 'Widen the filters (--model, --arch, --max-price), or see `cocoon providers list` (nodes that independent auditors flagged are left out unless --include-flagged).',
     });
   }
   // A node refuses more completion tokens than its limit: say so before any money moves.

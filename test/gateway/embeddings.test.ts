@@ -98,6 +98,7 @@ describe('/v1/embeddings with the openai client', () => {
     const entry = models.data.find((m) => m.id === MODEL) as unknown as {cocoon: {kinds: string[]; providers: number}};
     expect(entry.cocoon.kinds).toEqual(['chat', 'embeddings']);
     expect(entry.cocoon.providers).toBe(3);
+    expect(market.providers[2]!.node.output()).toMatch(new RegExp(`serving embeddings of ${MODEL} \\(${dimensions} dimensions`));
   });
 
   it('refuses token arrays, empty texts, another dimension and a model with no embedding node, in OpenAI’s shape; nothing is paid', async () => {

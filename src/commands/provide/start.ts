@@ -80,7 +80,8 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
       p2pListen: this.flags['p2p-listen'],
       onP2p: (event) => (event.type === 'relay' ? log[event.state === 'lost' ? 'warn' : 'info'](`relay ${event.relay}: ${event.state === 'lost' ? 'reservation lost, trying it again' : 'reserved'}`) : log.warn(event.message)),
     });
-    log.info(`serving ${node.record.model} (${node.engine.backend}) at ${node.url}; registered endpoint ${node.record.endpoint}`);
+    const what = node.engine.model.kind === 'embeddings' ? `embeddings of ${node.record.model} (${node.engine.model.dimensions} dimensions, ${node.engine.backend})` : `${node.record.model} (${node.engine.backend})`;
+    log.info(`serving ${what} at ${node.url}; registered endpoint ${node.record.endpoint}`);
     const pow = node.server.info().pow.difficulty;
     if (pow > 0) log.info(`asking ${pow} bits of proof of work per query`);
     const perHour = this.flags['audit-peers'];
