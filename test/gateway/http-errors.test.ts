@@ -107,8 +107,9 @@ describe('gateway: refusals in OpenAI’s shape', () => {
   });
 
   it('unknown URLs → 404, wrong methods → 405, a foreign Host → 403', async () => {
-    expect((await fetch(`${open.url}/v1/embeddings`, {method: 'POST'})).status).toBe(404);
+    expect((await fetch(`${open.url}/v1/images/generations`, {method: 'POST'})).status).toBe(404);
     expect((await fetch(`${open.url}/v1/chat/completions`)).status).toBe(405);
+    expect((await fetch(`${open.url}/v1/embeddings`)).status).toBe(405);
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends its own name.
     const {request} = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
