@@ -129,7 +129,8 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     signal: request.signal,
     stop: request.stop,
   }));
-  if (request.keep) await keepAnswer(request.keep, request, result);
+  // A stopped answer ended where the consumer stopped it, not where the model did: re-scoring would ask the model why it stopped.
+  if (request.keep && result.finishReason !== 'abort') await keepAnswer(request.keep, request, result);
   return result;
 }
 

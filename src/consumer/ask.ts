@@ -66,6 +66,8 @@ export interface AskOptions {
 export interface AskResult {
   text: string;
   usage: Usage;
+  /** How many of usage.completionTokens are the model's thought (the signed receipt's count, docs/protocol.md §4.2). */
+  reasoningTokens: number;
   finishReason: FinishReason;
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
@@ -295,6 +297,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
   return {
     text: result.text,
     usage: result.usage,
+    reasoningTokens: result.receipt.receipt.reasoningTokens,
     finishReason: result.finishReason,
     cost: result.cost,
     total: result.total,

@@ -47,6 +47,8 @@ export const QueryRequestSchema = z
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
         // Structured output (docs/protocol.md §4.1): any JSON object, or one JSON Schema of the grammar subset.
         format: ResponseFormatSchema.optional(),
+        // Most thought tokens of a reasoning model (docs/protocol.md §4.2).
+        thinkBudget: z.number().int().min(0).max(1 << 20).optional(),
       })
       .strict()
       .default({}),

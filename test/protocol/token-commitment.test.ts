@@ -55,7 +55,7 @@ async function playProvider(node: NodeKey, lie: Lie): Promise<string> {
     const cost = queryCost(usage, PRICES);
     const signed = signReceipt(
       {queryId: q.queryId, channel: q.channel, usage, prices: PRICES, cost, total: cost, timestamp: Date.now(), modelHash: lie.modelHash ?? MODEL_HASH, sampling,
-        inputHash: inputHash(lie.answered?.(q) ?? q), promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds), textHash: textHash(lie.signedText ?? TEXT)},
+        inputHash: inputHash(lie.answered?.(q) ?? q), promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds), textHash: textHash(lie.signedText ?? TEXT), reasoningTokens: 0},
       node.ed25519Seed,
     );
     const sealer = await StreamSealer.create(opened.keys.responseKey);
