@@ -297,6 +297,7 @@ export class LlamaEngine implements InferenceEngine {
       const list = listAt(first + k);
       return {token, rank: list.findIndex(([id]) => id === token), list};
     });
+    const end = input.length > 0 ? listAt(first + output.length) : undefined;
     const tokens = this.llamaModel.tokens;
     const endTokens = [...new Set([tokens.eos, tokens.eot, ...this.endOfGenerationTokens()].filter((t): t is Token => t !== null && t !== undefined))];
     return {
@@ -304,7 +305,7 @@ export class LlamaEngine implements InferenceEngine {
       positions,
       text: this.llamaModel.detokenize(output as Token[]),
       pieces: this.pieces(output),
-      ...(input.length > 0 ? {end: listAt(first + output.length)} : {}),
+      ...(end ? {end, endPieces: this.pieces(end.map(([id]) => id))} : {}),
       endTokens,
       stopTexts: rendered.templateStops.map((t) => this.stopText(t)),
       ...(this.thinking ? {thinking: {promptOpened: this.promptOpensThought(rendered), closing: {tokenIds: [...this.thinking.tokenIds], tagTokens: this.thinking.tagTokens}}} : {}),

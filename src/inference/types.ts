@@ -119,6 +119,8 @@ export interface TokenScores {
    * asked whether stopping was the model's choice. Absent for an empty output of an empty prompt.
    */
   end?: [token: number, probability: number][];
+  /** The text of each token of `end`, in its order. */
+  endPieces?: string[];
   /** Tokens that end generation (end of sequence and the model's other end-of-generation tokens). */
   endTokens?: number[];
   /** Texts that end generation besides those: the chat template's stop texts (the request's own `stop` is the caller's). */
