@@ -13,11 +13,12 @@ export const THINK_CLOSE = '</think>';
 export const THINK_CLOSING_TEXT = '</think>\n\n';
 
 /**
- * Whether a model thinks: its chat template mentions `<think>` (Qwen3,
- * DeepSeek-R1 and their distills all do). Only such models get a thought budget.
+ * Whether a model thinks: its chat template mentions `</think>` (Qwen3,
+ * DeepSeek-R1 and their distills all do: they cut earlier answers' thoughts
+ * at it, and some open the thought in the prompt). Only such models get a thought budget.
  */
 export function isThinkingTemplate(template: string | undefined): boolean {
-  return typeof template === 'string' && template.includes(THINK_OPEN);
+  return typeof template === 'string' && template.includes(THINK_CLOSE);
 }
 
 /** Whether a rendered prompt already opens the thought (templates that write `<think>` before the answer). */
