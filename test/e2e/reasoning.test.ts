@@ -111,4 +111,21 @@ describe('a reasoning model through a provider (tiny GGUF that thinks)', () => {
     expect(paid() - before).toBe(BigInt(usage!.cost_nanoton));
     expect(BigInt(usage!.cost_nanoton)).toBe(cost(usage!));
   });
+
+  it('cocoon ask --think-budget and cocoon chat /think: the budget reaches the provider, the thought count is shown', async () => {
+    // --system makes it a chat query, rendered through the template (a plain prompt does not start a thought here).
+    const ask = await runCli(['ask', '--model', MODEL, '--system', 'Be brief.', '--max-tokens', '30', '--temperature', '0', '--think-budget', '5', '--yes', '--json', 'the cat sat on the mat'], {home, env, timeoutMs: 120_000});
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(ask.json.reasoningTokens).toBe(5);
+    expect(ask.json.text).toMatch(/^<think>.*<\/think>/s);
+    expect((await runCli(['ask', '--model', MODEL, '--think-budget', '-1', 'x'], {home, env, timeoutMs: 60_000})).code).not.toBe(0);
+    // A piped chat: thoughts are left out of its output; the line after each answer counts them.
+    const chat = await runCli(['chat', '--model', MODEL, '--max-tokens', '30', '--temperature', '0', '--yes'], {home, env, input: '/think 6\nthe cat sat on the mat\n/think off\nthe dog\n', timeoutMs: 120_000});
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(chat.stderr).toContain('Thoughts: at most 6 tokens per answer');
+    expect(chat.stderr).toMatch(/30 completion tokens, 6 of them thought\)/);
+    expect(chat.stderr).toMatch(/30 completion tokens, 30 of them thought\)/);
+    expect(chat.stdout).not.toContain('think>');
+    expect(chat.stdout.trim().length).toBeGreaterThan(0);
+  });
 });
