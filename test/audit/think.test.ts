@@ -2,19 +2,21 @@
 // closing tokens the provider forced are not the model's choice, so an honest provider
 // must pass with them; anything else about the thought is judged as usual.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {runAudit} from '../../src/audit/auditor.js';
 import {rescore} from '../../src/audit/rescore.js';
 import type {ChallengeRequest} from '../../src/audit/challenge.js';
 import {createEngine, type LlamaEngine} from '../../src/inference/engine.js';
 import {QWEN3_STYLE_TEMPLATE} from '../helpers/qwen3-template.js';
 import {writeTinyGguf} from '../helpers/tiny-gguf.js';
 import {answerOf, generatedAnswer} from './answer.js';
+import {auditTarget} from './setup.js';
 
 const ask = (params: ChallengeRequest['params'], maxTokens = 40): ChallengeRequest => ({model: 'tiny-thinker', messages: [{role: 'user', content: 'the cat sat on the mat'}], params, maxTokens});
 
 describe('re-scoring budgeted thoughts (tiny GGUF that thinks)', () => {
   let engine: LlamaEngine;
   beforeAll(async () => {
-    engine = await createEngine({modelPath: writeTinyGguf({chatTemplate: QWEN3_STYLE_TEMPLATE, thinking: true}), threads: 1, parallel: 1, contextSize: 256, gpu: false, hash: false});
+    engine = await createEngine({modelPath: writeTinyGguf({chatTemplate: QWEN3_STYLE_TEMPLATE, thinking: true}), threads: 1, parallel: 2, contextSize: 256, gpu: false});
   });
   afterAll(() => engine?.dispose());
 
@@ -35,6 +37,30 @@ describe('re-scoring budgeted thoughts (tiny GGUF that thinks)', () => {
       const v = await rescore(engine, a);
       expect(v.ok, v.reason).toBe(true);
       expect(v.reason).toMatch(/closing tokens forced by the thought budget not judged/);
+    }
+  });
+
+  it('an audit through the protocol: an honest thinking provider passes every challenge, budgeted ones included', async () => {
+    const t = await auditTarget(engine, engine.model.sha256);
+    try {
+      // Seeded draws: enough chats for several to carry a thought budget.
+      let a = 7;
+      const random = (n: number) => {
+        // mulberry32
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(a ^ (a >>> 15), a | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+      };
+      const {bundle, unanswered} = await runAudit({provider: t.provider, ask: t.ask, scorer: engine, challenges: 16, challengeOptions: {random}});
+      expect(bundle.challenges.map((c) => c.verdict.reason).filter((r) => r.includes("refused"))).toEqual([]);
+      expect(unanswered.map((u) => u.error)).toEqual([]);
+      expect(bundle.challenges.filter((c) => !c.verdict.ok).map((c) => c.verdict.reason)).toEqual([]);
+      const budgeted = bundle.challenges.filter((c) => c.request.params.thinkBudget !== undefined);
+      expect(budgeted.length).toBeGreaterThan(1);
+      for (const c of budgeted) expect(c.verdict.reason).toMatch(/closing tokens forced by the thought budget not judged/);
+    } finally {
+      await t.rig.close();
     }
   });
 
