@@ -100,7 +100,17 @@ export async function rescore(scorer: Scorer, answer: ScoredAnswer, tolerance: A
   const forced = forcedAt === undefined ? 0 : scores.thinking!.closing.tokenIds.length;
   const judged = scores.positions.map((s, k) => ({k, s})).filter(({k}) => forcedAt === undefined || k < forcedAt || k >= forcedAt + forced);
   const end = stoppedEarly(answer, scores) ? endOfAnswer(scores, asked.stop ?? []) : undefined;
-  const verdict = greedy ? judgeGreedy(judged, end, tolerance) : judgeSampled(judged, end, r.sampling, tolerance);
+  const judge = (positions: typeof judged, e: EndOfAnswer | undefined) => (greedy ? judgeGreedy(positions, e, tolerance) : judgeSampled(positions, e, r.sampling, tolerance));
+  let verdict: Verdict = judge(judged, end);
+  // A stop string that begins inside a token: node-llama-cpp drops that token and re-tokenises the text before the stop,
+  // so the answer's last ids are not ones the model sampled. Judge the token the model would have written there instead.
+  for (const inside of !verdict.ok && end ? stopInsideToken(scores, [...(asked.stop ?? []), ...(scores.stopTexts ?? [])]) : []) {
+    if (forcedAt !== undefined && inside.from < forcedAt + forced) continue;
+    const repaired = judge([...judged.filter(({k}) => k < inside.from), {k: inside.from, s: inside.score}], undefined);
+    if (!repaired.ok) continue;
+    verdict = {ok: true, reason: `${repaired.reason}; the last ${scores.positions.length - inside.from} re-tokenised before a stop text that began inside the model's token ${inside.score.token}`};
+    break;
+  }
   // Judged after the choices, so a verdict names the model's choices first when they betray a substitute.
   if (verdict.ok && r.usage.completionTokens > answer.request.maxTokens) return fail(`billed ${r.usage.completionTokens} completion tokens; the request allowed ${answer.request.maxTokens}`);
   return verdict.ok && forced ? {ok: true, reason: `${verdict.reason}; ${forced} closing tokens forced by the thought budget not judged`} : verdict;
@@ -136,6 +146,37 @@ function endOfAnswer(scores: TokenScores, requestStops: readonly string[]): EndO
     else if (pieces[i] !== undefined && stops.some((t) => beginsStop(pieces[i]!, t))) stop.push(i);
   }
   return {list, eog, stop};
+}
+
+/**
+ * Where a stop text began inside a token the model chose: the answer's last
+ * 1–3 tokens spell (spaces aside) the start of one of the model's listed
+ * tokens at the first of them, and the rest of that token's text begins a
+ * stop text. Returns each such position (last token first) with the
+ * best-ranked listed token as the model's choice there.
+ */
+function stopInsideToken(scores: TokenScores, stops: readonly string[]): {from: number; score: TokenScore}[] {
+  const found: {from: number; score: TokenScore}[] = [];
+  const pieces = scores.pieces ?? [];
+  const tails = scores.tailPieces ?? [];
+  const n = scores.positions.length;
+  const texts = stops.filter((t) => t.length > 0);
+  for (let m = 1; m <= Math.min(3, n, tails.length); m++) {
+    const from = n - m;
+    const spelled = pieces.slice(from).join('').trimStart();
+    const position = scores.positions[from]!;
+    const listed = tails[tails.length - m]!;
+    for (const [rank, text] of listed.entries()) {
+      const whole = text.trimStart();
+      if (whole.length <= spelled.length || !whole.startsWith(spelled)) continue;
+      const rest = whole.slice(spelled.length);
+      if (texts.some((t) => t.startsWith(rest) || rest.startsWith(t) || rest.includes(t))) {
+        found.push({from, score: {token: position.list[rank]![0], rank, list: position.list}});
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /**

@@ -143,7 +143,9 @@ export class LlamaEngine implements InferenceEngine {
       const trace = () => ({promptTokenIds: rendered.promptTokenIds, outputTokenIds, sampling, reasoningTokens: this.thoughtTokens(rendered, outputTokenIds)});
       try {
         const temperature = sampling.temperature;
-        const complete = (input: Token[], maxTokens: number, seed: number) =>
+        // After a forced closing the answer is a new completion to LlamaCompletion, whose text chunks would start it afresh
+        // (SentencePiece drops a first token's leading space); its text then comes from the tokens, decoded after what came before.
+        const complete = (input: Token[], maxTokens: number, seed: number, continued = false) =>
           slot.completion.generateCompletionWithMeta(input, {
             maxTokens,
             temperature,
@@ -164,10 +166,15 @@ export class LlamaEngine implements InferenceEngine {
             contextShiftSize: 1,
             onToken: (tokens) => {
               completionTokens += tokens.length;
+              const before = continued ? (outputTokenIds.slice(-16) as Token[]) : undefined;
               outputTokenIds.push(...tokens);
+              if (before) {
+                const text = this.llamaModel.detokenize(tokens, false, before);
+                if (text) channel.push({type: 'text', text});
+              }
             },
             onTextChunk: (text) => {
-              if (text) channel.push({type: 'text', text});
+              if (text && !continued) channel.push({type: 'text', text});
             },
           });
         // A thought budget (docs/protocol.md §4.2): the model writes up to the runway, then, if its thought is still open,
@@ -185,7 +192,7 @@ export class LlamaEngine implements InferenceEngine {
               outputTokenIds.push(...closing);
               channel.push({type: 'text', text: this.llamaModel.detokenize(closing as Token[], false, outputTokenIds.slice(0, -closing.length) as Token[])});
             }
-            result = await complete([...rendered.tokens, ...(outputTokenIds as Token[])], left, (sampling.seed + 1) % 2 ** 32);
+            result = await complete([...rendered.tokens, ...(outputTokenIds as Token[])], left, (sampling.seed + 1) % 2 ** 32, true);
           }
         }
         const finishReason = abort.signal.aborted ? 'abort' : (STOP_REASONS[result.metadata.stopReason] ?? 'stop');
@@ -306,6 +313,7 @@ export class LlamaEngine implements InferenceEngine {
       text: this.llamaModel.detokenize(output as Token[]),
       pieces: this.pieces(output),
       ...(end ? {end, endPieces: this.pieces(end.map(([id]) => id))} : {}),
+      tailPieces: positions.slice(-3).map((p) => this.pieces(p.list.map(([id]) => id))),
       endTokens,
       stopTexts: rendered.templateStops.map((t) => this.stopText(t)),
       ...(this.thinking ? {thinking: {promptOpened: this.promptOpensThought(rendered), closing: {tokenIds: [...this.thinking.tokenIds], tagTokens: this.thinking.tagTokens}}} : {}),

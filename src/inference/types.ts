@@ -121,6 +121,8 @@ export interface TokenScores {
   end?: [token: number, probability: number][];
   /** The text of each token of `end`, in its order. */
   endPieces?: string[];
+  /** The text of each listed token at the last (up to) 3 output positions, in their lists' order (stop strings that begin inside a token). */
+  tailPieces?: string[][];
   /** Tokens that end generation (end of sequence and the model's other end-of-generation tokens). */
   endTokens?: number[];
   /** Texts that end generation besides those: the chat template's stop texts (the request's own `stop` is the caller's). */

@@ -37,6 +37,22 @@ describe.runIf(Boolean(MODELS.stories))('re-scoring the end of an answer (storie
     }
   });
 
+  // node-llama-cpp drops a token in which a stop text begins and re-tokenises the text before it ("▁Lily" with stop
+  // "ily." leaves "L"), so the answer's last ids are not ones the model sampled; re-scoring judges the model's token there.
+  it('a stop text that begins inside a token: the re-tokenised tail of an honest answer passes; another tail does not', async () => {
+    for (const [stop, retokenised] of [['ily.', 1], ['ly', 2], ['ttle', 2]] as const) {
+      const a = await generatedAnswer(engine, {model: 'stories260K', prompt: 'Once upon a time', params: {temperature: 0, stop: [stop]}, maxTokens: 60});
+      expect(a.finishReason).toBe('stop');
+      const v = await rescore(engine, a);
+      expect(v, stop).toEqual({ok: true, reason: expect.stringMatching(new RegExp(`; the last ${retokenised} re-tokenised before a stop text that began inside the model's token \\d+$`))});
+    }
+    // The same answer with its last id swapped for a token that spells no start of the model's: fails.
+    const a = await generatedAnswer(engine, {model: 'stories260K', prompt: 'Once upon a time', params: {temperature: 0, stop: ['ily.']}, maxTokens: 60});
+    const ids = [...a.tokenIds.slice(0, -1), engine.tokenize('x').at(-1)!];
+    const text = (await engine.score({prompt: a.request.prompt, outputTokenIds: ids})).text;
+    expect(await rescore(engine, answerOf(engine, a.request, {...a.trace, outputTokenIds: ids}, text))).toMatchObject({ok: false});
+  });
+
   it('an answer cut by its own maxTokens asks nothing about stopping', async () => {
     const whole = await generatedAnswer(engine, {model: 'stories260K', prompt: 'Tom had a red ball. One day,', params: {temperature: 0}, maxTokens: 30});
     expect(whole.finishReason).toBe('length');
