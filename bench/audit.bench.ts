@@ -81,10 +81,15 @@ for (const [label, name, careful] of [
     continue;
   }
   const inner = await createEngine({modelPath: file, gpu: false, threads, contextSize: 1024, hash: false});
-  const t = await auditTarget(new ImpostorEngine(inner, honest.model, careful ? retokenizeAs(honest) : undefined), honest.model.sha256);
   const row = {trials, flaggedWithin5: 0, challengesToFlag: [] as number[], reasons: [] as string[]};
   for (let i = 0; i < trials; i++) {
+    // A fresh provider and channel per trial, as independent auditors would have: answers the auditor refused to pay
+    // (a retokenized text can run past maxTokens) stay unpaid, and 8 of them fill the channel's credit window, after
+    // which one shared channel gets only CREDIT_LIMIT refusals (no evidence either way): that, not re-scoring, was
+    // the "2 of 10 never flagged" of session 5.
+    const t = await auditTarget(new ImpostorEngine(inner, honest.model, careful ? retokenizeAs(honest) : undefined), honest.model.sha256);
     const {bundle: b} = await runAudit({provider: t.provider, ask: t.ask, scorer: honest, challenges: 20, stopAfterFailures: 1});
+    await t.rig.close();
     const n = b.summary.failures > 0 ? b.challenges.length : Infinity;
     row.challengesToFlag.push(n);
     if (n <= 5) row.flaggedWithin5++;
@@ -92,7 +97,6 @@ for (const [label, name, careful] of [
   }
   detection[label] = row;
   console.log(`detection: ${label} flagged within 5 challenges in ${row.flaggedWithin5}/${trials} trials; challenges to flag ${row.challengesToFlag.join(', ')}`);
-  await t.rig.close();
   await inner.dispose();
 }
 

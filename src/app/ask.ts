@@ -33,6 +33,8 @@ export interface AskRequest {
   maxTokens: number;
   /** Sampling temperature 0–2. Default: the provider's. */
   temperature?: number;
+  /** Most thought tokens of a reasoning model (params.thinkBudget, docs/protocol.md §4.2); models that do not think ignore it. Default: no bound. */
+  thinkBudget?: number;
   filter?: FilterInput;
   /** GRAM to deposit when a channel is opened or topped up. Default: setting channel.deposit. */
   deposit?: string;
@@ -60,6 +62,8 @@ export interface AskRequest {
 export interface AskView {
   text: string;
   usage: {promptTokens: number; completionTokens: number};
+  /** How many of the completion tokens were the model's thought (the signed receipt's count). */
+  reasoningTokens: number;
   finishReason: string;
   /** GRAM. */
   cost: string;
@@ -117,6 +121,9 @@ export async function networkFunding(app: AppContext, request: Pick<AskRequest, 
 export async function askNetwork(app: AppContext, request: AskRequest): Promise<AskResult> {
   if (!request.prompt.trim()) throw new CocoonError('USAGE', 'No prompt given.', {hint: 'Pass it as an argument, or pipe it in with `-`.'});
   if (request.temperature !== undefined && !(request.temperature >= 0 && request.temperature <= 2)) throw new CocoonError('INVALID_INPUT', '--temperature must be between 0 and 2.');
+  if (request.thinkBudget !== undefined && !(Number.isInteger(request.thinkBudget) && request.thinkBudget >= 0 && request.thinkBudget <= 1 << 20)) {
+    throw new CocoonError('INVALID_INPUT', `--think-budget must be a whole number of tokens from 0 to ${1 << 20}, got ${request.thinkBudget}.`);
+  }
   const network = app.network;
   const filter = parseFilter(request.filter, auditPolicy(app));
   const funding = await networkFunding(app, request, 'or lower --max-tokens');
@@ -128,6 +135,7 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     messages: request.messages ?? (request.system ? [{role: 'system', content: request.system}, {role: 'user', content: request.prompt}] : undefined),
     maxTokens: request.maxTokens,
     temperature: request.temperature,
+    ...(request.thinkBudget === undefined ? {} : {params: {thinkBudget: request.thinkBudget}}),
     filter,
     funding,
     onText: request.onText,
@@ -135,7 +143,8 @@ export async function askNetwork(app: AppContext, request: AskRequest): Promise<
     signal: request.signal,
     stop: request.stop,
   }));
-  if (request.keep) await keepAnswer(request.keep, request, result);
+  // A stopped answer ended where the consumer stopped it, not where the model did: re-scoring would ask the model why it stopped.
+  if (request.keep && result.finishReason !== 'abort') await keepAnswer(request.keep, request, result);
   return result;
 }
 
@@ -146,7 +155,10 @@ async function keepAnswer(file: string, request: AskRequest, result: AskResult):
     {
       model: result.provider.model,
       ...(request.system ? {messages: [{role: 'system' as const, content: request.system}, {role: 'user' as const, content: request.prompt}]} : {prompt: request.prompt}),
-      params: request.temperature === undefined ? {} : {temperature: request.temperature},
+      params: {
+        ...(request.temperature === undefined ? {} : {temperature: request.temperature}),
+        ...(request.thinkBudget === undefined ? {} : {thinkBudget: request.thinkBudget}),
+      },
       maxTokens: request.maxTokens,
     },
     result,
@@ -160,12 +172,13 @@ export function askView(result: AskResult, network: AppContext['network']): {sum
   const stopped = result.finishReason === 'abort' ? 'stopped early; ' : '';
   const summary =
     `— ${stopped}${result.provider.model} by ${formatAddress(result.provider.address, network)}: ${formatTon(result.cost)} GRAM ` +
-    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens); trust: ${trust}; audit: ${describeStanding(result.provider.audit)}`;
+    `(${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${result.reasoningTokens ? `, ${result.reasoningTokens} of them thought` : ''}); trust: ${trust}; audit: ${describeStanding(result.provider.audit)}`;
   return {
     summary,
     json: {
       text: result.text,
       usage: result.usage,
+      reasoningTokens: result.reasoningTokens,
       finishReason: result.finishReason,
       ...paidView(result, network),
     },

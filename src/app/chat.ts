@@ -25,6 +25,8 @@ export interface ChatOptions {
   maxTokens?: number;
   /** Sampling temperature 0–2. Default: the provider's. */
   temperature?: number;
+  /** Reasoning models: most thought tokens per answer (params.thinkBudget; /think changes it). Default: no bound. */
+  thinkBudget?: number;
   /** GRAM per channel deposit. Default: setting channel.deposit. */
   deposit?: string;
   /** Top-ups: never, confirm (asks `confirm`) or always. Default: never. */
@@ -38,18 +40,19 @@ export interface ChatOptions {
 /** One line typed into the chat. */
 export type ChatInput =
   | {kind: 'message'; text: string}
-  | {kind: 'command'; name: 'system' | 'model' | 'cost' | 'clear' | 'help' | 'exit'; arg: string}
+  | {kind: 'command'; name: 'system' | 'model' | 'think' | 'cost' | 'clear' | 'help' | 'exit'; arg: string}
   | {kind: 'unknown'; name: string}
   | {kind: 'empty'};
 
 const COMMANDS: Record<string, Extract<ChatInput, {kind: 'command'}>['name']> = {
-  system: 'system', model: 'model', cost: 'cost', clear: 'clear', help: 'help', '?': 'help', exit: 'exit', quit: 'exit', bye: 'exit',
+  system: 'system', model: 'model', think: 'think', cost: 'cost', clear: 'clear', help: 'help', '?': 'help', exit: 'exit', quit: 'exit', bye: 'exit',
 };
 
 /** The chat's commands and what they do, for /help. */
 export const CHAT_HELP = [
   ['/system [text]', 'set the system message (empty: remove it); clears the history'],
   ['/model [name]', 'show or change the model (later turns go to its providers)'],
+  ['/think [N|off]', "reasoning models: show or set the most thought tokens per answer (off: no bound)"],
   ['/cost', 'what this chat has cost so far'],
   ['/clear', 'forget the conversation (the system message stays)'],
   ['/help', 'this list'],
@@ -105,6 +108,19 @@ export class ChatSession {
   ) {
     this.system = options.system || undefined;
     this.model = options.filter?.model;
+    this.budget = options.thinkBudget;
+  }
+
+  private budget: number | undefined;
+
+  /** Most thought tokens per answer for reasoning models (undefined: no bound). */
+  get thinkBudget(): number | undefined {
+    return this.budget;
+  }
+
+  /** Set the thought budget of later turns (undefined: no bound). */
+  setThinkBudget(tokens: number | undefined): void {
+    this.budget = tokens;
   }
 
   /** The model later turns go to (undefined until the first answer when none was chosen). */
@@ -160,6 +176,7 @@ export class ChatSession {
       messages,
       maxTokens: this.options.maxTokens ?? 512,
       temperature: this.options.temperature,
+      thinkBudget: this.budget,
       filter: {...this.options.filter, model: this.model},
       deposit: this.options.deposit,
       funding: this.options.funding,
@@ -212,7 +229,8 @@ export function chatView(session: ChatSession): ChatView {
 /** The line after an answer: what it cost and who answered (shorter than `ask`'s: a chat shows one per turn). */
 export function chatTurnLine(result: AskResult, network: AppContext['network']): string {
   const stopped = result.finishReason === 'abort' ? 'stopped early; ' : result.finishReason === 'length' ? 'cut at --max-tokens; ' : '';
-  return `— ${stopped}${formatTon(result.cost)} GRAM (${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens) from ${result.provider.model} by ${formatAddress(result.provider.address, network)}`;
+  const thought = result.reasoningTokens ? `, ${result.reasoningTokens} of them thought` : '';
+  return `— ${stopped}${formatTon(result.cost)} GRAM (${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${thought}) from ${result.provider.model} by ${formatAddress(result.provider.address, network)}`;
 }
 
 /** An error as the chat shows it, to stay in the chat: message and hint. A stop before any text is no error: nothing was paid. */

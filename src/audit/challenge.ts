@@ -78,5 +78,8 @@ export function makeChallenge(options: ChallengeOptions): ChallengeRequest {
   if (random(2) === 0) return {model: options.model, prompt: pick(OPENINGS), params, maxTokens};
   const question = pick(QUESTIONS);
   const messages: ChatMessage[] = random(2) === 0 ? [{role: 'user', content: question}] : [{role: 'system', content: pick(SYSTEMS)}, {role: 'user', content: question}];
+  // A third of chats bound the thought as a gateway client's reasoning_effort would (minimal, low, medium: docs/gateway.md);
+  // models that do not think ignore it, and for those that do it audits the provider's budget too.
+  if (random(3) === 0) params.thinkBudget = Math.floor(pick([0.1, 0.25, 0.5]) * maxTokens);
   return {model: options.model, messages, params, maxTokens};
 }

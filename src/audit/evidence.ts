@@ -24,6 +24,7 @@ const RequestSchema = z
         topK: u32.optional(),
         seed: u32.optional(),
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
+        thinkBudget: z.number().int().min(0).max(1 << 20).optional(),
       })
       .strict(),
     maxTokens: z.number().int().min(1).max(1 << 20),

@@ -130,6 +130,17 @@ function command(session: ChatSession, name: string, arg: string): string {
       if (!arg) return `Model: ${session.currentModel ?? 'any (the first answer picks it)'}`;
       session.setModel(arg);
       return `Later turns go to ${arg}.`;
+    case 'think': {
+      if (!arg) return session.thinkBudget === undefined ? 'Thoughts: no bound (reasoning models think up to the answer limit).' : `Thoughts: at most ${session.thinkBudget} tokens per answer.`;
+      if (/^(off|none)$/i.test(arg)) {
+        session.setThinkBudget(undefined);
+        return 'Thoughts: no bound.';
+      }
+      const n = /^\d+$/.test(arg) ? Number(arg) : NaN;
+      if (!Number.isSafeInteger(n) || n > 1 << 20) return `/think takes a number of tokens (0–${1 << 20}) or off, not "${arg}".`;
+      session.setThinkBudget(n);
+      return `Thoughts: at most ${n} tokens per answer (reasoning models only; counted in the answer limit).`;
+    }
     case 'cost':
       return `This chat: ${session.costLine()}`;
     case 'clear':

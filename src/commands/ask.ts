@@ -13,6 +13,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
     '<%= config.bin %> ask "Once upon a time"',
     'echo "Once upon a time" | <%= config.bin %> ask - --json',
     '<%= config.bin %> ask --model qwen2.5-7b --max-price 0.5 --system "Answer briefly." "What is TON?"',
+    '<%= config.bin %> ask --model qwen3-8b --max-tokens 1024 --think-budget 256 "Why is the sky blue?"',
   ];
   static override strict = false;
   static override args = {prompt: Args.string({description: 'The prompt; "-" (or nothing, with a pipe) reads it from stdin'})};
@@ -22,6 +23,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
     system: Flags.string({description: 'System message (makes it a chat query)'}),
     'max-tokens': Flags.integer({description: 'Most completion tokens to pay for', default: 256, min: 1}),
     temperature: Flags.string({description: "Sampling temperature (0 = greedy) [default: the provider's]"}),
+    'think-budget': Flags.integer({description: 'Reasoning models: most thought tokens before the provider closes the thought (counted in --max-tokens) [default: no bound]', min: 0}),
     'no-stream': Flags.boolean({description: 'Print the answer once complete instead of as it arrives'}),
     deposit: Flags.string({description: 'Deposit when a channel must be opened or topped up, GRAM [default: setting channel.deposit]'}),
     keep: Flags.string({description: 'Append the answer, its signed receipt and token ids to this file, to audit it later (`cocoon audit run --answers`); the file holds prompt and answer in the clear'}),
@@ -42,6 +44,7 @@ export default class Ask extends BaseCommand<typeof Ask> {
       system: this.flags.system,
       maxTokens: this.flags['max-tokens'],
       temperature: this.flags.temperature === undefined ? undefined : Number(this.flags.temperature),
+      thinkBudget: this.flags['think-budget'],
       filter: {architecture: this.flags.arch, model: this.flags.model, maxPrice: this.flags['max-price'], provider: this.flags.provider, includeFlagged: this.flags['include-flagged'], allowUnaudited: this.flags['allow-unaudited']},
       deposit: this.flags.deposit,
       funding: this.flags.yes ? 'always' : canPrompt() ? 'confirm' : 'never',

@@ -17,6 +17,7 @@ export default class Chat extends BaseCommand<typeof Chat> {
     system: Flags.string({description: 'System message (change it in the chat with /system)'}),
     'max-tokens': Flags.integer({description: 'Most completion tokens to pay for per answer', default: 512, min: 1}),
     temperature: Flags.string({description: "Sampling temperature (0 = greedy) [default: the provider's]"}),
+    'think-budget': Flags.integer({description: 'Reasoning models: most thought tokens per answer (/think changes it) [default: no bound]', min: 0}),
     deposit: Flags.string({description: 'Deposit when a channel must be opened or topped up, GRAM [default: setting channel.deposit]'}),
     wallet: sharedFlags.wallet,
     yes: sharedFlags.yes,
@@ -30,6 +31,7 @@ export default class Chat extends BaseCommand<typeof Chat> {
       filter: {architecture: this.flags.arch, model: this.flags.model, maxPrice: this.flags['max-price'], provider: this.flags.provider},
       maxTokens: this.flags['max-tokens'],
       temperature: this.flags.temperature === undefined ? undefined : Number(this.flags.temperature),
+      thinkBudget: this.flags['think-budget'],
       deposit: this.flags.deposit,
       // Top-ups are asked for only with --yes: a prompt would fight the chat for the terminal.
       funding: this.flags.yes ? 'always' : 'never',

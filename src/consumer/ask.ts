@@ -69,6 +69,8 @@ export interface AskResult {
   /** An embedding's vectors, one per input. */
   vectors?: Float32Array[];
   usage: Usage;
+  /** How many of usage.completionTokens are the model's thought (the signed receipt's count, docs/protocol.md §4.2). */
+  reasoningTokens: number;
   finishReason: FinishReason;
   /** nanoGRAM this answer cost, and the channel's new cumulative total. */
   cost: bigint;
@@ -303,6 +305,7 @@ async function askOnce(options: AskOptions, candidate: DiscoveredProvider, usabl
     text: result.text,
     ...(result.vectors ? {vectors: result.vectors} : {}),
     usage: result.usage,
+    reasoningTokens: result.receipt.receipt.reasoningTokens,
     finishReason: result.finishReason,
     cost: result.cost,
     total: result.total,

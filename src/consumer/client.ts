@@ -166,6 +166,7 @@ export class ProviderClient {
       if (!r.channel.equals(this.options.channel)) problems.push('channel');
       if (r.prices.prompt > q.maxPrice.prompt || r.prices.completion > q.maxPrice.completion) problems.push('prices above maxPrice');
       if (r.usage.completionTokens > q.maxTokens) problems.push('more tokens than maxTokens');
+      if (r.reasoningTokens > r.usage.completionTokens) problems.push('more thought tokens than completion tokens');
       if (r.cost !== queryCost(r.usage, r.prices)) problems.push('cost ≠ usage × price');
       if (r.total < r.cost) problems.push(`total ${r.total} below cost ${r.cost}`);
       problems.push(...commitmentProblems(final!.tokenIds, text, r, request, this.options.provider.modelHash));

@@ -1,5 +1,5 @@
 /**
- * Paid embeddings (docs/protocol.md §4.2): texts to an embedding node of the
+ * Paid embeddings (docs/protocol.md §4.3): texts to an embedding node of the
  * model, one unit-length vector back per text, every input token billed at
  * the node's prompt price. The same discovery, channels, failover and
  * payment as ask(); only the request and the answer differ.
@@ -16,7 +16,7 @@ export type EmbedOptions = Omit<AskOptions, 'prompt' | 'messages' | 'input' | 'm
 };
 
 /** A paid, verified embedding. */
-export type EmbedResult = Omit<AskResult, 'text' | 'vectors' | 'tokenIds' | 'finishReason'> & {
+export type EmbedResult = Omit<AskResult, 'text' | 'vectors' | 'tokenIds' | 'finishReason' | 'reasoningTokens'> & {
   /** One vector per input, in order. */
   vectors: Float32Array[];
   /** Paid queries it took: more than one when the texts did not fit one request body of the node. `receipt` is the last one's; usage and cost are the sum. */
@@ -67,7 +67,7 @@ export async function embed(options: EmbedOptions): Promise<EmbedResult> {
   if (empty >= 0) throw new CocoonError('INVALID_INPUT', `Input ${empty} is empty: there is nothing to embed.`, {hint: 'Leave empty texts out.'});
   const filter = {...options.filter, kind: 'embeddings' as const};
   const run = async (texts: string[], candidates?: DiscoveredProvider[]) => {
-    const {text: _text, tokenIds: _ids, finishReason: _finish, vectors, ...rest} = await ask({...options, input: texts, maxTokens: 0, filter, ...(candidates ? {candidates} : {})});
+    const {text: _text, tokenIds: _ids, finishReason: _finish, reasoningTokens: _thoughts, vectors, ...rest} = await ask({...options, input: texts, maxTokens: 0, filter, ...(candidates ? {candidates} : {})});
     return {...rest, vectors: vectors!, queries: 1};
   };
   const found = options.candidates ?? (await discoverProviders({client: options.client, registry: options.registry, filter, cacheMs: options.registryCacheMs ?? 300_000, liveCacheMs: options.liveCacheMs ?? 60_000}));

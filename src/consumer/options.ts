@@ -57,7 +57,7 @@ export interface QueryOptions {
   model: string;
   prompt?: string;
   messages?: ChatMessage[];
-  /** Texts to embed, on an embedding node (docs/protocol.md §4.2): the answer is their vectors, and maxTokens is not sent. */
+  /** Texts to embed, on an embedding node (docs/protocol.md §4.3): the answer is their vectors, and maxTokens is not sent. */
   input?: string[];
   /** An embedding answer's vectors must have this many values each (the node's info says). Default: any, the same for all. */
   dimensions?: number;

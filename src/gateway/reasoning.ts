@@ -5,6 +5,19 @@
  * from a whole text and from a stream cut anywhere, tags included.
  */
 
+/** `reasoning_effort` values, as OpenAI and vLLM take them. */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+/** One of REASONING_EFFORTS. */
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** The share of max_tokens each effort lets a thought take (docs/gateway.md): `none` closes the thought at once. */
+export const EFFORT_SHARE: Record<ReasoningEffort, number> = {none: 0, minimal: 0.1, low: 0.25, medium: 0.5, high: 0.8};
+
+/** The thought budget (params.thinkBudget, docs/protocol.md §4.2) for a reasoning_effort and max_tokens. */
+export function thoughtBudgetFor(effort: ReasoningEffort, maxTokens: number): number {
+  return Math.floor(EFFORT_SHARE[effort] * maxTokens);
+}
+
 const OPEN = '<think>';
 const CLOSE = '</think>';
 

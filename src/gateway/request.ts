@@ -6,6 +6,7 @@ import type {ChatMessage} from '../protocol/messages.js';
 import type {ResponseFormat} from '../protocol/response-format.js';
 import type {SamplingParams} from '../protocol/wire.js';
 import {OpenAiError} from './openai-error.js';
+import {REASONING_EFFORTS, thoughtBudgetFor} from './reasoning.js';
 import {parseResponseFormat, requestSchema} from './structured.js';
 import {parseTools, toolInstructions, toolSchema, type ToolPlan} from './tools.js';
 
@@ -68,9 +69,11 @@ const CommonSchema = z
     stream_options: z.object({include_usage: z.boolean().nullish()}).passthrough().nullish(),
     max_price: PriceSchema.optional(),
     cocoon: CocoonSchema.optional(),
+    // Cocoon's (and Qwen's API's) exact thought budget in tokens, for reasoning models (docs/gateway.md).
+    thinking_budget: z.number().int().min(0).max(1 << 20).nullish(),
   })
   .passthrough();
-const ChatSchema = CommonSchema.extend({messages: z.array(MessageSchema).min(1), max_completion_tokens: MaxTokens});
+const ChatSchema = CommonSchema.extend({messages: z.array(MessageSchema).min(1), max_completion_tokens: MaxTokens, reasoning_effort: z.enum(REASONING_EFFORTS).nullish()});
 const CompletionSchema = CommonSchema.extend({prompt: z.union([z.string(), z.array(z.unknown())])});
 
 type Check = [field: string, unsupported: (value: any) => boolean, why: string];
@@ -92,13 +95,13 @@ const CHAT_CHECKS: Check[] = [
   ['audio', set, 'Audio output is not supported.'],
   ['modalities', (v) => set(v) && !(Array.isArray(v) && v.every((m) => m === 'text')), 'Only the text modality is supported.'],
   ['prediction', set, 'Predicted outputs are not supported.'],
-  ['reasoning_effort', set, 'reasoning_effort (a thought budget) is not supported yet: max_tokens bounds thoughts and answer together.'],
 ];
 const COMPLETION_CHECKS: Check[] = [
   ['logprobs', set, 'logprobs are not supported.'],
   ['echo', (v) => v === true, 'echo is not supported.'],
   ['suffix', (v) => set(v) && v !== '', 'suffix (insertion) is not supported.'],
   ['best_of', (v) => set(v) && v !== 1, 'Only best_of=1 is supported.'],
+  ['reasoning_effort', set, 'reasoning_effort is a chat parameter: use /v1/chat/completions, or thinking_budget (tokens) here.'],
 ];
 
 export function unsupported(param: string, why: string): OpenAiError {
@@ -208,18 +211,23 @@ export function parseCompletionRequest(kind: CompletionKind, body: unknown, defa
     prompt = Array.isArray(p) ? (p[0] as string) : p;
   }
   const maxTokens = (kind === 'chat' ? (data as z.infer<typeof ChatSchema>).max_completion_tokens : undefined) ?? data.max_tokens;
+  const limit = maxTokens ?? (kind === 'chat' ? defaults.chatMaxTokens : defaults.completionMaxTokens);
+  // An exact thinking_budget wins over reasoning_effort's share of max_tokens; models that do not think ignore both.
+  const effort = kind === 'chat' ? (data as z.infer<typeof ChatSchema>).reasoning_effort : undefined;
+  const thinkBudget = data.thinking_budget ?? (effort == null ? undefined : thoughtBudgetFor(effort, limit));
   return {
     kind,
     model: data.model,
     prompt,
     messages,
-    maxTokens: maxTokens ?? (kind === 'chat' ? defaults.chatMaxTokens : defaults.completionMaxTokens),
+    maxTokens: limit,
     temperature: data.temperature ?? undefined,
     params: {
       ...(data.top_p == null ? {} : {topP: data.top_p}),
       ...(data.seed == null ? {} : {seed: data.seed}),
       ...(data.stop == null ? {} : {stop: typeof data.stop === 'string' ? [data.stop] : data.stop}),
       ...(grammar ? {format: grammar} : {}),
+      ...(thinkBudget === undefined ? {} : {thinkBudget}),
     },
     ...(format ? {format} : {}),
     ...(tools ? {tools} : {}),

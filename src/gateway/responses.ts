@@ -24,6 +24,8 @@ export interface GatewayUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** OpenAI's breakdown: how many completion tokens were the model's thought (from the signed receipt). */
+  completion_tokens_details: {reasoning_tokens: number};
   /** What this answer cost, in GRAM (decimal string) and nanoGRAM (integer string). */
   cost_ton: string;
   cost_nanoton: string;
@@ -62,6 +64,7 @@ export class CompletionResponses {
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
+      completion_tokens_details: {reasoning_tokens: result.reasoningTokens},
       cost_ton: formatTon(result.cost),
       cost_nanoton: result.cost.toString(),
     };

@@ -14,6 +14,7 @@ import {errorMark, importLlamaCpp, llamaErrorsSince, loadLlama, type GpuOption, 
 import {SlotPool} from './pool.js';
 import {beginningToken, copyInput, renderPrompt, sameInput, tokenizePlain, type PromptInput, type RenderedPrompt} from './prompt.js';
 import {defaultThreads} from './threads.js';
+import {closeTagTokens, countThought, isThinkingTemplate, promptOpensThought, THINK_CLOSING_TEXT, thoughtRunway, type ThoughtClosing} from './think.js';
 import type {SamplingUsed} from '../protocol/wire.js';
 import type {EngineEvent, EngineLoad, EngineModelInfo, FinishReason, GenerateRequest, InferenceEngine, PreparedPrompt, ScoreRequest, TokenScores} from './types.js';
 
@@ -70,6 +71,7 @@ export class LlamaEngine implements InferenceEngine {
   private readonly running = new Set<{abort: AbortController; done: Promise<void>}>();
   private readonly prepared = new WeakMap<object, Prepared>();
   private disposed = false;
+  private eog?: number[];
 
   /** @internal use createEngine */
   constructor(
@@ -83,6 +85,8 @@ export class LlamaEngine implements InferenceEngine {
     private readonly chatWrapper: ChatWrapper | null,
     private readonly defaults: {temperature: number; topP: number; topK: number},
     private readonly grammars: GrammarCache,
+    /** How this model closes a thought, for thought budgets; null when its chat template does not think (docs/protocol.md §4.2). */
+    readonly thinking: ThoughtClosing | null = null,
   ) {}
 
   /**
@@ -136,35 +140,61 @@ export class LlamaEngine implements InferenceEngine {
       let completionTokens = 0;
       const outputTokenIds: number[] = [];
       const sampling = this.samplingFor(request);
-      const trace = () => ({promptTokenIds: rendered.promptTokenIds, outputTokenIds, sampling});
+      const trace = () => ({promptTokenIds: rendered.promptTokenIds, outputTokenIds, sampling, reasoningTokens: this.thoughtTokens(rendered, outputTokenIds)});
       try {
         const temperature = sampling.temperature;
-        const result = await slot.completion.generateCompletionWithMeta(rendered.tokens, {
-          maxTokens: request.maxTokens,
-          temperature,
-          // Greedy decoding ignores top-p and top-k; not passing them keeps the sampler chain minimal.
-          topP: temperature > 0 ? sampling.topP : undefined,
-          topK: temperature > 0 ? sampling.topK : undefined,
-          seed: sampling.seed,
-          // No repeat penalty: the receipt's sampler (docs/protocol.md §6) is all an auditor needs to re-score the answer.
-          repeatPenalty: false,
-          customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
-          grammar,
-          signal: abort.signal,
-          stopOnAbortSignal: true,
-          // No context shift: the prompt is never re-evaluated, so usage stays exact; a full context ends with 'length'.
-          disableContextShift: true,
-          // LlamaCompletion cuts its input to contextSize - contextShiftSize (default a tenth of the
-          // context) from the left, silently: 1 keeps every prompt the check above lets through whole.
-          contextShiftSize: 1,
-          onToken: (tokens) => {
-            completionTokens += tokens.length;
-            outputTokenIds.push(...tokens);
-          },
-          onTextChunk: (text) => {
-            if (text) channel.push({type: 'text', text});
-          },
-        });
+        // After a forced closing the answer is a new completion to LlamaCompletion, whose text chunks would start it afresh
+        // (SentencePiece drops a first token's leading space); its text then comes from the tokens, decoded after what came before.
+        const complete = (input: Token[], maxTokens: number, seed: number, continued = false) =>
+          slot.completion.generateCompletionWithMeta(input, {
+            maxTokens,
+            temperature,
+            // Greedy decoding ignores top-p and top-k; not passing them keeps the sampler chain minimal.
+            topP: temperature > 0 ? sampling.topP : undefined,
+            topK: temperature > 0 ? sampling.topK : undefined,
+            seed,
+            // No repeat penalty: the receipt's sampler (docs/protocol.md §6) is all an auditor needs to re-score the answer.
+            repeatPenalty: false,
+            customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
+            grammar,
+            signal: abort.signal,
+            stopOnAbortSignal: true,
+            // No context shift: the prompt is never re-evaluated, so usage stays exact; a full context ends with 'length'.
+            disableContextShift: true,
+            // LlamaCompletion cuts its input to contextSize - contextShiftSize (default a tenth of the
+            // context) from the left, silently: 1 keeps every prompt the check above lets through whole.
+            contextShiftSize: 1,
+            onToken: (tokens) => {
+              completionTokens += tokens.length;
+              const before = continued ? (outputTokenIds.slice(-16) as Token[]) : undefined;
+              outputTokenIds.push(...tokens);
+              if (before) {
+                const text = this.llamaModel.detokenize(tokens, false, before);
+                if (text) channel.push({type: 'text', text});
+              }
+            },
+            onTextChunk: (text) => {
+              if (text && !continued) channel.push({type: 'text', text});
+            },
+          });
+        // A thought budget (docs/protocol.md §4.2): the model writes up to the runway, then, if its thought is still open,
+        // the provider appends the closing text and generation goes on to the answer (the sampler reseeded with seed + 1).
+        const budget = this.thinking && !grammar && request.thinkBudget !== undefined ? thoughtRunway(request.thinkBudget, this.thinking.tagTokens) : undefined;
+        let result = await complete(rendered.tokens, budget !== undefined ? Math.min(budget, request.maxTokens) : request.maxTokens, sampling.seed);
+        if (budget !== undefined && result.metadata.stopReason === 'maxTokens' && completionTokens === budget && !abort.signal.aborted) {
+          const closing = this.thinking!.tokenIds;
+          const thought = countThought(this.pieces(outputTokenIds), this.promptOpensThought(rendered));
+          const forced = thought.thinking && !thought.closed;
+          const left = request.maxTokens - completionTokens - (forced ? closing.length : 0);
+          if (left > 0) {
+            if (forced) {
+              completionTokens += closing.length;
+              outputTokenIds.push(...closing);
+              channel.push({type: 'text', text: this.llamaModel.detokenize(closing as Token[], false, outputTokenIds.slice(0, -closing.length) as Token[])});
+            }
+            result = await complete([...rendered.tokens, ...(outputTokenIds as Token[])], left, (sampling.seed + 1) % 2 ** 32, true);
+          }
+        }
         const finishReason = abort.signal.aborted ? 'abort' : (STOP_REASONS[result.metadata.stopReason] ?? 'stop');
         channel.push({type: 'done', usage: {promptTokens: rendered.promptTokens, completionTokens}, finishReason, trace: trace()});
       } catch (error) {
@@ -205,6 +235,21 @@ export class LlamaEngine implements InferenceEngine {
     };
   }
 
+  /** Each token's own text (for the thought rule, which looks only for ASCII tags). */
+  private pieces(ids: readonly number[]): string[] {
+    return ids.map((id) => this.llamaModel.detokenize([id as Token]));
+  }
+
+  /** Whether the rendered prompt itself opens the thought (templates that write `<think>` before the answer). */
+  private promptOpensThought(rendered: {promptTokenIds: readonly number[]}): boolean {
+    return promptOpensThought(this.llamaModel.detokenize(rendered.promptTokenIds.slice(-8) as Token[]));
+  }
+
+  /** Thought tokens of an output (docs/protocol.md §4.2): 0 for models whose template does not think. */
+  private thoughtTokens(rendered: {promptTokenIds: readonly number[]}, output: readonly number[]): number {
+    return this.thinking ? countThought(this.pieces(output), this.promptOpensThought(rendered)).tokens : 0;
+  }
+
   /** The sampler a request runs with: its own values, else the engine's defaults, and a fresh seed when it gave none. */
   private samplingFor(request: GenerateRequest): SamplingUsed {
     return {
@@ -240,22 +285,57 @@ export class LlamaEngine implements InferenceEngine {
     const first = rendered.promptTokenIds.length - 1;
     // Temperature 1 with top-K = listSize and top-p = 1: the candidates are the listSize largest logits, softmaxed.
     const next = {generateNext: {probabilities: true, options: {temperature: 1, topK: listSize, topP: 1, minP: 0, seed: 0}}};
-    const items: ControlledEvaluateInputItem[] = input.slice(0, input.length - 1).map((t, i) => (i >= first ? [t, next] : t));
+    // Every output position, and the one after the last token (was stopping the model's choice?).
+    const items: ControlledEvaluateInputItem[] = input.map((t, i) => (i >= first ? [t, next] : t));
     const slot = await this.pool.acquire(request.signal);
     let results;
     try {
       await slot.sequence.clearHistory();
-      results = output.length === 0 ? [] : await slot.sequence.controlledEvaluate(items);
+      results = input.length === 0 ? [] : await slot.sequence.controlledEvaluate(items);
     } finally {
       this.pool.release(slot);
     }
+    const listAt = (i: number) => {
+      const probabilities = results[i]?.next.probabilities;
+      if (!probabilities) throw new CocoonError('MODEL_ERROR', `The model gave no probabilities at output position ${i - first}.`);
+      return [...probabilities.entries()] as [number, number][];
+    };
     const positions = output.map((token, k) => {
-      const probabilities = results[first + k]?.next.probabilities;
-      if (!probabilities) throw new CocoonError('MODEL_ERROR', `The model gave no probabilities at output position ${k}.`);
-      const list = [...probabilities.entries()] as [number, number][];
+      const list = listAt(first + k);
       return {token, rank: list.findIndex(([id]) => id === token), list};
     });
-    return {promptTokenIds: [...rendered.promptTokenIds], positions, text: this.llamaModel.detokenize(output as Token[])};
+    const end = input.length > 0 ? listAt(first + output.length) : undefined;
+    const tokens = this.llamaModel.tokens;
+    const endTokens = [...new Set([tokens.eos, tokens.eot, ...this.endOfGenerationTokens()].filter((t): t is Token => t !== null && t !== undefined))];
+    return {
+      promptTokenIds: [...rendered.promptTokenIds],
+      positions,
+      text: this.llamaModel.detokenize(output as Token[]),
+      pieces: this.pieces(output),
+      ...(end ? {end, endPieces: this.pieces(end.map(([id]) => id))} : {}),
+      tailPieces: positions.slice(-3).map((p) => this.pieces(p.list.map(([id]) => id))),
+      endTokens,
+      stopTexts: rendered.templateStops.map((t) => this.stopText(t)),
+      ...(this.thinking ? {thinking: {promptOpened: this.promptOpensThought(rendered), closing: {tokenIds: [...this.thinking.tokenIds], tagTokens: this.thinking.tagTokens}}} : {}),
+    };
+  }
+
+  /** A stop trigger as text (its tokens detokenised with their special text). */
+  private stopText(trigger: RenderedPrompt['templateStops'][number]): string {
+    if (typeof trigger === 'string') return trigger;
+    if (!Array.isArray(trigger)) return String(trigger);
+    return (trigger as readonly (string | Token)[]).map((p) => (typeof p === 'string' ? p : this.llamaModel.detokenize([p], true))).join('');
+  }
+
+  /** The vocabulary's end-of-generation tokens (llama.cpp's is_eog), as far as node-llama-cpp tells them. */
+  private endOfGenerationTokens(): number[] {
+    if (this.eog) return this.eog;
+    const out: number[] = (this.eog = []);
+    const size = Math.min(this.vocabularySize(), 1 << 20);
+    const model = this.llamaModel as unknown as {isEogToken?: (t: Token) => boolean};
+    if (typeof model.isEogToken !== 'function') return out;
+    for (let t = 0; t < size; t++) if (model.isEogToken(t as Token)) out.push(t);
+    return out;
   }
 
   /** Tokens in the vocabulary (the GGUF's token list), so a forged id is refused before llama.cpp reads it. */
@@ -380,6 +460,12 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
       chatWrapper = null; // an unusable template: fall back to the plain transcript
     }
   }
+  const template = (model.fileInfo.metadata as unknown as {tokenizer?: {chat_template?: unknown}}).tokenizer?.chat_template;
+  let thinking: ThoughtClosing | null = null;
+  if (isThinkingTemplate(typeof template === 'string' ? template : undefined)) {
+    const tokenIds = [...tokenizePlain(model, THINK_CLOSING_TEXT)] as number[];
+    thinking = {tokenIds, tagTokens: closeTagTokens(tokenIds.map((id) => model.detokenize([id as Token])))};
+  }
   const modelInfo: EngineModelInfo = {
     name: options.name ?? info.name,
     architecture: info.architecture,
@@ -396,5 +482,6 @@ export async function createEngine(options: LlamaEngineOptions): Promise<LlamaEn
     chatWrapper,
     {temperature: options.temperature ?? 0.7, topP: options.topP ?? 0.9, topK: options.topK ?? 40},
     new GrammarCache(llama, LlamaJsonSchemaGrammar, {}, LlamaGrammar),
+    thinking,
   );
 }

@@ -37,6 +37,12 @@ export interface GenerateRequest {
    * grammar. Default: free text. INVALID_INPUT for a schema outside the subset.
    */
   format?: ResponseFormat | {type: 'gbnf'; grammar: string};
+  /**
+   * Most thought tokens (docs/protocol.md §4.2): a model whose chat template
+   * thinks (`<think>`) gets its thought closed by the engine after this many
+   * tokens, and goes on to the answer. Ignored for other models and with `format`. Default: no bound.
+   */
+  thinkBudget?: number;
   /** Aborts generation; the stream ends with finishReason 'abort'. */
   signal?: AbortSignal;
 }
@@ -66,6 +72,8 @@ export interface GenerationTrace {
   outputTokenIds: readonly number[];
   /** The sampler used, the seed included (chosen by the engine when the request gave none). */
   sampling: SamplingUsed;
+  /** Thought tokens among the output (docs/protocol.md §4.2; 0 when the model does not think). Default: 0. */
+  reasoningTokens?: number;
 }
 
 /** One event of a generation stream: text chunks, then exactly one `done`. */
@@ -103,6 +111,24 @@ export interface TokenScores {
   positions: TokenScore[];
   /** The model's own text for the output tokens. */
   text: string;
+  /** Each output token's own text (for the thought rule). */
+  pieces?: string[];
+  /**
+   * The position after the last output token: the model's `listSize` most
+   * likely next tokens (as positions' lists), so an answer that stopped can be
+   * asked whether stopping was the model's choice. Absent for an empty output of an empty prompt.
+   */
+  end?: [token: number, probability: number][];
+  /** The text of each token of `end`, in its order. */
+  endPieces?: string[];
+  /** The text of each listed token at the last (up to) 3 output positions, in their lists' order (stop strings that begin inside a token). */
+  tailPieces?: string[][];
+  /** Tokens that end generation (end of sequence and the model's other end-of-generation tokens). */
+  endTokens?: number[];
+  /** Texts that end generation besides those: the chat template's stop texts (the request's own `stop` is the caller's). */
+  stopTexts?: string[];
+  /** For a model that thinks: whether the prompt opened the thought, and how the engine closes one (docs/protocol.md §4.2). */
+  thinking?: {promptOpened: boolean; closing: {tokenIds: number[]; tagTokens: number}};
 }
 
 /** What an engine serves. */

@@ -23,7 +23,7 @@ import {
  *   preamble: "COCR" | version u8 | 3 zero bytes | secretstream header (24)
  *   frames:   u32 BE ciphertext length | secretstream ciphertext
  * Frame plaintexts: 0x01 | UTF-8 text
- *                   0x02 | finish u8 | receipt (294) | Ed25519 signature (64) | output token ids (u32 BE each)
+ *                   0x02 | finish u8 | receipt (298) | Ed25519 signature (64) | output token ids (u32 BE each)
  *                   0x03 | UTF-8 JSON {code, message, outstanding?}
  *                   0x04 | one embedding: float32 BE × dimensions (an embedding answer, one frame per input, in order)
  * Text and vector frames carry TAG_MESSAGE; the final or error frame carries TAG_FINAL and ends the stream.

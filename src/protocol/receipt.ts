@@ -5,7 +5,7 @@ import {malformed} from './errors.js';
 import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type SamplingParams, type SamplingUsed, type SignedReceipt} from './wire.js';
 
 /*
- * Receipt, 294 bytes, big-endian (docs/protocol.md §6). The provider signs
+ * Receipt, 298 bytes, big-endian (docs/protocol.md §6). The provider signs
  * these exact bytes with its Ed25519 node key:
  *   0  tag "rcpt" u32              4
  *   4  version u8 = 3              1
@@ -28,6 +28,7 @@ import {PROTOCOL_VERSION, RECEIPT_BYTES, RECEIPT_TAG, type Receipt, type Samplin
  * 198  prompt token ids hash      32
  * 230  output token ids hash      32
  * 262  text hash                  32
+ * 294  reasoning tokens u32        4   (of the completion tokens, §4.2)
  */
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -73,8 +74,8 @@ export interface RequestInput {
  * SHA-256 of the UTF-8 of JSON.stringify (ECMAScript: no whitespace, its
  * string escapes and number forms) of {prompt} or {messages: [{role, content}…]},
  * then params with only the keys present, in the order temperature, topP,
- * topK, seed, stop, format (its object keys sorted, at every depth), then
- * maxTokens (docs/protocol.md §6). It ties an audited answer to the exact
+ * topK, seed, stop, format (its object keys sorted, at every depth),
+ * thinkBudget, then maxTokens (docs/protocol.md §6). It ties an audited answer to the exact
  * request, so nobody can re-score it against another.
  */
 export function inputHash(r: RequestInput): Buffer {
@@ -82,6 +83,7 @@ export function inputHash(r: RequestInput): Buffer {
   const params: Record<string, unknown> = {};
   for (const key of ['temperature', 'topP', 'topK', 'seed', 'stop'] as const) if (r.params[key] !== undefined) params[key] = r.params[key];
   if (r.params.format !== undefined) params.format = sortedKeys(r.params.format);
+  if (r.params.thinkBudget !== undefined) params.thinkBudget = r.params.thinkBudget;
   const input = r.prompt !== undefined ? {prompt: r.prompt} : {messages: (r.messages ?? []).map((m) => ({role: m.role, content: m.content}))};
   return createHash('sha256').update(JSON.stringify({...input, params, maxTokens: r.maxTokens}), 'utf8').digest();
 }
@@ -113,7 +115,7 @@ export function samplingAsSigned(s: SamplingUsed): SamplingUsed {
   return {temperature: Math.fround(s.temperature), topP: Math.fround(s.topP), topK: s.topK, seed: s.seed};
 }
 
-/** Encode a receipt to its 294 signed bytes. */
+/** Encode a receipt to its 298 signed bytes. */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const inRange = (v: bigint, max: bigint) => v >= 0n && v <= max;
   const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
@@ -122,6 +124,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   if (!inRange(r.prices.prompt, U64_MAX) || !inRange(r.prices.completion, U64_MAX)) throw new RangeError('price out of u64 range');
   if (!inRange(r.cost, U128_MAX) || !inRange(r.total, U128_MAX)) throw new RangeError('amount out of u128 range');
   if (!u32(r.sampling.topK) || !u32(r.sampling.seed)) throw new RangeError('top-k and seed must be u32');
+  if (!u32(r.reasoningTokens)) throw new RangeError('reasoning tokens must be a u32');
   const out = new Uint8Array(RECEIPT_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, RECEIPT_TAG);
@@ -145,6 +148,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   out.set(r.promptHash, 198);
   out.set(r.outputHash, 230);
   out.set(r.textHash, 262);
+  view.setUint32(294, r.reasoningTokens);
   return out;
 }
 
@@ -175,6 +179,7 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     promptHash: bytes.slice(198, 230),
     outputHash: bytes.slice(230, 262),
     textHash: bytes.slice(262, 294),
+    reasoningTokens: view.getUint32(294),
   };
 }
 

@@ -41,7 +41,7 @@ function isNano(x: unknown): x is string {
 
 function params(x: unknown): QueryRequestJson['params'] | undefined {
   if (x === undefined) return {};
-  if (!isObject(x) || !onlyKeys(x, ['temperature', 'topP', 'seed', 'stop'])) return undefined;
+  if (!isObject(x) || !onlyKeys(x, ['temperature', 'topP', 'seed', 'stop', 'thinkBudget'])) return undefined;
   const out: QueryRequestJson['params'] = {};
   if (x.temperature !== undefined) {
     if (typeof x.temperature !== 'number' || !(x.temperature >= 0 && x.temperature <= 10)) return undefined;
@@ -59,6 +59,10 @@ function params(x: unknown): QueryRequestJson['params'] | undefined {
     const stop = x.stop;
     if (!Array.isArray(stop) || stop.length > 16 || !stop.every((s) => isString(s) && s.length >= 1 && s.length <= 256)) return undefined;
     out.stop = [...(stop as string[])];
+  }
+  if (x.thinkBudget !== undefined) {
+    if (!isInt(x.thinkBudget, 0, 1 << 20)) return undefined;
+    out.thinkBudget = x.thinkBudget;
   }
   return out;
 }

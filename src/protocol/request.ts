@@ -21,7 +21,7 @@ export function encodeQueryRequest(r: QueryRequest): Uint8Array {
     model: r.model,
     ...(r.prompt === undefined ? {} : {prompt: r.prompt}),
     ...(r.messages === undefined ? {} : {messages: r.messages}),
-    // An embedding request carries its texts and nothing to sample or bound (docs/protocol.md §4.2).
+    // An embedding request carries its texts and nothing to sample or bound (docs/protocol.md §4.3).
     ...(r.input === undefined ? {params: r.params, maxTokens: r.maxTokens} : {input: r.input, params: {}}),
     maxPrice: {prompt: r.maxPrice.prompt.toString(), completion: r.maxPrice.completion.toString()},
     ...(r.voucher ? {voucher: {amount: r.voucher.amount.toString(), signature: hex(r.voucher.signature), ...(r.voucher.covers?.length ? {covers: r.voucher.covers} : {})}} : {}),

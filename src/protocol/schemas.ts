@@ -38,7 +38,7 @@ export const QueryRequestSchema = z
     model: z.string().min(1).max(256),
     prompt: z.string().max(1 << 22).optional(),
     messages: z.array(ChatMessageSchema).min(1).max(1024).optional(),
-    // Texts to embed (docs/protocol.md §4.2), on an embedding node only.
+    // Texts to embed (docs/protocol.md §4.3), on an embedding node only.
     input: z.array(z.string().min(1).max(1 << 22)).min(1).max(MAX_EMBED_INPUTS).optional(),
     // Optional: absent means the engine's defaults (docs/protocol.md §4).
     params: z
@@ -50,6 +50,8 @@ export const QueryRequestSchema = z
         stop: z.array(z.string().min(1).max(256)).max(16).optional(),
         // Structured output (docs/protocol.md §4.1): any JSON object, or one JSON Schema of the grammar subset.
         format: ResponseFormatSchema.optional(),
+        // Most thought tokens of a reasoning model (docs/protocol.md §4.2).
+        thinkBudget: z.number().int().min(0).max(1 << 20).optional(),
       })
       .strict()
       .default({}),

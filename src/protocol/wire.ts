@@ -37,9 +37,9 @@ export const KDF_LABELS = {
 /** "rcpt": tag that starts every receipt, so a receipt signature can sign nothing else. */
 export const RECEIPT_TAG = 0x72637074;
 /** Size of an encoded receipt (docs/protocol.md §6). */
-export const RECEIPT_BYTES = 294;
+export const RECEIPT_BYTES = 298;
 /** Largest completion a final frame can carry: its token ids (4 bytes each) and the rest fit one frame. */
-export const MAX_FINAL_TOKENS = Math.floor((MAX_FRAME_BYTES - 17 - 2 - 294 - 64) / 4);
+export const MAX_FINAL_TOKENS = Math.floor((MAX_FRAME_BYTES - 17 - 2 - RECEIPT_BYTES - 64) / 4);
 /** Prefix of the bytes the provider signs in GET /v1/info. */
 export const INFO_SIGNING_PREFIX = 'cocoon/v3 info\n';
 /** Prefix of the bytes a consumer's voucher key signs to ask POST /v1/channel (then `channel ‖ "\n" ‖ timestamp`). */
@@ -97,6 +97,8 @@ export interface SamplingParams {
   stop?: string[];
   /** Structured output: generation constrained to any JSON object or to a JSON Schema (docs/protocol.md §4.1). Default: free text. */
   format?: ResponseFormat;
+  /** Most thought tokens of a reasoning model (docs/protocol.md §4.2): the provider closes the thought after them. Default: no bound. */
+  thinkBudget?: number;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface QueryRequest {
   model: string;
   prompt?: string;
   messages?: ChatMessage[];
-  /** Texts to embed (an embedding node, docs/protocol.md §4.2): no params, no maxTokens (0 here). */
+  /** Texts to embed (an embedding node, docs/protocol.md §4.3): no params, no maxTokens (0 here). */
   input?: string[];
   params: SamplingParams;
   /** Upper bound on completion tokens; 0 for an embedding request. */
@@ -166,6 +168,8 @@ export interface Receipt {
   outputHash: Uint8Array;
   /** SHA-256 of the UTF-8 text the text frames carried, all of it in order (of an embedding answer: its vectors, vectorsHash). */
   textHash: Uint8Array;
+  /** How many of the completion tokens are the model's thought (docs/protocol.md §4.2); at most completionTokens, 0 for models that do not think. */
+  reasoningTokens: number;
 }
 
 /** A receipt with the provider's Ed25519 signature over its exact bytes. */

@@ -39,7 +39,7 @@ export interface AnswerSlot {
 }
 
 /** What a receipt commits to beyond money (docs/protocol.md §6). */
-export type Commitments = Pick<Receipt, 'modelHash' | 'sampling' | 'inputHash' | 'promptHash' | 'outputHash' | 'textHash'>;
+export type Commitments = Pick<Receipt, 'modelHash' | 'sampling' | 'inputHash' | 'promptHash' | 'outputHash' | 'textHash' | 'reasoningTokens'>;
 
 /**
  * Sign the answer's receipt and record its charge as outstanding, durably,

@@ -1,5 +1,5 @@
 /**
- * An embedding node's answer (docs/protocol.md §4.2, §5): one vector frame
+ * An embedding node's answer (docs/protocol.md §4.3, §5): one vector frame
  * per input, then a final frame whose receipt bills every input token at the
  * prompt price and nothing else, its text hash over the vectors.
  */
@@ -70,6 +70,7 @@ export async function answerEmbedding(
       promptHash: tokenIdsHash(slot.embedding.tokenIds.flat()),
       outputHash: tokenIdsHash([]),
       textHash: vectorsHash(payloads.map((p) => p.subarray(1))),
+      reasoningTokens: 0,
     });
     if (res.destroyed) {
       ctx.metrics.inc('cocoon_queries_disconnected_total');

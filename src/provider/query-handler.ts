@@ -339,5 +339,7 @@ function commitments(ctx: ServerContext, q: QueryRequest, trace: GenerationTrace
     promptHash: tokenIdsHash(trace?.promptTokenIds ?? []),
     outputHash: tokenIdsHash(trace?.outputTokenIds ?? []),
     textHash: textHash(text),
+    // Thought tokens as the engine counted them (docs/protocol.md §4.2), never more than the completion.
+    reasoningTokens: Math.min(trace?.reasoningTokens ?? 0, trace?.outputTokenIds.length ?? 0),
   };
 }

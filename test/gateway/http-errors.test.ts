@@ -60,6 +60,10 @@ describe('gateway: refusals in OpenAI’s shape', () => {
     expect((await post('/v1/chat/completions', chat({cocoon: {max_price: 'cheap'}}))).body.error).toMatchObject({param: 'cocoon.max_price'});
     // Stop strings are supported, up to OpenAI's limit of four.
     expect((await post('/v1/chat/completions', chat({stop: ['a', 'b', 'c', 'd', 'e']}))).body.error).toMatchObject({param: 'stop', code: 'invalid_value'});
+    // Thought budgets (docs/gateway.md): OpenAI's efforts and a whole number of tokens, nothing else.
+    expect((await post('/v1/chat/completions', chat({reasoning_effort: 'extreme'}))).body.error).toMatchObject({param: 'reasoning_effort', code: 'invalid_value'});
+    expect((await post('/v1/chat/completions', chat({thinking_budget: -1}))).body.error).toMatchObject({param: 'thinking_budget', code: 'invalid_value'});
+    expect((await post('/v1/completions', JSON.stringify({model: 'm', prompt: 'x', reasoning_effort: 'low'}))).body.error).toMatchObject({param: 'reasoning_effort', code: 'unsupported_parameter'});
   });
 
   it.each([
@@ -67,7 +71,6 @@ describe('gateway: refusals in OpenAI’s shape', () => {
     ['functions', {functions: [{name: 'f', parameters: {}}]}],
     ['response_format', {response_format: {type: 'json_object'}, tools: [{type: 'function', function: {name: 'f'}}]}],
     ['response_format.type', {response_format: {type: 'grammar'}}],
-    ['reasoning_effort', {reasoning_effort: 'low'}],
     ['logprobs', {logprobs: true}],
     ['audio', {audio: {voice: 'alloy', format: 'mp3'}}],
     ['messages.0.content.1.type', {messages: [{role: 'user', content: [{type: 'text', text: 'see'}, {type: 'image_url', image_url: {url: 'http://x'}}]}]}],

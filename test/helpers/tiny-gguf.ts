@@ -22,6 +22,16 @@ export interface TinyGgufOptions {
   blocks?: number;
   /** Embed a chat template (`tokenizer.chat_template`): true for a simple one (TINY_CHAT_TEMPLATE), or the template's text. Default: none. */
   chatTemplate?: boolean | string;
+  /**
+   * A model that thinks without ever ending its thought (for the thought
+   * budget, docs/protocol.md §4.2): `<think>` and `</think>` become tokens of
+   * their own (user-defined, as in Qwen3), `\n\n` a piece, and one embedding
+   * dimension carries only the newline byte token, read only by `<think>`'s
+   * output row: so after a prompt that ends with a newline (ChatML's
+   * `<|im_start|>assistant\n`) the greedy first token is `<think>`, and
+   * `</think>` is never chosen. Default: false (the file is as before).
+   */
+  thinking?: boolean;
 }
 
 const WORDS = [
@@ -117,7 +127,7 @@ function prng(seed: number): () => number {
 }
 
 /** The vocabulary of the tiny model, in id order. */
-export function tinyVocabulary(): {tokens: string[]; types: number[]; scores: number[]} {
+export function tinyVocabulary(thinking = false): {tokens: string[]; types: number[]; scores: number[]} {
   const tokens = ['<unk>', '<s>', '</s>'];
   const types = [2, 3, 3];
   for (let i = 0; i < 256; i++) {
@@ -127,6 +137,10 @@ export function tinyVocabulary(): {tokens: string[]; types: number[]; scores: nu
   for (const p of PIECES) {
     tokens.push(p);
     types.push(1);
+  }
+  if (thinking) {
+    tokens.push('<think>', '</think>', '\n\n');
+    types.push(4, 4, 1);
   }
   // SentencePiece merges by score: longer pieces score higher so words win over letters.
   const scores = tokens.map((t, i) => (types[i] === 1 ? -100 + t.length * 10 : 0));
@@ -142,7 +156,11 @@ export function writeTinyGguf(options: TinyGgufOptions = {}): string {
   const nHeadKv = 2;
   const nFf = 64;
   const nLayer = options.blocks ?? 2;
-  const vocab = tinyVocabulary();
+  const vocab = tinyVocabulary(options.thinking);
+  const thinkId = vocab.tokens.indexOf('<think>');
+  const newlineId = vocab.tokens.indexOf('<0x0A>');
+  // The gate: the last embedding dimension, set only by the newline byte and written by no block.
+  const gate = nEmbd - 1;
   const nVocab = vocab.tokens.length;
   const headDim = nEmbd / nHead;
 
@@ -163,23 +181,36 @@ export function writeTinyGguf(options: TinyGgufOptions = {}): string {
     return byte >= 0x20 && byte < 0x7f;
   });
 
-  tensor('token_embd.weight', [nEmbd, nVocab], rnd(0.5));
+  const embdRand = rnd(0.5);
+  tensor('token_embd.weight', [nEmbd, nVocab], (i) => {
+    const v = embdRand();
+    if (!options.thinking || i % nEmbd !== gate) return v;
+    return Math.floor(i / nEmbd) === newlineId ? 8 : 0;
+  });
+  // Rows i of a [nIn, nOut] matrix are out = floor(i / nIn): zero those that write the gate.
+  const noGate = (nIn: number, fill: () => number) => (i: number) => {
+    const v = fill();
+    return options.thinking && Math.floor(i / nIn) === gate ? 0 : v;
+  };
   for (let b = 0; b < nLayer; b++) {
     tensor(`blk.${b}.attn_norm.weight`, [nEmbd], ones);
     tensor(`blk.${b}.attn_q.weight`, [nEmbd, nEmbd], rnd(0.3));
     tensor(`blk.${b}.attn_k.weight`, [nEmbd, headDim * nHeadKv], rnd(0.3));
     tensor(`blk.${b}.attn_v.weight`, [nEmbd, headDim * nHeadKv], rnd(0.3));
-    tensor(`blk.${b}.attn_output.weight`, [nEmbd, nEmbd], rnd(0.3));
+    tensor(`blk.${b}.attn_output.weight`, [nEmbd, nEmbd], noGate(nEmbd, rnd(0.3)));
     tensor(`blk.${b}.ffn_norm.weight`, [nEmbd], ones);
     tensor(`blk.${b}.ffn_gate.weight`, [nEmbd, nFf], rnd(0.3));
     tensor(`blk.${b}.ffn_up.weight`, [nEmbd, nFf], rnd(0.3));
-    tensor(`blk.${b}.ffn_down.weight`, [nFf, nEmbd], rnd(0.3));
+    tensor(`blk.${b}.ffn_down.weight`, [nFf, nEmbd], noGate(nFf, rnd(0.3)));
   }
   tensor('output_norm.weight', [nEmbd], ones);
   const outRand = rnd(1);
   tensor('output.weight', [nEmbd, nVocab], (i) => {
     const v = outRand();
-    return printable[Math.floor(i / nEmbd)] ? v : 0;
+    const row = Math.floor(i / nEmbd);
+    if (options.thinking && (row === thinkId || i % nEmbd === gate)) return row === thinkId && i % nEmbd === gate ? 10 : 0;
+    if (options.thinking && row === thinkId + 1) return 0; // </think>: never the model's choice
+    return printable[row] ? v : 0;
   });
 
   const kvs: Kv[] = [

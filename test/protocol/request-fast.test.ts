@@ -38,6 +38,7 @@ const params = withExtra(
       topP: mostly(fc.oneof(fc.double({min: Number.MIN_VALUE, max: 1, noNaN: true}), fc.constantFrom(1, Number.MIN_VALUE)), fc.constantFrom(0, -0, 1.0000001, -1)),
       seed: int(0, 2 ** 32 - 1),
       stop: mostly(fc.array(mostly(fc.string({minLength: 1, maxLength: 4}), fc.constantFrom('', 'x'.repeat(257))), {maxLength: 16}), fc.array(fc.constant('x'), {minLength: 17, maxLength: 18})),
+      thinkBudget: int(0, 1 << 20),
     },
     {requiredKeys: []},
   ),

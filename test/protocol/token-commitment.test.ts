@@ -30,6 +30,8 @@ interface Lie {
   signedText?: string;
   /** The request the receipt says it answered (default: the one received). */
   answered?: (q: QueryRequest) => QueryRequest;
+  /** Thought tokens the receipt counts (default: 0). */
+  reasoningTokens?: number;
 }
 
 const TEXT = 'Once upon a time.';
@@ -55,7 +57,7 @@ async function playProvider(node: NodeKey, lie: Lie): Promise<string> {
     const cost = queryCost(usage, PRICES);
     const signed = signReceipt(
       {queryId: q.queryId, channel: q.channel, usage, prices: PRICES, cost, total: cost, timestamp: Date.now(), modelHash: lie.modelHash ?? MODEL_HASH, sampling,
-        inputHash: inputHash(lie.answered?.(q) ?? q), promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds), textHash: textHash(lie.signedText ?? TEXT)},
+        inputHash: inputHash(lie.answered?.(q) ?? q), promptHash: tokenIdsHash([1, 2, 3, 4, 5, 6, 7]), outputHash: tokenIdsHash(signedIds), textHash: textHash(lie.signedText ?? TEXT), reasoningTokens: lie.reasoningTokens ?? 0},
       node.ed25519Seed,
     );
     const sealer = await StreamSealer.create(opened.keys.responseKey);
@@ -122,6 +124,17 @@ describe('receipt commitments, checked by the consumer before it pays', () => {
     const other = await ask({answered: (q) => ({...q, maxTokens: q.maxTokens + 1})});
     expect((await errorOf(other.result)).message).toMatch(/the receipt answers another request/);
     expect(await other.paid()).toBe(0n);
+  });
+
+  it('more thought tokens than completion tokens: refused; as many is paid, and the count reaches the result', async () => {
+    const over = await ask({reasoningTokens: IDS.length + 1});
+    expect((await errorOf(over.result)).message).toMatch(/more thought tokens than completion tokens/);
+    expect(await over.paid()).toBe(0n);
+    await new Promise((r) => server!.close(r));
+    const all = await ask({reasoningTokens: IDS.length});
+    const r = await all.result;
+    expect(r.receipt.receipt.reasoningTokens).toBe(IDS.length);
+    expect(await all.paid()).toBe(r.cost);
   });
 
   it('another model hash than the registered one: refused', async () => {

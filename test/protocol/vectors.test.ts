@@ -84,7 +84,7 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
 
   it('the receipt commits to the model, the sampler and both token lists, recomputed with bare primitives', () => {
     const r = buf(fixture.receipt.bytes);
-    expect(r.length).toBe(294);
+    expect(r.length).toBe(298);
     expect(r[4]).toBe(3);
     const u32s = (ids: number[]) => Buffer.concat(ids.map((id) => {
       const b = Buffer.alloc(4);
@@ -103,6 +103,9 @@ describe('golden vectors (test/fixtures/protocol-vectors.json)', () => {
     expect(r.subarray(262, 294).toString('hex')).toBe(sha(fixture.response.texts.join('')));
     expect(r.readUInt32BE(54)).toBe(fixture.receipt.promptTokenIds.length);
     expect(r.readUInt32BE(58)).toBe(fixture.receipt.outputTokenIds.length);
+    // Thought tokens (docs/protocol.md §4.2): stories260K does not think.
+    expect(r.readUInt32BE(294)).toBe(fixture.receipt.reasoningTokens);
+    expect(fixture.receipt.reasoningTokens).toBe(0);
   });
 });
 

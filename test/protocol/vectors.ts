@@ -92,6 +92,8 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     promptHash: tokenIdsHash(INPUTS.promptTokenIds),
     outputHash: tokenIdsHash(INPUTS.outputTokenIds),
     textHash: textHash(INPUTS.texts.join('')),
+    // stories260K does not think (docs/protocol.md §4.2).
+    reasoningTokens: 0,
   };
   const signed = signReceipt(receipt, node.ed25519Seed);
   const sealer = await StreamSealer.create(sealed.keys.responseKey, INPUTS.streamHeader);
@@ -144,6 +146,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       outputTokenIds: INPUTS.outputTokenIds,
       outputHash: hex(receipt.outputHash),
       textHash: hex(receipt.textHash),
+      reasoningTokens: receipt.reasoningTokens,
     },
     response: {streamHeader: hex(INPUTS.streamHeader), texts: INPUTS.texts, finishReason: 'stop', tokenIds: INPUTS.outputTokenIds, body: hex(response)},
     errorResponse: {code: 'BUSY', message: 'The provider is at capacity.', body: hex(errorResponse)},
