@@ -144,6 +144,8 @@ export class ProviderClient {
             throw new CocoonError('PROTOCOL_ERROR', `The provider sent ${frame.type === 'vector' ? 'an embedding vector for a text query' : 'text for an embedding query'}.`);
           }
           if (frame.type === 'vector') {
+            // Never more held than asked for: a provider cannot make the consumer buffer without bound.
+            if (vectors.length === q.input!.length) throw new CocoonError('PROTOCOL_ERROR', `The provider sent more vectors than the ${q.input!.length} texts asked for.`);
             vectors.push(frame);
           } else if (frame.type === 'text') {
             text += frame.text;

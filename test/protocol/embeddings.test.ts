@@ -91,6 +91,19 @@ describe('embeddings over the protocol', () => {
       const short = await errorOf(liar.client().query({model: embedder.model.name, input: TEXTS, maxTokens: 0, maxPrice: MAX_PRICE}).result());
       expect(short.code).toBe('PROTOCOL_ERROR');
       expect(short.message).toMatch(/2 vectors for 3 inputs.*no voucher was signed/);
+      const doubling: InferenceEngine = Object.assign(Object.create(embedder) as InferenceEngine, {
+        embed: async (p: PreparedEmbedding, signal?: AbortSignal) => {
+          const v = await embedder.embed(p, signal);
+          return [...v, ...v];
+        },
+      });
+      const flood = await startRig({engine: doubling});
+      try {
+        const more = await errorOf(flood.client().query({model: embedder.model.name, input: TEXTS, maxTokens: 0, maxPrice: MAX_PRICE}).result());
+        expect(more.message).toMatch(/more vectors than the 3 texts/);
+      } finally {
+        await flood.close();
+      }
       const sized = await errorOf(rig.client({paid: await paid()}).query({model: embedder.model.name, input: ['a cat'], dimensions: dimensions + 1, maxTokens: 0, maxPrice: MAX_PRICE}).result());
       expect(sized.message).toMatch(new RegExp(`vectors not all of ${dimensions + 1} values`));
     } finally {
