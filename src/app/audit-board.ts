@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import {Cell, toNano, type Address, type OpenedContract} from '@ton/core';
 import {CocoonError} from '../errors.js';
-import {parseEvidence, summarizeEvidence} from '../audit/evidence.js';
+import {parseAnyEvidence, summarizeEvidence} from '../audit/evidence.js';
 import {AuditBoard, auditBoardOf} from '../chain/contracts/audit-board.js';
 import type {BoardAuditor, BoardReport, BoardSnapshot, ReportBody} from '../chain/contracts/audit-board-codec.js';
 import {indexFromData} from '../chain/contracts/registry-index.js';
@@ -31,8 +31,8 @@ export interface PublishedSummary extends ReportBody {
 
 /** Reads the summary of a bundle's bytes (src/audit/evidence.ts); refuses a bundle whose summary does not add up from its challenges. */
 export function evidenceSummary(bytes: Buffer): PublishedSummary {
-  const e = parseEvidence(bytes);
-  const failures = e.challenges.filter((c) => !c.verdict.ok).length;
+  const e = parseAnyEvidence(bytes);
+  const failures = (e.challenges as Array<{verdict: {ok: boolean}}>).filter((c) => !c.verdict.ok).length;
   if (e.summary.challenges !== e.challenges.length || e.summary.failures !== failures) {
     throw new CocoonError('INVALID_INPUT', `The bundle's summary (${e.summary.failures}/${e.summary.challenges} failed) does not match its challenges (${failures}/${e.challenges.length}).`, {hint: 'The file was altered: run the audit again.'});
   }

@@ -6,7 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {runAudit, type AuditOutcome} from '../audit/auditor.js';
 import type {ChallengeRequest} from '../audit/challenge.js';
-import {encodeEvidence, parseEvidence, summarizeEvidence} from '../audit/evidence.js';
+import {runEmbeddingAudit, verifyEmbeddingEvidence} from '../audit/embed-audit.js';
+import {encodeEvidence, parseAnyEvidence, summarizeEvidence, type AnyEvidenceBundle} from '../audit/evidence.js';
 import {auditKeptAnswers, parseKeptAnswers} from '../audit/kept.js';
 import {verifyEvidence} from '../audit/verify.js';
 import {formatTon, parseAddress, parseTon} from '../chain/units.js';
@@ -16,7 +17,10 @@ import {ask, type ChannelFunding} from '../consumer/ask.js';
 import {discoverProviders, type DiscoveredProvider} from '../consumer/discovery.js';
 import type {FundingMode} from '../consumer/funding.js';
 import {CocoonError} from '../errors.js';
+import {createEmbedder, type LlamaEmbedder} from '../inference/embedder.js';
 import {createEngine, type LlamaEngine} from '../inference/engine.js';
+import {servedKind} from '../chain/contracts/registry-extension.js';
+import {embed} from '../consumer/embed.js';
 import {modelSha256} from '../inference/hash.js';
 import {listModels} from '../inference/models.js';
 import type {Address} from '@ton/core';
@@ -80,7 +84,8 @@ export async function auditProviders(app: AppContext, request: AuditRunRequest):
   const challenges = request.challenges ?? 10;
   if (!Number.isInteger(challenges) || challenges < 1) throw new CocoonError('INVALID_INPUT', `--challenges must be a positive integer, got ${challenges}.`);
   const chain = await app.chainAccess();
-  const found = await discoverProviders({...chain, filter: {provider: request.provider ? parseAddress(request.provider) : undefined, model: request.model}, cacheMs: 0, liveCacheMs: 0});
+  // Chat and embedding nodes alike: each is audited the way its kind is served.
+  const found = await discoverProviders({...chain, filter: {provider: request.provider ? parseAddress(request.provider) : undefined, model: request.model, kind: 'any'}, cacheMs: 0, liveCacheMs: 0});
   const live = found.filter((p) => p.live);
   if (live.length === 0) {
     throw new CocoonError(found.length === 0 ? 'NOT_FOUND' : 'PROVIDER_UNAVAILABLE', found.length === 0 ? 'No registered provider matches.' : `None of the ${found.length} matching providers answers.`, {
@@ -89,22 +94,30 @@ export async function auditProviders(app: AppContext, request: AuditRunRequest):
   }
   const funding = await app.funding({mode: request.funding ?? 'never', deposit: parseTon(request.deposit ?? app.settings.get('channel.deposit')), confirm: request.confirm && ((low) => request.confirm!(`The channel has ${formatTon(low.remaining)} GRAM left; top up ${formatTon(low.amount)} GRAM to go on auditing?`))});
   const views: AuditProviderView[] = [];
-  const engines = new Map<string, Promise<LlamaEngine>>();
+  const engines = new Map<string, Promise<LlamaEngine | LlamaEmbedder>>();
+  const loaded = (hash: string, kind: 'chat' | 'embeddings', name: string) => {
+    const key = `${kind}/${hash}`;
+    if (!engines.has(key)) engines.set(key, loadRegistered(hash, request.modelPath, name, kind));
+    return engines.get(key)!;
+  };
   try {
     for (const candidate of live) {
       const hash = hex(candidate.record.modelHash);
-      if (!engines.has(hash)) engines.set(hash, loadRegistered(hash, request.modelPath, candidate.record.model));
-      const engine = await engines.get(hash)!;
-      request.onNote?.(`auditing ${formatAddress(candidate.record.owner, app.network)} (${candidate.record.model}) with ${challenges} challenges`);
-      const outcome = await runAudit({
-        provider: {owner: candidate.record.owner.toRawString(), nodeKey: hex(candidate.record.nodeKey), model: candidate.record.model, modelHash: hash},
-        ask: (c) => askOnly(app, candidate, funding, c),
-        scorer: engine,
-        challenges,
-        stopAfterFailures: request.stopAfterFailures ?? 3,
-        onChallenge: (i, c) => request.onNote?.(`  challenge ${i + 1}: ${c.verdict.ok ? 'ok' : 'FAILED'}: ${c.verdict.reason}`),
-      });
-      views.push(await saveOutcome(app, outcome, evidencePath(request.out, live.length, candidate.record)));
+      const provider = {owner: candidate.record.owner.toRawString(), nodeKey: hex(candidate.record.nodeKey), model: candidate.record.model, modelHash: hash};
+      const onChallenge = (i: number, c: {verdict: {ok: boolean; reason: string}}) => request.onNote?.(`  challenge ${i + 1}: ${c.verdict.ok ? 'ok' : 'FAILED'}: ${c.verdict.reason}`);
+      const embeds = servedKind(candidate.record.extension) === 'embeddings';
+      request.onNote?.(`auditing ${formatAddress(candidate.record.owner, app.network)} (${candidate.record.model}${embeds ? ', embeddings' : ''}) with ${challenges} challenges`);
+      const stopAfterFailures = request.stopAfterFailures ?? 3;
+      const file = evidencePath(request.out, live.length, candidate.record);
+      if (embeds) {
+        const reembedder = (await loaded(hash, 'embeddings', candidate.record.model)) as LlamaEmbedder;
+        const outcome = await runEmbeddingAudit({provider, embed: (input) => embedOnly(app, candidate, funding, input), reembedder, challenges, stopAfterFailures, onChallenge});
+        views.push(await saveOutcome(app, outcome.bundle, outcome.unanswered.map((u) => ({challenge: u.input.join(' / '), error: u.error})), file));
+      } else {
+        const engine = (await loaded(hash, 'chat', candidate.record.model)) as LlamaEngine;
+        const outcome = await runAudit({provider, ask: (c) => askOnly(app, candidate, funding, c), scorer: engine, challenges, stopAfterFailures, onChallenge});
+        views.push(await saveOutcome(app, outcome.bundle, unansweredViews(outcome), file));
+      }
     }
   } finally {
     for (const e of engines.values()) await e.then((x) => x.dispose()).catch(() => undefined);
@@ -120,17 +133,26 @@ async function auditKept(app: AppContext, request: AuditRunRequest, file: string
   const views: AuditProviderView[] = [];
   const nodes = new Set(answers.map((a) => a.provider.nodeKey)).size;
   for (const hash of new Set(answers.map((a) => a.provider.modelHash))) {
-    const engine = await loadRegistered(hash, request.modelPath, answers.find((a) => a.provider.modelHash === hash)!.provider.model);
+    const engine = await loadRegistered(hash, request.modelPath, answers.find((a) => a.provider.modelHash === hash)!.provider.model, 'chat');
     try {
       for (const outcome of await auditKeptAnswers(answers, engine)) {
         const owner = parseAddress(outcome.bundle.provider.owner);
-        views.push(await saveOutcome(app, outcome, evidencePath(request.out, nodes, {owner, nodeKey: Buffer.from(outcome.bundle.provider.nodeKey, 'hex')})));
+        views.push(await saveOutcome(app, outcome.bundle, unansweredViews(outcome), evidencePath(request.out, nodes, {owner, nodeKey: Buffer.from(outcome.bundle.provider.nodeKey, 'hex')})));
       }
     } finally {
       await engine.dispose();
     }
   }
   return {providers: views};
+}
+
+/** Texts through the consumer's own embed(), to this embedding node only, paid from an ordinary channel. */
+function embedOnly(app: AppContext, candidate: DiscoveredProvider, funding: ChannelFunding, input: string[]) {
+  return app.chainAccess().then((chain) => embed({...chain, store: app.channels, candidates: [candidate], filter: {}, funding, input}));
+}
+
+function unansweredViews(outcome: AuditOutcome): AuditProviderView['unanswered'] {
+  return outcome.unanswered.map((u) => ({challenge: u.request.prompt ?? u.request.messages!.at(-1)!.content, error: u.error}));
 }
 
 /** One challenge through the consumer's own ask(), to this provider only, paid from an ordinary channel. */
@@ -141,7 +163,9 @@ export function askOnly(app: AppContext, candidate: DiscoveredProvider, funding:
 }
 
 /** The registered model file: the given path, or the store's file with that hash; refused unless its SHA-256 is `hash`. */
-async function loadRegistered(hash: string, modelPath: string | undefined, name: string): Promise<LlamaEngine> {
+async function loadRegistered(hash: string, modelPath: string | undefined, name: string, kind: 'chat'): Promise<LlamaEngine>;
+async function loadRegistered(hash: string, modelPath: string | undefined, name: string, kind: 'chat' | 'embeddings'): Promise<LlamaEngine | LlamaEmbedder>;
+async function loadRegistered(hash: string, modelPath: string | undefined, name: string, kind: 'chat' | 'embeddings'): Promise<LlamaEngine | LlamaEmbedder> {
   let file = modelPath;
   if (!file) {
     for (const m of await listModels()) {
@@ -149,7 +173,7 @@ async function loadRegistered(hash: string, modelPath: string | undefined, name:
     }
   }
   if (!file) throw new CocoonError('NOT_FOUND', `No model file here has the SHA-256 the provider registered (${hash}).`, {hint: 'Pull the registered model (`cocoon models pull`) or pass it with --model-file.'});
-  const engine = await createEngine({modelPath: file, parallel: 1, name});
+  const engine = kind === 'embeddings' ? await createEmbedder({modelPath: file, name}) : await createEngine({modelPath: file, parallel: 1, name});
   if (engine.model.sha256 !== hash) {
     await engine.dispose();
     throw new CocoonError('INVALID_INPUT', `${file} has SHA-256 ${engine.model.sha256}; the provider registered ${hash}.`, {hint: 'Pass the registered model file.'});
@@ -167,11 +191,11 @@ function evidencePath(out: string | undefined, providers: number, p: {owner: Add
   return path.join(out ? path.resolve(out) : dataPath('audit'), name);
 }
 
-async function saveOutcome(app: AppContext, outcome: AuditOutcome, file: string): Promise<AuditProviderView> {
-  const bytes = encodeEvidence(outcome.bundle);
+async function saveOutcome(app: AppContext, b: AnyEvidenceBundle, unanswered: AuditProviderView['unanswered'], file: string): Promise<AuditProviderView> {
+  const bytes = encodeEvidence(b);
   await fs.mkdir(path.dirname(file), {recursive: true});
   await fs.writeFile(file, bytes);
-  const b = outcome.bundle;
+  const challenges: Array<{verdict: {ok: boolean; reason: string}}> = b.challenges;
   return {
     provider: formatAddress(parseAddress(b.provider.owner), app.network),
     owner: b.provider.owner,
@@ -181,8 +205,8 @@ async function saveOutcome(app: AppContext, outcome: AuditOutcome, file: string)
     verdict: b.summary.failures > 0 ? 'flagged' : b.summary.challenges > 0 ? 'passed' : 'inconclusive',
     challenges: b.summary.challenges,
     failures: b.summary.failures,
-    failed: b.challenges.flatMap((c, i) => (c.verdict.ok ? [] : [{challenge: i + 1, reason: c.verdict.reason}])),
-    unanswered: outcome.unanswered.map((u) => ({challenge: u.request.prompt ?? u.request.messages!.at(-1)!.content, error: u.error})),
+    failed: challenges.flatMap((c, i) => (c.verdict.ok ? [] : [{challenge: i + 1, reason: c.verdict.reason}])),
+    unanswered,
     evidence: file,
     digest: hex(summarizeEvidence(bytes).digest),
   };
@@ -213,12 +237,13 @@ export async function verifyEvidenceFile(app: AppContext, request: AuditVerifyRe
   const bytes = await fs.readFile(request.file).catch((err: unknown) => {
     throw new CocoonError('NOT_FOUND', `Cannot read ${request.file}: ${(err as Error).message}`);
   });
-  const bundle = parseEvidence(bytes);
-  const engine = await loadRegistered(bundle.provider.modelHash, request.modelPath, bundle.provider.model);
+  const bundle = parseAnyEvidence(bytes);
+  const embeds = bundle.kind === 'cocoon-embedding-evidence';
+  const engine = await loadRegistered(bundle.provider.modelHash, request.modelPath, bundle.provider.model, embeds ? 'embeddings' : 'chat');
   try {
-    const v = await verifyEvidence(bytes, {engine});
+    const v = embeds ? {...(await verifyEmbeddingEvidence(bundle, engine as LlamaEmbedder)), summary: summarizeEvidence(bytes)} : await verifyEvidence(bytes, {engine: engine as LlamaEngine});
     return {
-      ok: v.ok,
+      ok: v.problems.length === 0,
       problems: v.problems,
       provider: formatAddress(parseAddress(bundle.provider.owner), app.network),
       model: bundle.provider.model,

@@ -57,15 +57,50 @@ export const EvidenceBundleSchema = z
 
 /** An evidence bundle. */
 export type EvidenceBundle = z.infer<typeof EvidenceBundleSchema>;
+
+/** One challenge of an embedding node: the texts, the signed receipt, the vectors as sent (base64 of their float32 big-endian frame payloads) and the verdict. */
+const EmbeddingChallengeSchema = z
+  .object({
+    input: z.array(z.string().min(1).max(1 << 20)).min(1).max(2048),
+    receipt: z.string().regex(/^([0-9a-f]{2})+$/).max(2048),
+    signature: hex(64),
+    vectors: z.array(z.string().max(1 << 22)).max(2048),
+    verdict: z.object({ok: z.boolean(), reason: z.string().max(4096)}).strict(),
+  })
+  .strict();
+
+/** The bundle of an audit of an embedding node (docs/audit.md): the same head, challenges of texts and vectors. */
+export const EmbeddingEvidenceBundleSchema = EvidenceBundleSchema.extend({kind: z.literal('cocoon-embedding-evidence'), challenges: z.array(EmbeddingChallengeSchema).max(100_000)}).strict();
+
+/** An embedding node's evidence bundle. */
+export type EmbeddingEvidenceBundle = z.infer<typeof EmbeddingEvidenceBundleSchema>;
+/** One challenge of an embedding bundle. */
+export type EmbeddingEvidenceChallenge = EmbeddingEvidenceBundle['challenges'][number];
+/** Either kind of bundle. */
+export type AnyEvidenceBundle = EvidenceBundle | EmbeddingEvidenceBundle;
 /** One challenge of a bundle. */
 export type EvidenceChallenge = EvidenceBundle['challenges'][number];
 
 /** The bytes a bundle is written as (two-space JSON and a newline); its digest is over exactly these. */
-export function encodeEvidence(bundle: EvidenceBundle): Buffer {
+export function encodeEvidence(bundle: AnyEvidenceBundle): Buffer {
   return Buffer.from(JSON.stringify(bundle, null, 2) + '\n', 'utf8');
 }
 
-/** Parse a bundle file's bytes; INVALID_INPUT naming the first bad field. */
+/** Parse a bundle file of either kind (by its `kind`); INVALID_INPUT naming the first bad field. */
+export function parseAnyEvidence(bytes: Uint8Array | string): AnyEvidenceBundle {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw new CocoonError('INVALID_INPUT', 'The evidence file is not JSON.', {hint: 'Pass the file `cocoon audit run` wrote.', cause: err});
+  }
+  if ((json as {kind?: unknown} | null)?.kind !== 'cocoon-embedding-evidence') return parseEvidence(bytes);
+  const parsed = EmbeddingEvidenceBundleSchema.safeParse(json);
+  if (!parsed.success) throw new CocoonError('INVALID_INPUT', `The evidence file is not an embedding audit bundle (${firstIssue(parsed.error, 'bundle')}).`, {hint: 'Pass the file `cocoon audit run` wrote.'});
+  return parsed.data;
+}
+
+/** Parse a (text) bundle file's bytes; INVALID_INPUT naming the first bad field. */
 export function parseEvidence(bytes: Uint8Array | string): EvidenceBundle {
   let json: unknown;
   try {
@@ -96,9 +131,9 @@ export interface EvidenceSummary {
  * true). Given the file's bytes, the digest is over those bytes; given a
  * parsed bundle, over encodeEvidence(bundle), the bytes `audit run` writes.
  */
-export function summarizeEvidence(bundle: EvidenceBundle | Uint8Array | string): EvidenceSummary {
+export function summarizeEvidence(bundle: AnyEvidenceBundle | Uint8Array | string): EvidenceSummary {
   const bytes = typeof bundle === 'string' ? Buffer.from(bundle, 'utf8') : bundle instanceof Uint8Array ? Buffer.from(bundle) : encodeEvidence(bundle);
-  const b = bundle instanceof Uint8Array || typeof bundle === 'string' ? parseEvidence(bytes) : bundle;
+  const b = bundle instanceof Uint8Array || typeof bundle === 'string' ? parseAnyEvidence(bytes) : bundle;
   return {
     nodeKey: Buffer.from(b.provider.nodeKey, 'hex'),
     modelHash: Buffer.from(b.provider.modelHash, 'hex'),
