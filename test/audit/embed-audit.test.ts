@@ -3,6 +3,7 @@
 // passes and its bundle re-verifies; a node serving another model, or the
 // right model's vectors of other texts, fails; an altered bundle is caught.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {evidenceSummary} from '../../src/app/audit-board.js';
 import {runEmbeddingAudit, verifyEmbeddingEvidence, type EmbedAnswer} from '../../src/audit/embed-audit.js';
 import {encodeEvidence, parseAnyEvidence, summarizeEvidence, type EmbeddingEvidenceBundle} from '../../src/audit/evidence.js';
 import {createEmbedder, type LlamaEmbedder} from '../../src/inference/embedder.js';
@@ -59,6 +60,8 @@ describe('auditing an embedding node', () => {
     const parsed = parseAnyEvidence(bytes) as EmbeddingEvidenceBundle;
     expect(parsed.kind).toBe('cocoon-embedding-evidence');
     expect(summarizeEvidence(bytes)).toMatchObject({challenges: 6, failures: 0});
+    // What `audit publish` would send to the board.
+    expect(evidenceSummary(bytes)).toMatchObject({model: auditor.model.name, challenges: 6, failures: 0, modelHash: Buffer.from(auditor.model.sha256, 'hex')});
     expect((await verifyEmbeddingEvidence(parsed, auditor)).problems).toEqual([]);
 
     // Altered after the fact: a vector, or a verdict, no longer stands.

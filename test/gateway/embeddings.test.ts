@@ -6,6 +6,8 @@
 import {createOpenAICompatible} from '@ai-sdk/openai-compatible';
 import {embed, embedMany, generateText} from 'ai';
 import {readGgufFileInfo} from 'node-llama-cpp';
+import fs from 'node:fs';
+import path from 'node:path';
 import OpenAI from 'openai';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {AppContext} from '../../src/app/context.js';
@@ -149,6 +151,19 @@ describe('cocoon embed', () => {
     const missing = await runCli(['embed', 'a cat'], {home: market.home, env: market.env});
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/Missing required flag model/);
+  });
+
+  it('audit run audits the embedding node by re-embedding its answers, and audit verify re-checks the bundle', async () => {
+    const out = path.join(market.home, 'embed-audit.json');
+    const owner = formatAddress(embedder(), 'devnet');
+    const run = await runCli(['audit', 'run', '--provider', owner, '--challenges', '3', '--model-file', testModel(), '--out', out, '--yes', '--json'], {home: market.home, env: market.env});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.providers).toHaveLength(1);
+    expect(run.json.providers[0]).toMatchObject({verdict: 'passed', challenges: 3, failures: 0, provider: owner});
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).kind).toBe('cocoon-embedding-evidence');
+    const verify = await runCli(['audit', 'verify', out, '--model', testModel(), '--json'], {home: market.home, env: market.env});
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.json).toMatchObject({ok: true, problems: [], recomputed: {challenges: 3, failures: 0}});
   });
 
   it('providers list shows the embedding node as such', async () => {
