@@ -17,6 +17,7 @@ import {Settler, type ClaimReport} from '../provider/settlement.js';
 import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
 import {auditStanding, describeStanding} from '../consumer/audit-standing.js';
 import {readRegistry} from '../consumer/discovery.js';
+import {transportForRecord, withSharedP2pDialer} from '../consumer/p2p-transport.js';
 import {renewRent} from '../provider/rent.js';
 import {recordView, type RecordView} from '../provider/views.js';
 import type {NetworkName} from '../config/settings.js';
@@ -204,7 +205,10 @@ export async function nodeStatus(app: AppContext, options: {wallet?: string; end
   const nodeKey = app.nodePublicKey(name);
   // A node with no key yet has no record; an empty key matches none (and never the wallet's other nodes).
   const chain = await app.chainAccess();
-  const report = await providerStatus({...chain, network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint});
+  // A node behind NAT (libp2p:// record, maybe no HTTP port) is probed through its relays.
+  const report = await withSharedP2pDialer(() =>
+    providerStatus({...chain, network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint, p2pTransport: transportForRecord}),
+  );
   if (!report.registration || !nodeKey) return report;
   // Where the node stands with the auditors: the board read beside the registry (cached like discovery's).
   const {records, board} = await readRegistry({...chain, model: report.registration.model});
