@@ -18,6 +18,7 @@ import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
 import {auditStanding, describeStanding} from '../consumer/audit-standing.js';
 import {readRegistry} from '../consumer/discovery.js';
 import {transportForRecord, withSharedP2pDialer} from '../consumer/p2p-transport.js';
+import {resolveRelays} from './relay.js';
 import {renewRent} from '../provider/rent.js';
 import {recordView, type RecordView} from '../provider/views.js';
 import type {NetworkName} from '../config/settings.js';
@@ -114,10 +115,11 @@ export async function currentRegistration(app: AppContext, options: NodeOption =
 }
 
 /** The offer with its libp2p endpoint and relays when `--relay` was given (the peer id comes from the node key). */
-async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array): Promise<OfferInput> {
+async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array, app: AppContext): Promise<OfferInput> {
   if (!resolved.relays) return resolved.offer;
   const {p2pProfile} = await import('../provider/p2p-offer.js');
-  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: resolved.relays}))};
+  // `--relay auto`: relays listed on chain that answer (src/app/relay.ts).
+  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: (await resolveRelays(app, resolved.relays))!}))};
 }
 
 function saveLocal(app: AppContext, node: string, wallet: string, resolved: ProviderOffer): string {
@@ -138,7 +140,7 @@ export async function register(app: AppContext, resolved: ProviderOffer, options
   const name = nodeName(options.node);
   const wallet = app.walletName(options.wallet);
   const node = await app.nodeKey({create: true, node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const offer = await withRelays(resolved, node.key.ed25519Seed, app);
   const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key), stake: resolved.stake});
   const config = saveLocal(app, name, wallet, {...resolved, offer});
   // A libp2p node is reachable only once `provide start` has reserved its relays: there is no URL to probe.
@@ -152,7 +154,7 @@ export async function update(app: AppContext, resolved: ProviderOffer, options: 
   const name = nodeName(options.node);
   const wallet = providerWallet(app, options.wallet, name);
   const node = await app.nodeKey({node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const offer = await withRelays(resolved, node.key.ed25519Seed, app);
   const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key)});
   saveLocal(app, name, wallet, {...resolved, offer});
   return recordView(record, app.network);
@@ -324,17 +326,17 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     ...(access ? {renewRent: async (record: ProviderRecord) => (await renewRent(access, {nodeKey: record.nodeKey})).record} : {}),
     onEvent: options.onEvent,
   });
-  return p2p ? serveThroughRelays(node, nodeKey.ed25519Seed, options) : node;
+  return p2p ? serveThroughRelays(app, node, nodeKey.ed25519Seed, options) : node;
 }
 
 /** Reserve the node's relays and hand their streams to its HTTP server; the node's url becomes its libp2p endpoint. */
-async function serveThroughRelays(node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
+async function serveThroughRelays(app: AppContext, node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
   const {startP2pEndpoint} = await import('../provider/p2p-endpoint.js');
   let endpoint: P2pEndpoint | undefined;
   try {
     endpoint = await startP2pEndpoint({
       nodeSeed,
-      relays: options.relays ?? node.record.extension?.relays ?? [],
+      relays: (await resolveRelays(app, options.relays)) ?? node.record.extension?.relays ?? [],
       listen: options.p2pListen,
       accept: (socket) => node.server.accept(socket),
       onEvent: options.onP2p,
