@@ -332,11 +332,18 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
 /** Reserve the node's relays and hand their streams to its HTTP server; the node's url becomes its libp2p endpoint. */
 async function serveThroughRelays(app: AppContext, node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
   const {startP2pEndpoint} = await import('../provider/p2p-endpoint.js');
+  const recorded = node.record.extension?.relays ?? [];
+  const relays = (await resolveRelays(app, options.relays)) ?? recorded;
+  // Consumers dial the record's relays: a picked relay the record does not name is no use to them.
+  const unlisted = relays.filter((r) => !recorded.some((x) => r === x || r.startsWith(`${x}/p2p/`)));
+  if (options.relays && unlisted.length > 0) {
+    options.onEvent?.({type: 'warning', message: `the record does not name relay ${unlisted.join(', ')}: consumers will not dial it; run \`cocoon provide update --relay …\``});
+  }
   let endpoint: P2pEndpoint | undefined;
   try {
     endpoint = await startP2pEndpoint({
       nodeSeed,
-      relays: (await resolveRelays(app, options.relays)) ?? node.record.extension?.relays ?? [],
+      relays,
       listen: options.p2pListen,
       accept: (socket) => node.server.accept(socket),
       onEvent: options.onP2p,
