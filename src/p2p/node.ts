@@ -1,5 +1,4 @@
 import './node20.js';
-import './yamux-window.js';
 import {createLibp2p, type Libp2p} from 'libp2p';
 import {coalescingTcp} from './tcp-coalesce.js';
 import {webSockets} from '@libp2p/websockets';
