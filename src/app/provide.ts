@@ -115,11 +115,10 @@ export async function currentRegistration(app: AppContext, options: NodeOption =
 }
 
 /** The offer with its libp2p endpoint and relays when `--relay` was given (the peer id comes from the node key). */
-async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array, app: AppContext): Promise<OfferInput> {
+async function withRelays(resolved: ProviderOffer, nodeSeed: Uint8Array): Promise<OfferInput> {
   if (!resolved.relays) return resolved.offer;
   const {p2pProfile} = await import('../provider/p2p-offer.js');
-  // `--relay auto`: relays listed on chain that answer (src/app/relay.ts).
-  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: (await resolveRelays(app, resolved.relays))!}))};
+  return {...resolved.offer, ...(await p2pProfile({nodeSeed, relays: resolved.relays}))};
 }
 
 function saveLocal(app: AppContext, node: string, wallet: string, resolved: ProviderOffer): string {
@@ -140,7 +139,7 @@ export async function register(app: AppContext, resolved: ProviderOffer, options
   const name = nodeName(options.node);
   const wallet = app.walletName(options.wallet);
   const node = await app.nodeKey({create: true, node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed, app);
+  const offer = await withRelays({...resolved, relays: await resolveRelays(app, resolved.relays)}, node.key.ed25519Seed);
   const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key), stake: resolved.stake});
   const config = saveLocal(app, name, wallet, {...resolved, offer});
   // A libp2p node is reachable only once `provide start` has reserved its relays: there is no URL to probe.
@@ -154,7 +153,7 @@ export async function update(app: AppContext, resolved: ProviderOffer, options: 
   const name = nodeName(options.node);
   const wallet = providerWallet(app, options.wallet, name);
   const node = await app.nodeKey({node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed, app);
+  const offer = await withRelays({...resolved, relays: await resolveRelays(app, resolved.relays)}, node.key.ed25519Seed);
   const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key)});
   saveLocal(app, name, wallet, {...resolved, offer});
   return recordView(record, app.network);
