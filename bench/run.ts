@@ -151,6 +151,7 @@ const fills: Record<string, () => string> = {
   'protocol.real': () => section('protocol', render.protocolReal as any),
   startup: () => section('startup', render.startup as any),
   wan: () => section('wan', render.wan as any),
+  p2p: () => section('p2p', render.p2p as any),
   flood: () => section('flood', render.flood as any),
   audit: () => section('audit', render.audit as any),
   embed: () => section('embed', renderEmbed as any),

@@ -471,3 +471,29 @@ export function audit(r: Audit): string {
     ])
   );
 }
+
+interface P2p {
+  model: string;
+  maxTokens: number;
+  runs: number;
+  askRatio: {medianPairwise: number; ofMedians: number; directTokensPerS: number; relayTokensPerS: number};
+  ttftMs: {direct: number; relay: number; addedMedianPairwise: number; relayRttMs: number};
+  throughput: {mb: number; wallS: number; relayCpuS: number; mbPerRelayCpuS: number; mbPerWallS: number};
+  cold: {reservationMs: number; dialMs: number; firstRequestMs: number};
+}
+
+/** bench/p2p.bench.ts: relayed vs direct answers, the relay's added first-token time and its throughput. */
+export function p2p(r: P2p): string {
+  const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const ttftTarget = r.ttftMs.relayRttMs + 5;
+  return [
+    `${r.model}, ${r.maxTokens}-token answers, ${r.runs} ABBA-alternating runs on warm connections; relay in its own process, consumer on its own thread.`,
+    '',
+    '| figure | value | target (issue 17) |',
+    '|---|---|---|',
+    `| relayed ÷ direct \`ask\`, tokens/s end to end (median pairwise) | **${n(r.askRatio.medianPairwise, 2)}** (${n(r.askRatio.relayTokensPerS)} vs ${n(r.askRatio.directTokensPerS)} tokens/s; ${n(r.askRatio.ofMedians, 2)} of medians) | ≥ 0.95: ${met(r.askRatio.medianPairwise >= 0.95)} |`,
+    `| time to first text added by the relay | **${n(r.ttftMs.addedMedianPairwise, 1)} ms** (${n(r.ttftMs.direct, 1)} → ${n(r.ttftMs.relay, 1)} ms) | ≤ relay RTT ${n(r.ttftMs.relayRttMs, 1)} + 5 ms: ${met(r.ttftMs.addedMedianPairwise <= ttftTarget)} |`,
+    `| relay throughput, 64 KiB writes | **${n(r.throughput.mbPerRelayCpuS)} MB per relay CPU-second** (${n(r.throughput.mbPerWallS)} MB/s wall, ${n(r.throughput.mb)} MB) | ≥ 50: ${met(r.throughput.mbPerRelayCpuS >= 50)} |`,
+    `| cold: reservation / consumer dial / first request | ${n(r.cold.reservationMs)} / ${n(r.cold.dialMs)} / ${n(r.cold.firstRequestMs)} ms | reported apart |`,
+  ].join('\n');
+}

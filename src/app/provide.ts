@@ -18,6 +18,8 @@ import {Settler, type ClaimReport} from '../provider/settlement.js';
 import {providerStatus, type ProviderStatusReport} from '../provider/status.js';
 import {auditStanding, describeStanding} from '../consumer/audit-standing.js';
 import {readRegistry} from '../consumer/discovery.js';
+import {transportForRecord, withSharedP2pDialer} from '../consumer/p2p-transport.js';
+import {resolveRelays} from './relay.js';
 import {renewRent} from '../provider/rent.js';
 import {recordView, type RecordView} from '../provider/views.js';
 import type {NetworkName} from '../config/settings.js';
@@ -140,7 +142,7 @@ export async function register(app: AppContext, resolved: ProviderOffer, options
   const name = nodeName(options.node);
   const wallet = app.walletName(options.wallet);
   const node = await app.nodeKey({create: true, node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const offer = await withRelays({...resolved, relays: await resolveRelays(app, resolved.relays)}, node.key.ed25519Seed);
   const record = await registerProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key), stake: resolved.stake});
   const config = saveLocal(app, name, wallet, {...resolved, offer});
   // A libp2p node is reachable only once `provide start` has reserved its relays: there is no URL to probe.
@@ -154,7 +156,7 @@ export async function update(app: AppContext, resolved: ProviderOffer, options: 
   const name = nodeName(options.node);
   const wallet = providerWallet(app, options.wallet, name);
   const node = await app.nodeKey({node: name});
-  const offer = await withRelays(resolved, node.key.ed25519Seed);
+  const offer = await withRelays({...resolved, relays: await resolveRelays(app, resolved.relays)}, node.key.ed25519Seed);
   const record = await updateProvider(await app.registryAccess(wallet), {profile: buildProfile(offer, node.key)});
   saveLocal(app, name, wallet, {...resolved, offer});
   return recordView(record, app.network);
@@ -207,7 +209,10 @@ export async function nodeStatus(app: AppContext, options: {wallet?: string; end
   const nodeKey = app.nodePublicKey(name);
   // A node with no key yet has no record; an empty key matches none (and never the wallet's other nodes).
   const chain = await app.chainAccess();
-  const report = await providerStatus({...chain, network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint});
+  // A node behind NAT (libp2p:// record, maybe no HTTP port) is probed through its relays.
+  const report = await withSharedP2pDialer(() =>
+    providerStatus({...chain, network: app.network, wallet, nodeKey: nodeKey ?? Buffer.alloc(32), name, ledgerDir: ledgerDir(app.network, name), endpoint, p2pTransport: transportForRecord}),
+  );
   if (!report.registration || !nodeKey) return report;
   // Where the node stands with the auditors: the board read beside the registry (cached like discovery's).
   const {records, board} = await readRegistry({...chain, model: report.registration.model});
@@ -326,17 +331,24 @@ export async function startNode(app: AppContext, options: StartOptions = {}): Pr
     ...(access ? {renewRent: async (record: ProviderRecord) => (await renewRent(access, {nodeKey: record.nodeKey})).record} : {}),
     onEvent: options.onEvent,
   });
-  return p2p ? serveThroughRelays(node, nodeKey.ed25519Seed, options) : node;
+  return p2p ? serveThroughRelays(app, node, nodeKey.ed25519Seed, options) : node;
 }
 
 /** Reserve the node's relays and hand their streams to its HTTP server; the node's url becomes its libp2p endpoint. */
-async function serveThroughRelays(node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
+async function serveThroughRelays(app: AppContext, node: ProviderNode, nodeSeed: Uint8Array, options: StartOptions): Promise<ProviderNode> {
   const {startP2pEndpoint} = await import('../provider/p2p-endpoint.js');
+  const recorded = node.record.extension?.relays ?? [];
+  const relays = (await resolveRelays(app, options.relays)) ?? recorded;
+  // Consumers dial the record's relays: a picked relay the record does not name is no use to them.
+  const unlisted = relays.filter((r) => !recorded.some((x) => r === x || r.startsWith(`${x}/p2p/`)));
+  if (options.relays && unlisted.length > 0) {
+    options.onEvent?.({type: 'warning', message: `the record does not name relay ${unlisted.join(', ')}: consumers will not dial it; run \`cocoon provide update --relay …\``});
+  }
   let endpoint: P2pEndpoint | undefined;
   try {
     endpoint = await startP2pEndpoint({
       nodeSeed,
-      relays: options.relays ?? node.record.extension?.relays ?? [],
+      relays,
       listen: options.p2pListen,
       accept: (socket) => node.server.accept(socket),
       onEvent: options.onP2p,

@@ -19,7 +19,7 @@ export const offerFlags = {
   endpoint: Flags.string({description: 'URL consumers reach the node at [default: http://127.0.0.1:PORT]'}),
   port: Flags.integer({description: 'Port the node listens on [default: 8740]', min: 0, max: 65_535}),
   host: Flags.string({description: 'Address the node listens on [default: 127.0.0.1]'}),
-  relay: Flags.string({description: 'Serve behind NAT through this libp2p relay instead of an HTTP endpoint: its multiaddr from `cocoon relay start` (repeatable, several for redundancy; the endpoint becomes libp2p://<peer id>) [default: none]', multiple: true}),
+  relay: Flags.string({description: 'Serve behind NAT through this libp2p relay instead of an HTTP endpoint: its multiaddr from `cocoon relay start`, or auto: up to 3 relays listed on chain (`cocoon relay list`) that answer (repeatable, several for redundancy; the endpoint becomes libp2p://<peer id>) [default: none]', multiple: true}),
 };
 
 /** Parsed offer flags. */

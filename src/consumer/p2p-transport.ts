@@ -48,6 +48,18 @@ const MIN_BYTES_LEFT = 16n * 1024n * 1024n;
 export interface P2pDialerOptions {
   /** Dial timeout per attempt, ms. Default: 10 s. */
   dialTimeoutMs?: number;
+  /**
+   * Also listen on these multiaddrs (a consumer with a public address, e.g. a gateway on a server): a provider
+   * behind NAT that is reached through a relay then dials back directly (DCUtR's unilateral upgrade) and the
+   * relay drops out of the path. Announced as given when every one names its port. Default: none (dial out only).
+   */
+  listen?: string[];
+}
+
+/** The listen addresses of the process's shared dialer: COCOON_P2P_LISTEN, comma-separated multiaddrs. */
+export function p2pListenFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const list = (env.COCOON_P2P_LISTEN ?? '').split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+  return list.length > 0 ? list : undefined;
 }
 
 /**
@@ -71,7 +83,10 @@ export class P2pDialer {
 
   private start(): Promise<P2pNode> {
     this.node ??= this.lib().then(async (l) => {
-      const node = await l.createP2pNode();
+      const listen = this.options.listen;
+      // A public address is announced as given (libp2p would hide it until AutoNAT, which is not run, confirms it).
+      const announce = listen?.every((a) => !/\/tcp\/0(\/|$)/.test(a)) ? listen : undefined;
+      const node = await l.createP2pNode(listen ? {listen, ...(announce ? {announce} : {})} : {});
       await node.start();
       return node;
     });
@@ -220,7 +235,7 @@ let shared: P2pDialer | undefined;
 
 /** The process's dialer (made on first use). */
 export function sharedP2pDialer(): P2pDialer {
-  shared ??= new P2pDialer();
+  shared ??= new P2pDialer({listen: p2pListenFromEnv()});
   return shared;
 }
 

@@ -1,6 +1,6 @@
 import './node20.js';
 import {createLibp2p, type Libp2p} from 'libp2p';
-import {tcp} from '@libp2p/tcp';
+import {coalescingTcp} from './tcp-coalesce.js';
 import {webSockets} from '@libp2p/websockets';
 import {noise} from '@chainsafe/libp2p-noise';
 import {yamux} from '@chainsafe/libp2p-yamux';
@@ -48,7 +48,7 @@ export async function createP2pNode(options: P2pNodeOptions = {}): Promise<P2pNo
     return (await createLibp2p({
       ...(options.privateKey ? {privateKey: options.privateKey} : {}),
       addresses: {listen: options.listen ?? [], ...(options.announce ? {announce: options.announce} : {})},
-      transports: [tcp(), webSockets(), circuitRelayTransport({reservationCompletionTimeout: 10_000, reservationConcurrency: 4})],
+      transports: [coalescingTcp(), webSockets(), circuitRelayTransport({reservationCompletionTimeout: 10_000, reservationConcurrency: 4})],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       services: services as never,

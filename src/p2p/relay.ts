@@ -1,8 +1,10 @@
-import type {PeerId} from '@libp2p/interface';
+import type {PeerId, PrivateKey} from '@libp2p/interface';
 import {createP2pNode, type P2pNode} from './node.js';
 
 /** Options of startRelay; every libp2p relay limit is set here on purpose, none is left to the library's defaults. */
 export interface RelayOptions {
+  /** The relay's libp2p identity (derivePeerKey of a node key, so a listed relay keeps its peer id). Default: a fresh one. */
+  privateKey?: PrivateKey;
   /** Multiaddrs to listen on. Default: /ip4/127.0.0.1/tcp/0 and /ip4/127.0.0.1/tcp/0/ws (loopback: a public relay says so). */
   listen?: string[];
   /** Addresses to announce (behind a port forward or a DNS name). Default: the listening ones. */
@@ -84,6 +86,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   const deny = circuitGate(limits.circuitsPerMinutePerPeer);
   const node = await createP2pNode({
+    ...(options.privateKey ? {privateKey: options.privateKey} : {}),
     listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'],
     announce: options.announce,
     holePunch: false,

@@ -5,7 +5,16 @@ import type {Stream} from '@libp2p/interface';
 export interface StreamDuplexOptions {
   /** What `remoteAddress` says (the provider's rate limiter keys on it). Default: `p2p:<remote peer id>` where given, else `p2p`. */
   remoteAddress?: string;
+  /** How often an answer's frames may leave as one write (see `writeIntervalMs`). Default: P2P_WRITE_INTERVAL_MS. */
+  writeIntervalMs?: number;
 }
+
+/**
+ * Over libp2p an answer's frames leave at most this often, several per write (src/provider/response-writer.ts):
+ * js-libp2p's cost is per message on every hop, not per byte (docs/p2p.md, Measurements). The first frame
+ * is never held; a frame waits at most this long.
+ */
+export const P2P_WRITE_INTERVAL_MS = Number(process.env.COCOON_P2P_WRITE_MS ?? 40);
 
 /**
  * A libp2p stream as a node:stream Duplex with the parts of net.Socket that
@@ -23,6 +32,8 @@ export class StreamDuplex extends Duplex {
   readonly remoteFamily = 'p2p';
   /** node:http reads these on a socket. */
   readonly connecting = false;
+  /** Read by the provider's ResponseWriter: write an answer's frames at most this often (0: as they come). */
+  readonly writeIntervalMs: number;
   private idleMs = 0;
   private idleTimer?: NodeJS.Timeout;
 
@@ -32,6 +43,7 @@ export class StreamDuplex extends Duplex {
   ) {
     super({allowHalfOpen: true});
     this.remoteAddress = options.remoteAddress ?? 'p2p';
+    this.writeIntervalMs = options.writeIntervalMs ?? P2P_WRITE_INTERVAL_MS;
     stream.addEventListener('message', (event) => {
       this.touch();
       const data = event.data instanceof Uint8Array ? event.data : event.data.subarray();

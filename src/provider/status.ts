@@ -8,6 +8,10 @@ import {readChannelState} from '../chain/channel-state.js';
 import {FileChannelLedger} from './file-ledger.js';
 import {getRegistration} from './registration.js';
 import {recordView, type RecordView} from './views.js';
+import type {ProviderRecord} from '../chain/contracts/registry-codec.js';
+
+/** A GET through some other transport (the consumer's libp2p one fits): the response's body as it arrives. */
+export type StatusTransport = (url: string, init: {method: 'GET'; signal?: AbortSignal}) => Promise<{body: AsyncIterable<Uint8Array> | null}>;
 
 /** One channel as the provider sees it. */
 export interface ChannelStatus {
@@ -33,7 +37,8 @@ export interface ProviderStatusReport {
   network: NetworkName;
   wallet: {address: string; balance: string};
   registration: RecordView | null;
-  node: {running: boolean; endpoint?: string; load?: {active: number; queued: number; parallel: number}; queries?: number; promptTokens?: number; completionTokens?: number; refusedForWaivers?: number};
+  /** `via`: how the figures were read (a libp2p node behind NAT is reached through its relays). */
+  node: {running: boolean; endpoint?: string; via?: 'http' | 'libp2p'; load?: {active: number; queued: number; parallel: number}; queries?: number; promptTokens?: number; completionTokens?: number; refusedForWaivers?: number};
   earnings: {earned: string; claimed: string; unclaimed: string; earnedNano: string; claimedNano: string};
   channels: ChannelStatus[];
   /** Charges written off across every channel (the ledger's waived counts). */
@@ -59,17 +64,31 @@ function sumMetric(metrics: Map<string, number>, name: string, labelFilter = '')
   return sum;
 }
 
+/** GET `path` of the node: through `transport` (libp2p) or fetch; the body as text. */
+async function get(endpoint: string, path: string, transport: StatusTransport | undefined, timeoutMs: number): Promise<string> {
+  const url = new URL(path, endpoint).toString();
+  const signal = AbortSignal.timeout(timeoutMs);
+  if (!transport) return (await fetch(url, {signal})).text();
+  const res = await transport(url, {method: 'GET', signal});
+  const parts: Uint8Array[] = [];
+  for await (const part of res.body ?? []) parts.push(part);
+  return Buffer.concat(parts).toString('utf8');
+}
+
 /** Live figures of the node at `endpoint`; its info must be signed by the registered node key. */
-async function nodeStatus(endpoint: string | undefined, nodeKey: Uint8Array | undefined): Promise<ProviderStatusReport['node']> {
+async function nodeStatus(endpoint: string | undefined, nodeKey: Uint8Array | undefined, transport?: StatusTransport): Promise<ProviderStatusReport['node']> {
   if (!endpoint || !nodeKey) return {running: false, endpoint};
+  // A libp2p dial through a relay (handshakes, circuit) takes longer than a loopback HTTP request.
+  const timeoutMs = transport ? 8000 : 2000;
   try {
     const [info, metrics] = await Promise.all([
-      fetch(new URL('/v1/info', endpoint), {signal: AbortSignal.timeout(2000)}).then(async (r) => verifyInfo(await r.json(), nodeKey)),
-      fetch(new URL('/metrics', endpoint), {signal: AbortSignal.timeout(2000)}).then(async (r) => parseMetrics(await r.text())),
+      get(endpoint, '/v1/info', transport, timeoutMs).then((text) => verifyInfo(JSON.parse(text), nodeKey)),
+      get(endpoint, '/metrics', transport, timeoutMs).then(parseMetrics),
     ]);
     return {
       running: true,
       endpoint,
+      via: transport ? 'libp2p' : 'http',
       load: {active: info.load.active, queued: info.load.queued, parallel: info.load.parallel},
       queries: sumMetric(metrics, 'cocoon_queries_completed_total'),
       promptTokens: sumMetric(metrics, 'cocoon_tokens_total', 'prompt'),
@@ -94,6 +113,11 @@ export interface ProviderStatusOptions {
   ledgerDir: string;
   /** Where the local node listens, if one is configured. */
   endpoint?: string;
+  /**
+   * How to reach a node whose record is `libp2p://` (it may bind no HTTP port): the consumer's libp2p
+   * transport for the record, through its relays. Tried when `endpoint` does not answer. Default: none.
+   */
+  p2pTransport?: (record: ProviderRecord) => StatusTransport | undefined;
 }
 
 /**
@@ -103,7 +127,9 @@ export interface ProviderStatusOptions {
 export async function providerStatus(options: ProviderStatusOptions): Promise<ProviderStatusReport> {
   const {client, network} = options;
   const [record, balance] = await Promise.all([getRegistration(client, options.registry, options.nodeKey ?? options.wallet), client.balance(options.wallet)]);
-  const node = await nodeStatus(options.endpoint, record?.nodeKey);
+  let node = await nodeStatus(options.endpoint, record?.nodeKey);
+  const viaP2p = !node.running && record ? options.p2pTransport?.(record) : undefined;
+  if (record && viaP2p) node = await nodeStatus(record.endpoint, record.nodeKey, viaP2p);
   const ledger = new FileChannelLedger(options.ledgerDir);
   const channels: ChannelStatus[] = [];
   let earned = 0n;

@@ -99,6 +99,16 @@ describe('a provider behind NAT, through libp2p relays', () => {
     expect(status.signed).toBe(answer.cost);
   });
 
+  it('`provide status` sees the node running through its relays (it has no HTTP port to probe) and reads its figures', async () => {
+    const report = await ok(providerHome, ['provide', 'status']);
+    expect(report.node.running).toBe(true);
+    expect(report.node.via).toBe('libp2p');
+    expect(report.node.endpoint).toMatch(/^libp2p:\/\/12D3KooW/);
+    // /v1/info (signed by the node key) and /metrics came over the relay: the ask above is counted.
+    expect(report.node.queries).toBeGreaterThanOrEqual(1);
+    expect(report.node.load.parallel).toBeGreaterThan(0);
+  });
+
   it('streams a long answer whole through the relay (past libp2p’s 128 KiB / 2 min defaults on a warm gateway connection)', async () => {
     gatewayPort = await freePort();
     gateway = await startBackground(['gateway', '--port', String(gatewayPort)], {home: consumerHome, env, ready: /gateway listening on/});

@@ -45,7 +45,7 @@ export default class ProvideStart extends BaseCommand<typeof ProvideStart> {
     'pow-difficulty': Flags.integer({description: 'Proof of work asked of every query, leading zero bits of SHA-256 (each bit doubles a consumer\'s work; 20 ≈ 1 s) [default: 0, off]', min: 0, max: 20}),
     renew: Flags.boolean({description: 'Renew the record\'s rent from the wallet when 30 days or less are left (unlocks the wallet at start; without it the node only warns, and `cocoon provide renew` does it by hand)', default: false}),
     'audit-peers': Flags.integer({description: 'Audit peers serving the same model hash in the background, this many challenges per hour on average, re-scored with this node\'s engine and paid from the wallet (unlocked on the first channel; docs/audit.md) [default: off]', min: 1}),
-    relay: Flags.string({description: 'Reserve this libp2p relay (repeatable) [default: the relays the node registered with `provide register --relay`]', multiple: true}),
+    relay: Flags.string({description: 'Reserve this libp2p relay, or auto: up to 3 relays listed on chain that answer (repeatable) [default: the relays the node registered with `provide register --relay`]', multiple: true}),
     'p2p-listen': Flags.string({description: 'Also listen for libp2p directly on this multiaddr (a forwarded port; lets consumers upgrade from the relay with DCUtR), e.g. /ip4/0.0.0.0/tcp/4001 (repeatable) [default: none, dial out only]', multiple: true}),
     'log-level': Flags.string({description: 'Log level', options: [...LOG_LEVELS], default: 'info'}),
   };

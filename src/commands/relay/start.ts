@@ -20,18 +20,21 @@ export default class RelayStart extends BaseCommand<typeof RelayStart> {
     'max-minutes': Flags.integer({description: 'Minutes one relayed connection may stay open; consumers open a fresh one before it runs out [default: 60]', min: 1}),
     'max-mib': Flags.integer({description: 'MiB one relayed connection may carry [default: 256]', min: 1}),
     'circuits-per-minute': Flags.integer({description: 'Relayed connections one peer may open per minute [default: 120]', min: 1}),
+    node: Flags.string({description: 'Keep the peer id derived from this node key (the one `relay register --node` listed on chain) [default: a fresh identity each start]', helpValue: 'NAME'}),
   };
 
   async run(): Promise<RelayView & {stopped: true}> {
     const {startAppRelay, relayView} = await import('../../app/relay.js');
+    const app = this.flags.node ? await this.app() : undefined;
     const relay = await startAppRelay({
+      node: this.flags.node,
       listen: this.flags.listen,
       announce: this.flags.announce,
       maxReservations: this.flags['max-reservations'],
       maxMinutes: this.flags['max-minutes'],
       maxMiB: this.flags['max-mib'],
       circuitsPerMinute: this.flags['circuits-per-minute'],
-    });
+    }, app);
     const view = relayView(relay);
     // A relay runs until stopped: scripts need its addresses now, not at exit.
     if (this.jsonEnabled()) process.stdout.write(JSON.stringify(view) + '\n');
