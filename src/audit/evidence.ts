@@ -86,14 +86,17 @@ export function encodeEvidence(bundle: AnyEvidenceBundle): Buffer {
   return Buffer.from(JSON.stringify(bundle, null, 2) + '\n', 'utf8');
 }
 
-/** Parse a bundle file of either kind (by its `kind`); INVALID_INPUT naming the first bad field. */
-export function parseAnyEvidence(bytes: Uint8Array | string): AnyEvidenceBundle {
-  let json: unknown;
+function evidenceJson(bytes: Uint8Array | string): unknown {
   try {
-    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+    return JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
   } catch (err) {
     throw new CocoonError('INVALID_INPUT', 'The evidence file is not JSON.', {hint: 'Pass the file `cocoon audit run` wrote.', cause: err});
   }
+}
+
+/** Parse a bundle file of either kind (by its `kind`); INVALID_INPUT naming the first bad field. */
+export function parseAnyEvidence(bytes: Uint8Array | string): AnyEvidenceBundle {
+  const json = evidenceJson(bytes);
   if ((json as {kind?: unknown} | null)?.kind !== 'cocoon-embedding-evidence') return parseEvidence(bytes);
   const parsed = EmbeddingEvidenceBundleSchema.safeParse(json);
   if (!parsed.success) throw new CocoonError('INVALID_INPUT', `The evidence file is not an embedding audit bundle (${firstIssue(parsed.error, 'bundle')}).`, {hint: 'Pass the file `cocoon audit run` wrote.'});
@@ -102,12 +105,7 @@ export function parseAnyEvidence(bytes: Uint8Array | string): AnyEvidenceBundle 
 
 /** Parse a (text) bundle file's bytes; INVALID_INPUT naming the first bad field. */
 export function parseEvidence(bytes: Uint8Array | string): EvidenceBundle {
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
-  } catch (err) {
-    throw new CocoonError('INVALID_INPUT', 'The evidence file is not JSON.', {hint: 'Pass the file `cocoon audit run` wrote.', cause: err});
-  }
+  const json = evidenceJson(bytes);
   const parsed = EvidenceBundleSchema.safeParse(json);
   if (!parsed.success) throw new CocoonError('INVALID_INPUT', `The evidence file is not an audit evidence bundle (${firstIssue(parsed.error, 'bundle')}).`, {hint: 'Pass the file `cocoon audit run` wrote.'});
   return parsed.data;
