@@ -169,7 +169,9 @@ async function askAmong(options: AskOptions, found: DiscoveredProvider[]): Promi
   });
   const around = options.around ?? (<T>(_p: DiscoveredProvider, attempt: () => Promise<T>) => attempt());
   return withFailover({
-    candidates: taking,
+    // A node behind NAT may lose a query's stream before any text when its relayed connection is replaced (a DCUtR
+    // upgrade closes it, or a relay dies): it gets a second try, a new query, before the next node (docs/p2p.md).
+    candidates: taking.flatMap((p) => (p.record.endpoint.startsWith('libp2p://') ? [p, p] : [p])),
     attempt: (candidate) => around(candidate, () => askOne({...options, onText}, candidate)),
     delivered: () => delivered || Boolean(options.stop?.aborted),
     onFallback: (candidate, error) => {

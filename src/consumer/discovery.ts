@@ -208,6 +208,9 @@ export async function readRegistry(options: Pick<DiscoveryOptions, 'client' | 'r
   return {records, shards: [options.registry, ...refs.map((r) => r.address)], index: general.directory, boardAddress, ...(board ? {board} : {})};
 }
 
+/** Least time a liveness probe of a libp2p node gets: a cold relayed dial is ~0.3–0.5 s on a quiet machine, seconds on a loaded one. */
+const P2P_PROBE_MS = 5000;
+
 /** Check one provider's live, signed info. */
 async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof fetch, cache?: {file: string; maxAgeMs: number}): Promise<Pick<DiscoveredProvider, 'live' | 'down'>> {
   if (cache) {
@@ -227,7 +230,8 @@ async function probe(record: ProviderRecord, timeoutMs: number, doFetch: typeof 
   const started = performance.now();
   try {
     const url = new URL('/v1/info', record.endpoint).toString();
-    const res = await (viaP2p ? viaP2p(url, {method: 'GET', signal: AbortSignal.timeout(timeoutMs)}) : doFetch(url, {signal: AbortSignal.timeout(timeoutMs)}));
+    // A node behind NAT is first reached by a cold dial through its relay (relay dial, two handshakes, the circuit, a stream): give it longer.
+    const res = await (viaP2p ? viaP2p(url, {method: 'GET', signal: AbortSignal.timeout(Math.max(timeoutMs, P2P_PROBE_MS))}) : doFetch(url, {signal: AbortSignal.timeout(timeoutMs)}));
     if (!res.ok) return {down: `HTTP ${res.status}`};
     const body = await res.json();
     const info = checkInfo(record, body);

@@ -186,7 +186,7 @@ describe.skipIf(missing !== undefined)(`a provider behind a real NAT (network na
     const gw = await background(ns.wan, consumerHome, ['gateway', '--port', String(GATEWAY_PORT)], /gateway listening on/, {COCOON_P2P_LISTEN: `/ip4/${WAN_IP}/tcp/${GATEWAY_P2P_PORT}`});
     expect(establishedFrom(ROUTER_WAN_IP, GATEWAY_P2P_PORT)).toBe(0);
     const first = gatewayChat('Once upon a time');
-    expect(first.status).toBe(200);
+    expect(first.status, first.body).toBe(200);
     expect(first.body).toMatch(/data: \[DONE\]/);
     // The provider dialed the gateway back through its NAT (the connection comes from the router's outside address):
     // the relayed connection was upgraded to a direct one.
