@@ -16,7 +16,7 @@
 import {performance} from 'node:perf_hooks';
 import {getLlama, LlamaLogLevel} from 'node-llama-cpp';
 import {createEmbedder} from '../src/inference/embedder.js';
-import {MAX_PRICE, startRig} from '../test/protocol/setup.js';
+import {CHANNEL, MAX_PRICE, startRig} from '../test/protocol/setup.js';
 import {emitResult, median, requireBenchModel} from './lib/result.js';
 
 const modelPath = requireBenchModel('embed.bench');
@@ -48,7 +48,7 @@ async function networkRun(texts: string[]): Promise<number> {
 // Warm both paths (the first query opens the connection and the channel's ledger record).
 await directRun(batch.slice(0, 4));
 await networkRun(batch.slice(0, 4));
-client = rig.client({paid: (await rig.ledger.get((await import('../test/protocol/setup.js')).CHANNEL.toRawString()))!.paid});
+client = rig.client({paid: (await rig.ledger.get(CHANNEL.toRawString()))!.paid});
 
 const batchMs = {direct: [] as number[], network: [] as number[]};
 const shortMs = {direct: [] as number[], network: [] as number[]};
